@@ -1,0 +1,9 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// commandGroups lists every top-level command group; each lives in its own
+// file of this package.
+func commandGroups() []*cobra.Command {
+	return []*cobra.Command{}
+}
