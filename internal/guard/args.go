@@ -1,0 +1,149 @@
+package guard
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// DefaultSchemes are the URL schemes tools may use when the rules name none.
+var DefaultSchemes = []string{"http", "https"}
+
+// hostKeys are argument names whose string values are host names or
+// addresses rather than URLs.
+var hostKeys = map[string]bool{
+	"host": true, "hostname": true, "server": true, "address": true, "addr": true,
+	"ip": true, "domain": true, "endpoint": true, "target": true, "remote": true,
+}
+
+// Violation is one argument that breaks the rules, named by its JSON path.
+type Violation struct {
+	Path   string `json:"path"`   // e.g. arguments.requests[2].url
+	Value  string `json:"value"`  // the offending URL or host
+	Reason string `json:"reason"` // why it is refused
+}
+
+func (v Violation) String() string { return fmt.Sprintf("%s: %s", v.Path, v.Reason) }
+
+// URLRules extend HostRules with the URL schemes tools may use.
+type URLRules struct {
+	HostRules
+	// Schemes allowed in URLs; empty means DefaultSchemes.
+	Schemes []string
+}
+
+// CheckURL checks one URL: its scheme, then its host by name and by every
+// address it resolves to.
+func (r *URLRules) CheckURL(ctx context.Context, raw string) error {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return fmt.Errorf("%w: unparseable URL: %v", ErrBlocked, err)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	schemes := r.Schemes
+	if len(schemes) == 0 {
+		schemes = DefaultSchemes
+	}
+	ok := false
+	for _, s := range schemes {
+		if strings.EqualFold(s, scheme) {
+			ok = true
+		}
+	}
+	if !ok {
+		return fmt.Errorf("%w: scheme %q is not allowed", ErrBlocked, u.Scheme)
+	}
+	host := u.Hostname()
+	if host == "" {
+		return fmt.Errorf("%w: URL has no host", ErrBlocked)
+	}
+	_, err = r.Resolve(ctx, host)
+	return err
+}
+
+// CheckArguments walks a tool call's arguments and checks every string that
+// looks like a URL (it has "://") and every value of a host-like key. It
+// returns the violations in path order; none means the arguments pass.
+func (r *URLRules) CheckArguments(ctx context.Context, args map[string]any) []Violation {
+	var out []Violation
+	r.walk(ctx, "arguments", "", args, &out, 0)
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// maxArgDepth bounds recursion into nested arguments; deeper values are
+// refused rather than skipped, so nesting cannot hide a URL.
+const maxArgDepth = 32
+
+func (r *URLRules) walk(ctx context.Context, path, key string, v any, out *[]Violation, depth int) {
+	if depth > maxArgDepth {
+		*out = append(*out, Violation{Path: path, Reason: "arguments nested too deeply to check"})
+		return
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			r.walk(ctx, path+"."+k, strings.ToLower(k), e, out, depth+1)
+		}
+	case []any:
+		for i, e := range x {
+			r.walk(ctx, fmt.Sprintf("%s[%d]", path, i), key, e, out, depth+1)
+		}
+	case string:
+		for _, u := range findURLs(x) {
+			if err := r.CheckURL(ctx, u); err != nil {
+				*out = append(*out, Violation{Path: path, Value: u, Reason: err.Error()})
+			}
+		}
+		if hostKeys[key] && !strings.Contains(x, "://") {
+			host := strings.TrimSpace(x)
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			if host != "" {
+				if _, err := r.Resolve(ctx, host); err != nil {
+					*out = append(*out, Violation{Path: path, Value: x, Reason: err.Error()})
+				}
+			}
+		}
+	}
+}
+
+// findURLs returns the URL-like substrings of s: each run of non-space
+// characters containing "://", with a scheme of letters before it.
+func findURLs(s string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, "://")
+		if i < 0 {
+			return out
+		}
+		start := i
+		for start > 0 && isSchemeChar(s[start-1]) {
+			start--
+		}
+		end := i + 3
+		for end < len(s) && !isURLTerminator(s[end]) {
+			end++
+		}
+		if start < i {
+			out = append(out, s[start:end])
+		}
+		s = s[end:]
+	}
+}
+
+func isSchemeChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'
+}
+
+func isURLTerminator(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '"', '\'', '<', '>', '`', '(', ')':
+		return true
+	}
+	return false
+}

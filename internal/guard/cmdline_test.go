@@ -1,0 +1,115 @@
+package guard
+
+import "testing"
+
+func TestClassifyCommandLine(t *testing.T) {
+	cases := []struct {
+		line   string
+		tool   string
+		verb   string
+		effect Effect
+	}{
+		{"aws ec2 describe-instances --region us-east-1", "aws", "ec2 describe-instances", EffectRead},
+		{"aws --region us-east-1 ec2 terminate-instances --instance-ids i-1", "aws", "ec2 terminate-instances", EffectDestructive},
+		{"aws s3 rm s3://bucket --recursive", "aws", "s3 rm", EffectDestructive},
+		{"aws s3 sync . s3://bucket --delete", "aws", "s3 sync", EffectDestructive},
+		{"aws s3 cp a s3://b/a", "aws", "s3 cp", EffectWrite},
+		{"aws iam attach-role-policy --role-name r --policy-arn arn:aws:iam::aws:policy/AdministratorAccess", "aws", "iam attach-role-policy", EffectPrivileged},
+		{"aws iam create-access-key --user-name bob", "aws", "iam create-access-key", EffectPrivileged},
+		{"aws iam get-role --role-name r", "aws", "iam get-role", EffectRead},
+		{"aws iam delete-user --user-name bob", "aws", "iam delete-user", EffectDestructive},
+		{"aws lambda update-function-code --function-name f --zip-file fileb://x.zip", "aws", "lambda update-function-code", EffectPrivileged},
+		{"aws rds create-db-instance --db-instance-identifier x", "aws", "rds create-db-instance", EffectWrite},
+		{"AWS_PROFILE=prod aws dynamodb delete-table --table-name t", "aws", "dynamodb delete-table", EffectDestructive},
+		{"/usr/local/bin/kubectl get pods -n agents", "kubectl", "get", EffectRead},
+		{"kubectl -n prod delete deployment api", "kubectl", "delete", EffectDestructive},
+		{"kubectl exec -it pod -- sh", "kubectl", "exec", EffectPrivileged},
+		{"kubectl create clusterrolebinding x --clusterrole=cluster-admin --serviceaccount=a:b", "kubectl", "create", EffectPrivileged},
+		{"kubectl apply -f deploy.yaml", "kubectl", "apply", EffectWrite},
+		{"kubectl apply -f dir --prune -l app=x", "kubectl", "apply", EffectDestructive},
+		{"kubectl scale deploy/api --replicas=0", "kubectl", "scale", EffectDestructive},
+		{"kubectl scale deploy/api --replicas 3", "kubectl", "scale", EffectWrite},
+		{"kubectl auth can-i '*' '*'", "kubectl", "auth", EffectRead},
+		{"terraform plan -out tfplan", "terraform", "plan", EffectRead},
+		{"terraform apply tfplan", "terraform", "apply", EffectWrite},
+		{"terraform apply -destroy -auto-approve", "terraform", "apply", EffectDestructive},
+		{"terraform destroy", "terraform", "destroy", EffectDestructive},
+		{"terraform state rm aws_instance.web", "terraform", "state rm", EffectDestructive},
+		{"terraform -chdir=infra state list", "terraform", "state list", EffectRead},
+		{"gcloud compute instances delete vm-1 --zone us-central1-a", "gcloud", "compute instances delete vm-1", EffectDestructive},
+		{"gcloud projects add-iam-policy-binding p --member user:x --role roles/owner", "gcloud", "projects add-iam-policy-binding p", EffectPrivileged},
+		{"gcloud compute instances list", "gcloud", "compute instances list", EffectRead},
+		{"az group delete -n rg --yes", "az", "group delete", EffectDestructive},
+		{"az role assignment create --assignee x --role Owner", "az", "role assignment create", EffectPrivileged},
+		{"az vm list -o table", "az", "vm list", EffectRead},
+		{"helm uninstall api -n prod", "helm", "uninstall", EffectDestructive},
+		{"helm upgrade --install api ./chart", "helm", "upgrade", EffectWrite},
+		{"helm template ./chart", "helm", "template", EffectRead},
+		{"sudo -E kubectl delete ns prod", "kubectl", "delete", EffectDestructive},
+	}
+	for _, c := range cases {
+		t.Run(c.line, func(t *testing.T) {
+			cmds, err := ClassifyCommandLine(c.line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cmds) != 1 {
+				t.Fatalf("got %d commands: %+v", len(cmds), cmds)
+			}
+			got := cmds[0]
+			if got.Tool != c.tool || got.Verb != c.verb || got.Effect != c.effect {
+				t.Fatalf("got %s %q %s (%s), want %s %q %s", got.Tool, got.Verb, got.Effect, got.Reason, c.tool, c.verb, c.effect)
+			}
+		})
+	}
+}
+
+func TestClassifyFindsEveryCommandInAPipeline(t *testing.T) {
+	cmds, err := ClassifyCommandLine(`echo start; bash -c "kubectl get pods && terraform destroy -auto-approve" | tee log`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tools []string
+	worst := EffectUnknown
+	for _, c := range cmds {
+		tools = append(tools, c.Tool+":"+c.Effect.String())
+		if c.Effect > worst {
+			worst = c.Effect
+		}
+	}
+	if len(cmds) != 4 || worst != EffectDestructive {
+		t.Fatalf("got %v", tools)
+	}
+}
+
+func TestCommandSubstitutionIsRefused(t *testing.T) {
+	for _, line := range []string{"kubectl delete $(cat targets)", "aws s3 rm `cat x`", `echo "$(terraform destroy)"`} {
+		if _, err := ClassifyCommandLine(line); err == nil {
+			t.Errorf("%q: want an error, the command cannot be known before it runs", line)
+		}
+	}
+}
+
+func FuzzClassifyCommandLine(f *testing.F) {
+	for _, s := range []string{
+		"aws s3 rm s3://b --recursive", "kubectl delete pod x", `sh -c 'terraform destroy'`,
+		`a "b \" c" 'd' \e; f | g && h`, "helm uninstall x # comment", "env A=1 B=2 az group delete -n x",
+		"bash -c \"bash -c 'bash -c \\\"kubectl delete ns a\\\"'\"", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		cmds, err := ClassifyCommandLine(line)
+		if err != nil {
+			return
+		}
+		for _, c := range cmds {
+			if c.Tool == "" {
+				t.Fatalf("command with no tool from %q", line)
+			}
+			if c.Effect < EffectUnknown || c.Effect > EffectDestructive {
+				t.Fatalf("effect out of range: %d", c.Effect)
+			}
+		}
+	})
+}

@@ -1,0 +1,172 @@
+package guard
+
+import (
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// startDNS runs a real DNS server on loopback UDP answering A records from
+// the table, so the proxy's resolution goes through the resolver stack as in
+// production.
+func startDNS(t *testing.T, table map[string]netip.Addr) *net.Resolver {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if resp := answerDNS(buf[:n], table); resp != nil {
+				pc.WriteTo(resp, from)
+			}
+		}
+	}()
+	addr := pc.LocalAddr().String()
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", addr)
+	}}
+}
+
+func answerDNS(q []byte, table map[string]netip.Addr) []byte {
+	if len(q) < 12 {
+		return nil
+	}
+	// Read the question name.
+	i := 12
+	var labels []string
+	for i < len(q) && q[i] != 0 {
+		l := int(q[i])
+		if i+1+l > len(q) {
+			return nil
+		}
+		labels = append(labels, string(q[i+1:i+1+l]))
+		i += 1 + l
+	}
+	if i+5 > len(q) {
+		return nil
+	}
+	qtype := binary.BigEndian.Uint16(q[i+1:])
+	qend := i + 5
+	name := strings.ToLower(strings.Join(labels, "."))
+	ip, ok := table[name]
+	resp := append([]byte{}, q[:qend]...)
+	resp[2] = 0x81 // response, recursion desired
+	resp[3] = 0x80 // recursion available, no error
+	binary.BigEndian.PutUint16(resp[6:], 0)
+	binary.BigEndian.PutUint16(resp[8:], 0)
+	binary.BigEndian.PutUint16(resp[10:], 0)
+	if !ok {
+		resp[3] |= 3 // NXDOMAIN
+		return resp
+	}
+	var rdata []byte
+	switch {
+	case qtype == 1 && ip.Is4():
+		b := ip.As4()
+		rdata = b[:]
+	case qtype == 28 && ip.Is6():
+		b := ip.As16()
+		rdata = b[:]
+	default:
+		return resp // no answer of that type
+	}
+	binary.BigEndian.PutUint16(resp[6:], 1)
+	rr := []byte{0xc0, 12, 0, byte(qtype), 0, 1, 0, 0, 0, 30, 0, byte(len(rdata))}
+	return append(append(resp, rr...), rdata...)
+}
+
+func TestEgressProxyChecksEveryConnection(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/redirect":
+			http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/iam/security-credentials/", http.StatusFound)
+		case "/redirect-by-name":
+			http.Redirect(w, r, "http://imds.evil.test/latest/meta-data/", http.StatusFound)
+		default:
+			io.WriteString(w, "ok")
+		}
+	}))
+	defer backend.Close()
+	port := backend.URL[strings.LastIndexByte(backend.URL, ':')+1:]
+
+	res := startDNS(t, map[string]netip.Addr{
+		"imds.evil.test": netip.MustParseAddr("169.254.169.254"),
+		"good.test":      netip.MustParseAddr("127.0.0.1"),
+	})
+	var decisions []string
+	proxy := &EgressProxy{
+		Rules: HostRules{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Resolver: res},
+		OnDecision: func(up, target string, err error) {
+			d := up + " " + target + " allow"
+			if err != nil {
+				d = up + " " + target + " deny"
+			}
+			decisions = append(decisions, d)
+		},
+	}
+	ps := httptest.NewServer(proxy)
+	defer ps.Close()
+	pu, _ := url.Parse(ps.URL)
+	pu.User = url.UserPassword("fetch", "x")
+	client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
+
+	cases := []struct {
+		name   string
+		url    string
+		status int
+	}{
+		{"an allowed address passes", backend.URL + "/ok", 200},
+		{"a name resolved by DNS to an allowed address passes", "http://good.test:" + port + "/ok", 200},
+		{"the metadata address is refused", "http://169.254.169.254/latest/meta-data/", 403},
+		{"a name resolving to the metadata address is refused", "http://imds.evil.test/latest/meta-data/", 403},
+		{"a redirect to the metadata address is refused", backend.URL + "/redirect", 403},
+		{"a redirect to a name resolving to it is refused", backend.URL + "/redirect-by-name", 403},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, err := client.Get(c.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d (%s), want %d", resp.StatusCode, body, c.status)
+			}
+			if c.status == 200 && string(body) != "ok" {
+				t.Fatalf("body %q", body)
+			}
+		})
+	}
+	t.Run("a CONNECT tunnel to a name resolving to the metadata address is refused", func(t *testing.T) {
+		conn, err := net.Dial("tcp", pu.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		io.WriteString(conn, "CONNECT imds.evil.test:443 HTTP/1.1\r\nHost: imds.evil.test:443\r\n\r\n")
+		buf := make([]byte, 64)
+		n, _ := conn.Read(buf)
+		if !strings.Contains(string(buf[:n]), "403") {
+			t.Fatalf("got %q", buf[:n])
+		}
+	})
+	if len(decisions) == 0 || !strings.HasPrefix(decisions[0], "fetch ") {
+		t.Fatalf("decisions do not name the upstream: %v", decisions)
+	}
+}
