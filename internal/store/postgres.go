@@ -1,0 +1,241 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Postgres is a Store in a PostgreSQL database, for deployments where
+// several gateway or server replicas append to one log. Commits lock the
+// log's size row, so concurrent writers are serialised and a writer whose
+// view is stale gets ErrConflict instead of forking the tree. The tables
+// live in the connection's search_path (add search_path=SCHEMA to the URL
+// to keep them in their own schema).
+type Postgres struct {
+	name string // the URL without its password, for error messages
+	pool *pgxpool.Pool
+}
+
+const postgresSchema = `
+CREATE TABLE IF NOT EXISTS audit_meta (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	origin TEXT NOT NULL,
+	verifier_key TEXT NOT NULL,
+	size BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_entries (
+	idx BIGINT PRIMARY KEY,
+	data BYTEA NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_tiles (
+	level BIGINT NOT NULL,
+	idx BIGINT NOT NULL,
+	width INTEGER NOT NULL,
+	hashes BYTEA NOT NULL,
+	PRIMARY KEY (level, idx)
+);
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+	size BIGINT PRIMARY KEY,
+	note BYTEA NOT NULL
+);
+`
+
+// OpenPostgres connects to the database a postgres:// URL names and creates
+// the log's tables when they are missing.
+func OpenPostgres(ctx context.Context, url string) (*Postgres, error) {
+	name := redactDSN(url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", name, err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", name, err)
+	}
+	p := &Postgres{name: name, pool: pool}
+	if _, err := pool.Exec(ctx, postgresSchema); err != nil {
+		pool.Close()
+		return nil, p.errf("create schema: %w", err)
+	}
+	return p, nil
+}
+
+func (p *Postgres) errf(format string, args ...any) error {
+	return fmt.Errorf("store %s: "+format, append([]any{p.name}, args...)...)
+}
+
+// Create implements Store.
+func (p *Postgres) Create(ctx context.Context, m Meta) error {
+	tag, err := p.pool.Exec(ctx, `INSERT INTO audit_meta (id, origin, verifier_key, size) VALUES (1, $1, $2, 0) ON CONFLICT (id) DO NOTHING`, m.Origin, m.VerifierKey)
+	if err != nil {
+		return p.errf("create: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return p.errf("%w", ErrExists)
+	}
+	return nil
+}
+
+// Meta implements Store.
+func (p *Postgres) Meta(ctx context.Context) (Meta, error) {
+	var m Meta
+	err := p.pool.QueryRow(ctx, `SELECT origin, verifier_key FROM audit_meta WHERE id = 1`).Scan(&m.Origin, &m.VerifierKey)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, p.errf("%w", ErrNotInitialized)
+	}
+	if err != nil {
+		return m, p.errf("read meta: %w", err)
+	}
+	return m, nil
+}
+
+// Size implements Store.
+func (p *Postgres) Size(ctx context.Context) (uint64, error) {
+	var n int64
+	err := p.pool.QueryRow(ctx, `SELECT size FROM audit_meta WHERE id = 1`).Scan(&n)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, p.errf("%w", ErrNotInitialized)
+	}
+	if err != nil {
+		return 0, p.errf("read size: %w", err)
+	}
+	return uint64(n), nil
+}
+
+// Commit implements Store. Entries go in with COPY, the fastest bulk path.
+func (p *Postgres) Commit(ctx context.Context, b Batch) error {
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return p.errf("commit: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	var size int64
+	err = tx.QueryRow(ctx, `SELECT size FROM audit_meta WHERE id = 1 FOR UPDATE`).Scan(&size)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p.errf("%w", ErrNotInitialized)
+	}
+	if err != nil {
+		return p.errf("commit: %w", err)
+	}
+	if uint64(size) != b.Start {
+		return p.errf("%w: log has %d entries, batch starts at %d", ErrConflict, size, b.Start)
+	}
+	if len(b.Entries) > 0 {
+		i := 0
+		src := pgx.CopyFromFunc(func() ([]any, error) {
+			if i == len(b.Entries) {
+				return nil, nil
+			}
+			row := []any{int64(b.Start) + int64(i), b.Entries[i]}
+			i++
+			return row, nil
+		})
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_entries"}, []string{"idx", "data"}, src); err != nil {
+			return p.errf("commit entries at %d: %w", b.Start, err)
+		}
+	}
+	if len(b.Tiles) > 0 {
+		batch := &pgx.Batch{}
+		for _, t := range b.Tiles {
+			batch.Queue(`INSERT INTO audit_tiles (level, idx, width, hashes) VALUES ($1,$2,$3,$4)
+				ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, hashes = excluded.hashes`,
+				int64(t.Level), int64(t.Index), t.Width, t.Hashes)
+		}
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return p.errf("commit tiles: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE audit_meta SET size = $1 WHERE id = 1`, int64(b.Start)+int64(len(b.Entries))); err != nil {
+		return p.errf("commit size: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return p.errf("commit: %w", err)
+	}
+	return nil
+}
+
+// Entries implements Store.
+func (p *Postgres) Entries(ctx context.Context, start, end uint64, fn func(uint64, []byte) error) error {
+	// Pages keep memory bounded on a log of millions of entries.
+	const page = 10000
+	for start < end {
+		stop := min(end, start+page)
+		rows, err := p.pool.Query(ctx, `SELECT idx, data FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(start), int64(stop))
+		if err != nil {
+			return p.errf("read entries: %w", err)
+		}
+		for rows.Next() {
+			var idx int64
+			var data []byte
+			if err := rows.Scan(&idx, &data); err != nil {
+				rows.Close()
+				return p.errf("read entries: %w", err)
+			}
+			if err := fn(uint64(idx), data); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return p.errf("read entries: %w", err)
+		}
+		start = stop
+	}
+	return nil
+}
+
+// Tile implements Store.
+func (p *Postgres) Tile(ctx context.Context, level, index uint64) (Tile, error) {
+	t := Tile{Level: level, Index: index}
+	err := p.pool.QueryRow(ctx, `SELECT width, hashes FROM audit_tiles WHERE level = $1 AND idx = $2`, int64(level), int64(index)).Scan(&t.Width, &t.Hashes)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return t, p.errf("tile %d/%d: %w", level, index, ErrNotFound)
+	}
+	if err != nil {
+		return t, p.errf("tile %d/%d: %w", level, index, err)
+	}
+	return t, nil
+}
+
+// PutCheckpoint implements Store.
+func (p *Postgres) PutCheckpoint(ctx context.Context, size uint64, note []byte) error {
+	if _, err := p.pool.Exec(ctx, `INSERT INTO audit_checkpoints (size, note) VALUES ($1, $2)
+		ON CONFLICT (size) DO UPDATE SET note = excluded.note`, int64(size), note); err != nil {
+		return p.errf("store checkpoint %d: %w", size, err)
+	}
+	return nil
+}
+
+// Checkpoints implements Store.
+func (p *Postgres) Checkpoints(ctx context.Context) ([]Checkpoint, error) {
+	rows, err := p.pool.Query(ctx, `SELECT size, note FROM audit_checkpoints ORDER BY size`)
+	if err != nil {
+		return nil, p.errf("read checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []Checkpoint
+	for rows.Next() {
+		var c Checkpoint
+		var size int64
+		if err := rows.Scan(&size, &c.Note); err != nil {
+			return nil, p.errf("read checkpoints: %w", err)
+		}
+		c.Size = uint64(size)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, p.errf("read checkpoints: %w", err)
+	}
+	return out, nil
+}
+
+// Close implements Store.
+func (p *Postgres) Close() error {
+	p.pool.Close()
+	return nil
+}
