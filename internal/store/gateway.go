@@ -1,0 +1,330 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Approval states.
+const (
+	ApprovalPending  = "pending"
+	ApprovalApproved = "approved"
+	ApprovalDenied   = "denied"
+)
+
+// ErrDecided means an approval was already approved or denied, or has
+// expired: a decision is made once.
+var ErrDecided = errors.New("approval already decided or expired")
+
+// ApprovalRecord is a request for a person to allow one exact tool call.
+// CallHash binds it to the call (tool, arguments and agent); Arguments holds
+// the redacted arguments for the approver to read.
+type ApprovalRecord struct {
+	ID        string
+	CallHash  string
+	Agent     string
+	Tool      string
+	Arguments []byte
+	Reason    string
+	Status    string
+	Approver  string
+	Note      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	DecidedAt time.Time
+}
+
+// Expired reports whether a pending approval is past its expiry at now.
+func (r ApprovalRecord) Expired(now time.Time) bool {
+	return r.Status == ApprovalPending && !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
+}
+
+// GatewayState is what the MCP gateway persists besides the audit log:
+// approvals, and the tool definitions it pinned on first sight. Several
+// gateway replicas share it through PostgreSQL.
+type GatewayState interface {
+	CreateApproval(ctx context.Context, r ApprovalRecord) error
+	Approval(ctx context.Context, id string) (ApprovalRecord, error)
+	// ApprovalsForCall returns the approvals bound to a call hash, newest first.
+	ApprovalsForCall(ctx context.Context, callHash string) ([]ApprovalRecord, error)
+	// Approvals lists approvals with the given status ("" for all), newest first.
+	Approvals(ctx context.Context, status string, limit int) ([]ApprovalRecord, error)
+	// DecideApproval moves a pending, unexpired approval to approved or
+	// denied; otherwise it fails with ErrDecided (or ErrNotFound).
+	DecideApproval(ctx context.Context, id, status, approver, note string, at time.Time) error
+	// PinTool records hash as the definition of tool when none is pinned,
+	// and returns the pinned hash (the one just stored, or the older one).
+	PinTool(ctx context.Context, tool, hash string) (string, error)
+	// RepinTool replaces the pinned definition of tool (after a person
+	// approved the change).
+	RepinTool(ctx context.Context, tool, hash string) error
+	Close() error
+}
+
+// OpenGatewayState opens gateway state at a store location (as Open takes).
+func OpenGatewayState(ctx context.Context, location string) (GatewayState, error) {
+	s, err := Open(ctx, location)
+	if err != nil {
+		return nil, err
+	}
+	switch st := s.(type) {
+	case *SQLite:
+		if _, err := st.db.ExecContext(ctx, gatewaySchemaSQLite); err != nil {
+			st.Close()
+			return nil, st.errf("create gateway schema: %w", err)
+		}
+		return &sqliteGateway{st}, nil
+	case *Postgres:
+		if _, err := st.pool.Exec(ctx, gatewaySchemaPostgres); err != nil {
+			st.Close()
+			return nil, st.errf("create gateway schema: %w", err)
+		}
+		return &postgresGateway{st}, nil
+	}
+	s.Close()
+	return nil, fmt.Errorf("store %s: no gateway state for this store type", location)
+}
+
+const gatewaySchemaSQLite = `
+CREATE TABLE IF NOT EXISTS gateway_approvals (
+	id TEXT PRIMARY KEY,
+	call_hash TEXT NOT NULL,
+	agent TEXT NOT NULL,
+	tool TEXT NOT NULL,
+	arguments BLOB,
+	reason TEXT NOT NULL,
+	status TEXT NOT NULL,
+	approver TEXT NOT NULL DEFAULT '',
+	note TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	decided_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS gateway_approvals_call ON gateway_approvals (call_hash);
+CREATE TABLE IF NOT EXISTS gateway_tool_pins (
+	tool TEXT PRIMARY KEY,
+	hash TEXT NOT NULL
+);
+`
+
+const gatewaySchemaPostgres = `
+CREATE TABLE IF NOT EXISTS gateway_approvals (
+	id TEXT PRIMARY KEY,
+	call_hash TEXT NOT NULL,
+	agent TEXT NOT NULL,
+	tool TEXT NOT NULL,
+	arguments BYTEA,
+	reason TEXT NOT NULL,
+	status TEXT NOT NULL,
+	approver TEXT NOT NULL DEFAULT '',
+	note TEXT NOT NULL DEFAULT '',
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL,
+	decided_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS gateway_approvals_call ON gateway_approvals (call_hash);
+CREATE TABLE IF NOT EXISTS gateway_tool_pins (
+	tool TEXT PRIMARY KEY,
+	hash TEXT NOT NULL
+);
+`
+
+const approvalColumns = `id, call_hash, agent, tool, arguments, reason, status, approver, note, created_at, expires_at, decided_at`
+
+func toNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanApproval(row scanner) (ApprovalRecord, error) {
+	var r ApprovalRecord
+	var created, expires, decided int64
+	err := row.Scan(&r.ID, &r.CallHash, &r.Agent, &r.Tool, &r.Arguments, &r.Reason, &r.Status, &r.Approver, &r.Note, &created, &expires, &decided)
+	r.CreatedAt, r.ExpiresAt, r.DecidedAt = fromNanos(created), fromNanos(expires), fromNanos(decided)
+	return r, err
+}
+
+type sqliteGateway struct{ *SQLite }
+
+func (s *sqliteGateway) CreateApproval(ctx context.Context, r ApprovalRecord) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO gateway_approvals (`+approvalColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r.ID, r.CallHash, r.Agent, r.Tool, r.Arguments, r.Reason, r.Status, r.Approver, r.Note, toNanos(r.CreatedAt), toNanos(r.ExpiresAt), toNanos(r.DecidedAt))
+	if err != nil {
+		return s.errf("create approval: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteGateway) Approval(ctx context.Context, id string) (ApprovalRecord, error) {
+	r, err := scanApproval(s.db.QueryRowContext(ctx, `SELECT `+approvalColumns+` FROM gateway_approvals WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, s.errf("approval %s: %w", id, ErrNotFound)
+	}
+	return r, err
+}
+
+func (s *sqliteGateway) query(ctx context.Context, q string, args ...any) ([]ApprovalRecord, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.errf("approvals: %w", err)
+	}
+	defer rows.Close()
+	var out []ApprovalRecord
+	for rows.Next() {
+		r, err := scanApproval(rows)
+		if err != nil {
+			return nil, s.errf("approvals: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *sqliteGateway) ApprovalsForCall(ctx context.Context, callHash string) ([]ApprovalRecord, error) {
+	return s.query(ctx, `SELECT `+approvalColumns+` FROM gateway_approvals WHERE call_hash = ? ORDER BY created_at DESC`, callHash)
+}
+
+func (s *sqliteGateway) Approvals(ctx context.Context, status string, limit int) ([]ApprovalRecord, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	return s.query(ctx, `SELECT `+approvalColumns+` FROM gateway_approvals WHERE (? = '' OR status = ?) ORDER BY created_at DESC LIMIT ?`, status, status, limit)
+}
+
+func (s *sqliteGateway) DecideApproval(ctx context.Context, id, status, approver, note string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE gateway_approvals SET status = ?, approver = ?, note = ?, decided_at = ?
+		WHERE id = ? AND status = 'pending' AND expires_at > ?`, status, approver, note, toNanos(at), id, toNanos(at))
+	if err != nil {
+		return s.errf("decide approval %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.Approval(ctx, id); err != nil {
+			return err
+		}
+		return s.errf("approval %s: %w", id, ErrDecided)
+	}
+	return nil
+}
+
+func (s *sqliteGateway) PinTool(ctx context.Context, tool, hash string) (string, error) {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO gateway_tool_pins (tool, hash) VALUES (?, ?) ON CONFLICT (tool) DO NOTHING`, tool, hash); err != nil {
+		return "", s.errf("pin tool %s: %w", tool, err)
+	}
+	var pinned string
+	if err := s.db.QueryRowContext(ctx, `SELECT hash FROM gateway_tool_pins WHERE tool = ?`, tool).Scan(&pinned); err != nil {
+		return "", s.errf("pin tool %s: %w", tool, err)
+	}
+	return pinned, nil
+}
+
+func (s *sqliteGateway) RepinTool(ctx context.Context, tool, hash string) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO gateway_tool_pins (tool, hash) VALUES (?, ?) ON CONFLICT (tool) DO UPDATE SET hash = excluded.hash`, tool, hash); err != nil {
+		return s.errf("repin tool %s: %w", tool, err)
+	}
+	return nil
+}
+
+type postgresGateway struct{ *Postgres }
+
+func (p *postgresGateway) CreateApproval(ctx context.Context, r ApprovalRecord) error {
+	_, err := p.pool.Exec(ctx, `INSERT INTO gateway_approvals (`+approvalColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+		r.ID, r.CallHash, r.Agent, r.Tool, r.Arguments, r.Reason, r.Status, r.Approver, r.Note, toNanos(r.CreatedAt), toNanos(r.ExpiresAt), toNanos(r.DecidedAt))
+	if err != nil {
+		return p.errf("create approval: %w", err)
+	}
+	return nil
+}
+
+func (p *postgresGateway) Approval(ctx context.Context, id string) (ApprovalRecord, error) {
+	r, err := scanApproval(p.pool.QueryRow(ctx, `SELECT `+approvalColumns+` FROM gateway_approvals WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, p.errf("approval %s: %w", id, ErrNotFound)
+	}
+	return r, err
+}
+
+func queryPG(ctx context.Context, pool *pgxpool.Pool, q string, args ...any) ([]ApprovalRecord, error) {
+	rows, err := pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ApprovalRecord
+	for rows.Next() {
+		r, err := scanApproval(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (p *postgresGateway) ApprovalsForCall(ctx context.Context, callHash string) ([]ApprovalRecord, error) {
+	out, err := queryPG(ctx, p.pool, `SELECT `+approvalColumns+` FROM gateway_approvals WHERE call_hash = $1 ORDER BY created_at DESC`, callHash)
+	if err != nil {
+		return nil, p.errf("approvals: %w", err)
+	}
+	return out, nil
+}
+
+func (p *postgresGateway) Approvals(ctx context.Context, status string, limit int) ([]ApprovalRecord, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	out, err := queryPG(ctx, p.pool, `SELECT `+approvalColumns+` FROM gateway_approvals WHERE ($1 = '' OR status = $1) ORDER BY created_at DESC LIMIT $2`, status, limit)
+	if err != nil {
+		return nil, p.errf("approvals: %w", err)
+	}
+	return out, nil
+}
+
+func (p *postgresGateway) DecideApproval(ctx context.Context, id, status, approver, note string, at time.Time) error {
+	tag, err := p.pool.Exec(ctx, `UPDATE gateway_approvals SET status = $1, approver = $2, note = $3, decided_at = $4
+		WHERE id = $5 AND status = 'pending' AND expires_at > $4`, status, approver, note, toNanos(at), id)
+	if err != nil {
+		return p.errf("decide approval %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		if _, err := p.Approval(ctx, id); err != nil {
+			return err
+		}
+		return p.errf("approval %s: %w", id, ErrDecided)
+	}
+	return nil
+}
+
+func (p *postgresGateway) PinTool(ctx context.Context, tool, hash string) (string, error) {
+	if _, err := p.pool.Exec(ctx, `INSERT INTO gateway_tool_pins (tool, hash) VALUES ($1, $2) ON CONFLICT (tool) DO NOTHING`, tool, hash); err != nil {
+		return "", p.errf("pin tool %s: %w", tool, err)
+	}
+	var pinned string
+	if err := p.pool.QueryRow(ctx, `SELECT hash FROM gateway_tool_pins WHERE tool = $1`, tool).Scan(&pinned); err != nil {
+		return "", p.errf("pin tool %s: %w", tool, err)
+	}
+	return pinned, nil
+}
+
+func (p *postgresGateway) RepinTool(ctx context.Context, tool, hash string) error {
+	if _, err := p.pool.Exec(ctx, `INSERT INTO gateway_tool_pins (tool, hash) VALUES ($1, $2) ON CONFLICT (tool) DO UPDATE SET hash = excluded.hash`, tool, hash); err != nil {
+		return p.errf("repin tool %s: %w", tool, err)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/parapet-sec/parapet/internal/store"
+	"github.com/parapet-sec/parapet/internal/store/storetest"
+)
+
+func TestGatewayState(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, k storetest.Kind) {
+		ctx := context.Background()
+		gs, err := store.OpenGatewayState(ctx, k.New(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer gs.Close()
+		now := time.Now().UTC()
+		rec := store.ApprovalRecord{ID: "a1", CallHash: "h1", Agent: "agent-1", Tool: "shell.run", Arguments: []byte(`{"cmd":"ls"}`),
+			Reason: "destructive", Status: store.ApprovalPending, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := gs.CreateApproval(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		expired := rec
+		expired.ID, expired.CallHash, expired.ExpiresAt = "a2", "h2", now.Add(-time.Second)
+		if err := gs.CreateApproval(ctx, expired); err != nil {
+			t.Fatal(err)
+		}
+
+		t.Run("a pending approval is listed and found by its call", func(t *testing.T) {
+			got, err := gs.ApprovalsForCall(ctx, "h1")
+			if err != nil || len(got) != 1 || got[0].ID != "a1" || string(got[0].Arguments) != `{"cmd":"ls"}` {
+				t.Fatalf("got %+v, %v", got, err)
+			}
+			pending, err := gs.Approvals(ctx, store.ApprovalPending, 0)
+			if err != nil || len(pending) != 2 {
+				t.Fatalf("pending %d, %v", len(pending), err)
+			}
+		})
+		t.Run("an approval is decided once", func(t *testing.T) {
+			if err := gs.DecideApproval(ctx, "a1", store.ApprovalApproved, "alice", "ok", now); err != nil {
+				t.Fatal(err)
+			}
+			if err := gs.DecideApproval(ctx, "a1", store.ApprovalDenied, "bob", "", now); !errors.Is(err, store.ErrDecided) {
+				t.Fatalf("second decision: %v, want ErrDecided", err)
+			}
+			got, _ := gs.Approval(ctx, "a1")
+			if got.Status != store.ApprovalApproved || got.Approver != "alice" {
+				t.Fatalf("got %+v", got)
+			}
+		})
+		t.Run("an expired approval cannot be approved", func(t *testing.T) {
+			if err := gs.DecideApproval(ctx, "a2", store.ApprovalApproved, "alice", "", now); !errors.Is(err, store.ErrDecided) {
+				t.Fatalf("got %v, want ErrDecided", err)
+			}
+		})
+		t.Run("an unknown approval is not found", func(t *testing.T) {
+			if err := gs.DecideApproval(ctx, "nope", store.ApprovalApproved, "alice", "", now); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("got %v, want ErrNotFound", err)
+			}
+		})
+		t.Run("the first definition of a tool is pinned", func(t *testing.T) {
+			p, err := gs.PinTool(ctx, "fs.read", "hash-1")
+			if err != nil || p != "hash-1" {
+				t.Fatalf("%q %v", p, err)
+			}
+			p, err = gs.PinTool(ctx, "fs.read", "hash-2")
+			if err != nil || p != "hash-1" {
+				t.Fatalf("a changed definition replaced the pin: %q %v", p, err)
+			}
+			if err := gs.RepinTool(ctx, "fs.read", "hash-2"); err != nil {
+				t.Fatal(err)
+			}
+			if p, _ = gs.PinTool(ctx, "fs.read", "hash-3"); p != "hash-2" {
+				t.Fatalf("repin did not take: %q", p)
+			}
+		})
+	})
+}
