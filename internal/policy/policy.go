@@ -1,0 +1,455 @@
+// Package policy is Parapet's one Rego engine. It loads the built-in checks
+// embedded from policies/ and the user's policy folders (Rego checks and
+// Gatekeeper ConstraintTemplates with their Constraints), compiles them once,
+// prepares one query per input kind for the whole bundle, and evaluates it
+// many times: on inventory nodes (posture, IaC, manifests), on Kubernetes
+// admission requests, and on agents' tool calls.
+//
+// Every check is one Rego package with a METADATA block whose custom fields
+// give its id, severity, frameworks and remediation; its rules answer with
+// sets: deny and warn for resources and admission, deny, approve, redact
+// and warn for tool calls. docs/policies.md documents the contract.
+package policy
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/parapet-sec/parapet/internal/inventory"
+	"github.com/parapet-sec/parapet/policies"
+)
+
+// Options says which policies to load.
+type Options struct {
+	// Builtin loads the embedded built-in bundle.
+	Builtin bool
+	// Dirs are user policy folders (or single files): .rego checks and
+	// libraries, and Gatekeeper ConstraintTemplate and Constraint YAML.
+	// *_test.rego files are skipped (see Test).
+	Dirs []string
+	// Select keeps only the checks whose id matches one of these patterns;
+	// empty keeps all. Skip drops the checks whose id matches one of its
+	// patterns. A pattern is an id, a glob ("PAR-K8S-PSS-*") or an id
+	// prefix ending at a dash boundary ("PAR-K8S-PSS").
+	Select, Skip []string
+	// Config is visible to every rule as data.parapet.config (for example
+	// {"pss": {"level": "restricted", "version": "latest"}}; see
+	// docs/policies.md for the keys the built-in checks read).
+	Config map[string]any
+}
+
+// Check is one loaded check: its metadata and where it came from.
+type Check struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Severity    string   `json:"severity"`
+	Remediation string   `json:"remediation,omitempty"`
+	Frameworks  []string `json:"frameworks,omitempty"`
+	// Inputs lists the input kinds the check answers; empty means all.
+	Inputs []string `json:"inputs,omitempty"`
+	// Package is the Rego package path, without "data." ("parapet.k8s.pss.privileged").
+	Package string `json:"package"`
+	// File is the .rego file (or YAML file, for Gatekeeper constraints).
+	File string `json:"file"`
+	// Builtin is true for checks of the embedded bundle.
+	Builtin bool `json:"builtin,omitempty"`
+	// Custom holds every custom metadata field, including the ones above.
+	Custom map[string]any `json:"custom,omitempty"`
+}
+
+// appliesTo reports whether the check answers input kind k.
+func (c *Check) appliesTo(k string) bool {
+	if len(c.Inputs) == 0 {
+		return true
+	}
+	for _, in := range c.Inputs {
+		if in == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Engine holds the compiled bundle and its prepared queries. It is safe for
+// concurrent use.
+type Engine struct {
+	checks  []*Check
+	byIndex map[int]*Check
+	queries map[string]*rego.PreparedEvalQuery
+	store   storage.Store
+
+	// dataMu serialises writes of per-run data (the inventory) with the
+	// evaluations that read it.
+	dataMu sync.RWMutex
+}
+
+// enginePkg is the package of the generated modules that gather every
+// check's answers, one rule set per input kind.
+const enginePkg = "parapet_engine"
+
+// ruleSets are the rule names a check may define, per input kind.
+var ruleSets = map[string][]string{
+	KindResource:  {"deny", "warn"},
+	KindAdmission: {"deny", "warn"},
+	KindToolCall:  {"deny", "approve", "redact", "warn"},
+}
+
+// module is one parsed policy source.
+type module struct {
+	file    string
+	mod     *ast.Module
+	builtin bool
+	check   *Check // nil for libraries
+}
+
+// Load reads and compiles the policies opts names and prepares one query per
+// input kind. Errors name the file and line.
+func Load(ctx context.Context, opts Options) (*Engine, error) {
+	var mods []*module
+	if opts.Builtin {
+		bm, err := readFS(policies.FS, "policies", true, false)
+		if err != nil {
+			return nil, err
+		}
+		mods = append(mods, bm...)
+	}
+	var gk []*module
+	for _, d := range opts.Dirs {
+		um, err := readDir(d, false)
+		if err != nil {
+			return nil, err
+		}
+		mods = append(mods, um...)
+		g, err := loadGatekeeper(d)
+		if err != nil {
+			return nil, err
+		}
+		gk = append(gk, g...)
+	}
+	mods = append(mods, gk...)
+	mods, err := overrideBuiltins(mods)
+	if err != nil {
+		return nil, err
+	}
+
+	e := &Engine{byIndex: map[int]*Check{}, queries: map[string]*rego.PreparedEvalQuery{}}
+	for _, m := range mods {
+		if m.check != nil && selected(m.check.ID, opts.Select, opts.Skip) {
+			e.checks = append(e.checks, m.check)
+		}
+	}
+	sort.Slice(e.checks, func(i, j int) bool { return e.checks[i].ID < e.checks[j].ID })
+	for i, c := range e.checks {
+		e.byIndex[i] = c
+	}
+
+	modules := map[string]*ast.Module{}
+	for _, m := range mods {
+		modules[m.file] = m.mod
+	}
+	for _, k := range Kinds {
+		src := e.gatherModule(k)
+		gm, err := ast.ParseModuleWithOpts(enginePkg+"/"+k+".rego", src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, fmt.Errorf("policy: generated module for %s: %w", k, err)
+		}
+		modules[enginePkg+"/"+k+".rego"] = gm
+	}
+	compiler := ast.NewCompiler().WithEnablePrintStatements(false)
+	compiler.Compile(modules)
+	if compiler.Failed() {
+		return nil, fmt.Errorf("policy: %w", compiler.Errors)
+	}
+
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = map[string]any{}
+	}
+	e.store = inmem.NewFromObject(map[string]any{
+		"parapet":   map[string]any{"config": jsonValue(cfg), "inventory": map[string]any{}},
+		"inventory": map[string]any{},
+	})
+	for _, k := range Kinds {
+		pq, err := rego.New(
+			rego.Compiler(compiler),
+			rego.Store(e.store),
+			rego.Query("data."+enginePkg+"."+k+".results"),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("policy: prepare %s query: %w", k, err)
+		}
+		e.queries[k] = &pq
+	}
+	return e, nil
+}
+
+// Checks returns the loaded and selected checks, sorted by id.
+func (e *Engine) Checks() []*Check { return e.checks }
+
+// gatherModule writes the Rego module that collects the answers of every
+// selected check for input kind k into one set, so that one query evaluates
+// the whole bundle.
+func (e *Engine) gatherModule(k string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "package %s.%s\n\n", enginePkg, k)
+	b.WriteString("# Generated: one set of every selected check's answers.\n")
+	for i, c := range e.checks {
+		if !c.appliesTo(k) {
+			continue
+		}
+		for _, r := range ruleSets[k] {
+			fmt.Fprintf(&b, "results contains {\"c\": %d, \"t\": %q, \"r\": r} if {\n\tsome r in data.%s.%s\n}\n", i, r, c.Package, r)
+		}
+	}
+	return b.String()
+}
+
+// readDir reads the .rego files under dir (a folder or one file).
+func readDir(dir string, withTests bool) ([]*module, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	if !info.IsDir() {
+		if !strings.HasSuffix(dir, ".rego") {
+			return nil, nil
+		}
+		data, err := os.ReadFile(dir)
+		if err != nil {
+			return nil, fmt.Errorf("policy: %w", err)
+		}
+		m, err := parseModule(dir, string(data), false)
+		if err != nil {
+			return nil, err
+		}
+		return []*module{m}, nil
+	}
+	return readFS(os.DirFS(dir), dir, false, withTests)
+}
+
+// readFS parses every .rego file of fsys; names are shown as prefix/path.
+func readFS(fsys fs.FS, prefix string, builtin, withTests bool) ([]*module, error) {
+	var out []*module
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("policy: %s: %w", filepath.Join(prefix, p), err)
+		}
+		if d.IsDir() && p != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return fs.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".rego") {
+			return nil
+		}
+		if strings.HasSuffix(p, "_test.rego") && !withTests {
+			return nil
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return fmt.Errorf("policy: %s: %w", filepath.Join(prefix, p), err)
+		}
+		m, err := parseModule(path.Join(filepath.ToSlash(prefix), p), string(data), builtin)
+		if err != nil {
+			return err
+		}
+		out = append(out, m)
+		return nil
+	})
+	return out, err
+}
+
+// parseModule parses one Rego v1 file and reads its check metadata.
+func parseModule(file, src string, builtin bool) (*module, error) {
+	mod, err := ast.ParseModuleWithOpts(file, src, ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	m := &module{file: file, mod: mod, builtin: builtin}
+	if strings.HasSuffix(file, "_test.rego") {
+		return m, nil
+	}
+	pkg := strings.TrimPrefix(mod.Package.Path.String(), "data.")
+	if pkg == enginePkg || strings.HasPrefix(pkg, enginePkg+".") {
+		return nil, fmt.Errorf("policy: %s: package %s is reserved", file, pkg)
+	}
+	var ann *ast.Annotations
+	for _, a := range mod.Annotations {
+		if a.Scope == "package" {
+			ann = a
+			break
+		}
+	}
+	id := ""
+	if ann != nil {
+		id, _ = ann.Custom["id"].(string)
+	}
+	if id == "" {
+		// A library: it may not answer like a check, or its answers would
+		// be silently dropped.
+		for _, r := range mod.Rules {
+			switch r.Head.Name.String() {
+			case "deny", "warn", "approve", "redact", "violation":
+				return nil, fmt.Errorf("policy: %s:%d: package %s defines %s but has no METADATA block with custom.id (see docs/policies.md)",
+					file, r.Location.Row, pkg, r.Head.Name)
+			}
+		}
+		return m, nil
+	}
+	c, err := checkFromAnnotations(file, pkg, ann)
+	if err != nil {
+		return nil, err
+	}
+	c.Builtin = builtin
+	m.check = c
+	return m, nil
+}
+
+// checkFromAnnotations validates a check's metadata.
+func checkFromAnnotations(file, pkg string, a *ast.Annotations) (*Check, error) {
+	row := 0
+	if a.Location != nil {
+		row = a.Location.Row
+	}
+	where := fmt.Sprintf("%s:%d", file, row)
+	c := &Check{
+		Package: pkg, File: file, Title: a.Title, Description: a.Description,
+		Custom: a.Custom,
+	}
+	c.ID, _ = a.Custom["id"].(string)
+	sev, ok := a.Custom["severity"].(string)
+	if !ok {
+		return nil, fmt.Errorf("policy: %s: check %s: custom.severity is missing (want critical, high, medium, low or info)", where, c.ID)
+	}
+	s, err := inventory.ParseSeverity(sev)
+	if err != nil || s == "none" {
+		return nil, fmt.Errorf("policy: %s: check %s: custom.severity %q is not critical, high, medium, low or info", where, c.ID, sev)
+	}
+	c.Severity = string(s)
+	if v, ok := a.Custom["remediation"]; ok {
+		r, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("policy: %s: check %s: custom.remediation must be a string", where, c.ID)
+		}
+		c.Remediation = strings.TrimSpace(r)
+	}
+	if c.Frameworks, err = stringList(a.Custom["frameworks"]); err != nil {
+		return nil, fmt.Errorf("policy: %s: check %s: custom.frameworks: %w", where, c.ID, err)
+	}
+	if c.Inputs, err = stringList(a.Custom["inputs"]); err != nil {
+		return nil, fmt.Errorf("policy: %s: check %s: custom.inputs: %w", where, c.ID, err)
+	}
+	for _, in := range c.Inputs {
+		if _, ok := ruleSets[in]; !ok {
+			return nil, fmt.Errorf("policy: %s: check %s: custom.inputs: unknown input kind %q (want resource, admission or tool_call)", where, c.ID, in)
+		}
+	}
+	if c.Title == "" {
+		return nil, fmt.Errorf("policy: %s: check %s: METADATA title is missing", where, c.ID)
+	}
+	return c, nil
+}
+
+func stringList(v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("want a list of strings, got %T", v)
+	}
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		s, ok := x.(string)
+		if !ok {
+			return nil, fmt.Errorf("want a list of strings, got an item of type %T", x)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// overrideBuiltins drops a built-in module when a user module declares the
+// same check id (users copy and change a built-in), and rejects a duplicate
+// id among user checks or among built-ins.
+func overrideBuiltins(mods []*module) ([]*module, error) {
+	user := map[string]*module{}
+	builtin := map[string]*module{}
+	for _, m := range mods {
+		if m.check == nil {
+			continue
+		}
+		seen := builtin
+		if !m.builtin {
+			seen = user
+		}
+		if o, ok := seen[m.check.ID]; ok {
+			return nil, fmt.Errorf("policy: check id %s is declared twice: %s and %s", m.check.ID, o.file, m.file)
+		}
+		seen[m.check.ID] = m
+	}
+	out := mods[:0]
+	for _, m := range mods {
+		if m.builtin && m.check != nil && user[m.check.ID] != nil {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// selected reports whether check id passes --select and --skip.
+func selected(id string, sel, skip []string) bool {
+	if len(sel) > 0 {
+		ok := false
+		for _, p := range sel {
+			if MatchID(p, id) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, p := range skip {
+		if MatchID(p, id) {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchID reports whether a --select or --skip pattern matches check id: an
+// exact id, a glob (path.Match syntax), or a prefix ending at a dash
+// ("PAR-K8S-PSS" matches "PAR-K8S-PSS-PRIVILEGED"). Matching ignores case.
+func MatchID(pattern, id string) bool {
+	p, s := strings.ToUpper(strings.TrimSpace(pattern)), strings.ToUpper(id)
+	if p == "" {
+		return false
+	}
+	if p == s || strings.HasPrefix(s, p+"-") || strings.HasPrefix(s, p+"/") {
+		return true
+	}
+	ok, err := path.Match(p, s)
+	return err == nil && ok
+}
+
+// ValidatePattern reports a malformed --select or --skip glob.
+func ValidatePattern(pattern string) error {
+	if _, err := path.Match(pattern, ""); err != nil {
+		return fmt.Errorf("check pattern %q: %w", pattern, err)
+	}
+	return nil
+}

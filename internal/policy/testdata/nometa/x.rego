@@ -1,0 +1,5 @@
+package user.nometa
+
+import rego.v1
+
+deny contains "x" if true

@@ -1,0 +1,49 @@
+# Level and version selection for the Pod Security Standards checks, as
+# pod-security-admission applies them: a namespace's
+# pod-security.kubernetes.io/enforce and enforce-version labels where the
+# namespace is known, else data.parapet.config.pss (set by --pss), else
+# restricted at the latest version.
+package parapet.lib.pss
+
+import data.parapet.lib.k8s
+import rego.v1
+
+# latest stands for the newest Kubernetes minor version the checks know.
+latest := 1000
+
+ns_labels := object.get(k8s.namespace_object, ["metadata", "labels"], {})
+
+config := c if {
+	c := data.parapet.config.pss
+} else := {}
+
+level := l if {
+	l := ns_labels["pod-security.kubernetes.io/enforce"]
+} else := object.get(config, "level", "restricted")
+
+version_text := v if {
+	ns_labels["pod-security.kubernetes.io/enforce"]
+	v := object.get(ns_labels, "pod-security.kubernetes.io/enforce-version", "latest")
+} else := object.get(config, "version", "latest")
+
+# minor is the Kubernetes minor version checks are evaluated at: "v1.30"
+# gives 30, "latest" (or anything unreadable) gives latest.
+minor := m if {
+	startswith(version_text, "v1.")
+	m := to_number(substring(version_text, 3, -1))
+} else := latest
+
+level_rank := {"privileged": 0, "baseline": 1, "restricted": 2}
+
+# applies(control_level, since) is true when a control of control_level
+# ("baseline" or "restricted") that exists since Kubernetes 1.<since> is part
+# of the selected level and version.
+applies(control_level, since) if {
+	k8s.is_pod_like
+	level_rank[level] >= level_rank[control_level]
+	minor >= since
+}
+
+# is_windows is true for pods that declare spec.os.name windows; some
+# restricted controls skip them from 1.25.
+is_windows if k8s.pod_spec.os.name == "windows"
