@@ -1,0 +1,327 @@
+package graph
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/parapet-sec/parapet/internal/inventory"
+)
+
+// Defaults for Options.
+const (
+	// DefaultAlternatives is how many shortest paths a finding shows per
+	// entry point and target: the shortest and up to two alternatives.
+	DefaultAlternatives = 3
+	// DefaultMaxDepth bounds attack paths to this many edges.
+	DefaultMaxDepth = 12
+	// DefaultMinSensitivity is the least sensitivity of data an attack path
+	// must reach to be reported.
+	DefaultMinSensitivity = inventory.SensitivityHigh
+)
+
+// Options tune Analyze. The zero value uses the defaults.
+type Options struct {
+	// Sensitivity holds the user's classification rules (--sensitivity).
+	Sensitivity *SensitivityRules
+	// Access, when set, derives identity -> data edges from IAM for the
+	// principals that lie on a path from an exposure or an agent.
+	Access AccessEvaluator
+	// Alternatives is k of the k shortest paths per finding.
+	Alternatives int
+	// MaxDepth bounds the length of attack paths.
+	MaxDepth int
+	// MinSensitivity is the least sensitivity an attack-path target needs.
+	MinSensitivity inventory.Sensitivity
+}
+
+func (o *Options) defaults() {
+	if o.Alternatives <= 0 {
+		o.Alternatives = DefaultAlternatives
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.MinSensitivity == "" {
+		o.MinSensitivity = DefaultMinSensitivity
+	}
+}
+
+// Result is what Analyze found.
+type Result struct {
+	Graph    *Graph
+	Findings []inventory.Finding
+	// Derived are the edges the analysis added (RBAC and IAM access), also
+	// part of Graph.
+	Derived []*inventory.Edge
+}
+
+// Analyze classifies data sensitivity (writing it into the snapshot's
+// nodes), derives access edges, builds the graph and runs every
+// graph-level check. Findings come ranked by Rank.
+func Analyze(s *inventory.Snapshot, opts Options) (*Result, error) {
+	opts.defaults()
+	a := &analysis{snap: s, opts: opts, reasons: map[string]string{}}
+	for _, n := range s.Nodes {
+		lvl, why := Classify(n, opts.Sensitivity)
+		if IsData(n.Kind) || why != "" {
+			n.Sensitivity = lvl
+			a.reasons[n.ID] = why
+		}
+	}
+	derived := deriveRBAC(s)
+	g, err := Build(s, derived...)
+	if err != nil {
+		return nil, err
+	}
+	a.g = g
+	if opts.Access != nil {
+		more := a.deriveIAM()
+		if len(more) > 0 {
+			derived = append(derived, more...)
+			if a.g, err = Build(s, derived...); err != nil {
+				return nil, err
+			}
+		}
+	}
+	a.prepare()
+	for _, check := range checks {
+		check.run(a)
+	}
+	Rank(a.findings)
+	return &Result{Graph: a.g, Findings: a.findings, Derived: derived}, nil
+}
+
+// analysis is the state shared by the checks of one Analyze run.
+type analysis struct {
+	snap     *inventory.Snapshot
+	opts     Options
+	g        *Graph
+	reasons  map[string]string // sensitivity reasons by node ID
+	findings []inventory.Finding
+
+	attack   KindSet // edges an attacker walks along
+	internet NodeID
+	exposed  []bool // reachable from the internet through exposure and routing
+	entry    []EdgeID
+	admin    []bool // admin-equivalent: has admin_of, or props say so
+	agents   []NodeID
+}
+
+// attackKinds are the edges an attack path may follow.
+var attackKinds = []string{
+	inventory.EdgeReaches, inventory.EdgeRoutesTo, inventory.EdgeRunsAs,
+	inventory.EdgeCanAssume, inventory.EdgeCanEscalateTo, inventory.EdgeCanRead,
+	inventory.EdgeCanWrite, inventory.EdgeAdminOf, inventory.EdgeCallsTool,
+	inventory.EdgeRetrievesFrom,
+}
+
+func (a *analysis) prepare() {
+	g := a.g
+	a.attack = g.Kinds(attackKinds...)
+	a.exposed = make([]bool, g.Len())
+	a.entry = make([]EdgeID, g.Len())
+	a.admin = make([]bool, g.Len())
+	a.internet = -1
+	if id, ok := g.Lookup(inventory.InternetID); ok {
+		a.internet = id
+		// Exposure: what the internet reaches, and the compute behind it.
+		s := g.NewSearcher()
+		s.Reach([]NodeID{id}, g.Kinds(inventory.EdgeReaches, inventory.EdgeRoutesTo), 4, func(n NodeID, _ int) bool {
+			a.exposed[n] = true
+			return true
+		})
+		g.Out(id, g.Kinds(inventory.EdgeReaches), func(n NodeID, e EdgeID) bool {
+			a.entry[n] = e
+			return true
+		})
+	}
+	adminOf := g.Kinds(inventory.EdgeAdminOf)
+	for n := 0; n < g.Len(); n++ {
+		node := g.Node(NodeID(n))
+		if g.HasOut(NodeID(n), adminOf) {
+			a.admin[n] = true
+		} else if b, _ := propBool(node, "admin", "admin_equivalent"); b {
+			a.admin[n] = true
+		}
+		if node.Kind == inventory.KindAIAgent {
+			a.agents = append(a.agents, NodeID(n))
+		}
+	}
+}
+
+// target says whether n is a target of attack paths and how bad reaching it
+// is, as a sensitivity (control of an account or cluster counts as
+// critical).
+func (a *analysis) target(n NodeID) (inventory.Sensitivity, bool) {
+	node := a.g.Node(n)
+	if IsControl(node.Kind) {
+		return inventory.SensitivityCritical, true
+	}
+	if IsData(node.Kind) && node.Sensitivity.Rank() >= a.opts.MinSensitivity.Rank() {
+		return node.Sensitivity, true
+	}
+	return "", false
+}
+
+// reached is one target found by a search from a source.
+type reached struct {
+	node  NodeID
+	level inventory.Sensitivity
+	path  Path
+}
+
+// targetsFrom searches from src along attack edges and returns the targets
+// it reaches, most sensitive first, then nearest, then by ID. skip, when
+// set, keeps the search from entering some nodes.
+func (a *analysis) targetsFrom(s *Searcher, src NodeID, skip func(NodeID) bool) []reached {
+	var out []reached
+	s.Reach([]NodeID{src}, a.attack, a.opts.MaxDepth, func(n NodeID, _ int) bool {
+		if lvl, ok := a.target(n); ok && (skip == nil || !skip(n)) {
+			out = append(out, reached{node: n, level: lvl})
+		}
+		return true
+	})
+	for i := range out {
+		out[i].path = s.PathTo(out[i].node)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].level.Rank() != out[j].level.Rank() {
+			return out[i].level.Rank() > out[j].level.Rank()
+		}
+		if len(out[i].path) != len(out[j].path) {
+			return len(out[i].path) < len(out[j].path)
+		}
+		return a.g.Node(out[i].node).ID < a.g.Node(out[j].node).ID
+	})
+	return out
+}
+
+// privilege scores the identities along a path: 3 when one is
+// admin-equivalent, 2 when the path writes or escalates, 1 otherwise.
+func (a *analysis) privilege(p Path) int {
+	score := 1
+	for _, n := range a.g.Nodes(p) {
+		if a.admin[n] {
+			return 3
+		}
+	}
+	for _, e := range p {
+		switch a.g.KindOf(e) {
+		case inventory.EdgeCanWrite, inventory.EdgeCanEscalateTo:
+			score = 2
+		}
+	}
+	return score
+}
+
+// edges converts a path to the edges a Finding carries, with their
+// evidence.
+func (a *analysis) edges(p Path) []inventory.Edge {
+	out := make([]inventory.Edge, len(p))
+	for i, e := range p {
+		out[i] = *a.g.Edge(e)
+	}
+	return out
+}
+
+// alternatives returns up to k-1 other shortest paths from src to dst, as
+// lists of node IDs for the evidence.
+func (a *analysis) alternatives(s *Searcher, src, dst NodeID) [][]string {
+	ps := s.KShortestPaths(src, dst, a.attack, a.opts.Alternatives, a.opts.MaxDepth)
+	var out [][]string
+	for _, p := range ps[min(1, len(ps)):] {
+		var ids []string
+		for _, n := range a.g.Nodes(p) {
+			ids = append(ids, a.g.Node(n).ID)
+		}
+		out = append(out, ids)
+	}
+	return out
+}
+
+// describe names a node for titles: its name, else its ID.
+func (a *analysis) describe(n NodeID) string {
+	node := a.g.Node(n)
+	if node.Name != "" {
+		return node.Name
+	}
+	return node.ID
+}
+
+func (a *analysis) add(f inventory.Finding) {
+	a.findings = append(a.findings, f)
+}
+
+// Rank orders findings by severity, then risk score (evidence
+// "risk_score", highest first), then check id and first resource.
+func Rank(fs []inventory.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		x, y := fs[i], fs[j]
+		if x.Severity.Rank() != y.Severity.Rank() {
+			return x.Severity.Rank() > y.Severity.Rank()
+		}
+		if sx, sy := RiskScore(x), RiskScore(y); sx != sy {
+			return sx > sy
+		}
+		if x.Check != y.Check {
+			return x.Check < y.Check
+		}
+		return strings.Join(x.Resources, ",") < strings.Join(y.Resources, ",")
+	})
+}
+
+// RiskScore returns a finding's risk score (exposure x privilege x
+// sensitivity, from 1 to 36), or 0 when it has none.
+func RiskScore(f inventory.Finding) int {
+	switch v := f.Evidence["risk_score"].(type) {
+	case int:
+		return v
+	case float64:
+		return int(v)
+	}
+	return 0
+}
+
+// riskScore combines the three factors: exposure (3 from the internet or
+// untrusted input, 2 from an agent, 1 otherwise), privilege (see
+// privilege) and the target's sensitivity rank (1 to 4).
+func riskScore(exposure, privilege int, lvl inventory.Sensitivity) int {
+	return exposure * privilege * max(lvl.Rank(), 1)
+}
+
+// severityFor maps a target's sensitivity and the privilege on the way to a
+// severity.
+func severityFor(lvl inventory.Sensitivity, privilege int) inventory.Severity {
+	switch {
+	case lvl == inventory.SensitivityCritical:
+		return inventory.Critical
+	case lvl == inventory.SensitivityHigh && privilege >= 2:
+		return inventory.Critical
+	case lvl == inventory.SensitivityHigh:
+		return inventory.High
+	}
+	return inventory.Medium
+}
+
+func pathIDs(g *Graph, p Path) []string {
+	var out []string
+	for _, n := range g.Nodes(p) {
+		out = append(out, g.Node(n).ID)
+	}
+	return out
+}
+
+func levelText(l inventory.Sensitivity) string {
+	if l == "" {
+		return "none"
+	}
+	return string(l)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
