@@ -1,0 +1,949 @@
+package iam
+
+import (
+	"strings"
+)
+
+// compiled holds a statement's matchers.
+type compiled struct {
+	actions   []pattern // Action or NotAction, case-insensitive
+	notAction bool
+
+	resources   []pattern // Resource or NotResource, case-sensitive
+	notResource bool
+	anyResource bool // no Resource element (trust and some resource policies)
+
+	principals   []principalPat // Principal or NotPrincipal
+	notPrincipal bool
+	hasPrincipal bool
+
+	conds []*cond
+
+	// services lists the lower-case service prefixes the statement's
+	// actions can match; nil means any service (wildcards in the service
+	// part, or NotAction).
+	services []string
+}
+
+type principalPatKind uint8
+
+const (
+	ppAll       principalPatKind = iota // "*" or {"AWS": "*"}
+	ppAccount                           // an account: "123456789012" or its root ARN
+	ppARN                               // a user, role, assumed-role session or other IAM ARN
+	ppService                           // a service principal: lambda.amazonaws.com
+	ppFederated                         // an identity provider
+	ppCanonical                         // an S3 canonical user
+)
+
+type principalPat struct {
+	kind    principalPatKind
+	value   string // account ID, ARN, service or provider
+	account string // for ppARN
+	raw     string
+}
+
+func compileStatement(s *Statement, path string) (*compiled, error) {
+	c := &compiled{}
+	acts := s.Action
+	if s.NotAction != nil {
+		acts, c.notAction = s.NotAction, true
+	}
+	anySvc := c.notAction
+	seen := map[string]bool{}
+	for i, a := range acts {
+		p, err := compilePattern(a, true, true)
+		if err != nil {
+			return nil, perr(path+".Action["+itoa(i)+"]", "%v", err)
+		}
+		c.actions = append(c.actions, p)
+		svc := strings.ToLower(serviceOf(a))
+		if strings.ContainsAny(svc, "*?$") || !strings.Contains(a, ":") {
+			anySvc = true
+		} else if !seen[svc] {
+			seen[svc] = true
+			c.services = append(c.services, svc)
+		}
+	}
+	if anySvc {
+		c.services = nil
+	}
+	res := s.Resource
+	if s.NotResource != nil {
+		res, c.notResource = s.NotResource, true
+	}
+	c.anyResource = res == nil
+	for i, r := range res {
+		p, err := compilePattern(r, true, false)
+		if err != nil {
+			return nil, perr(path+".Resource["+itoa(i)+"]", "%v", err)
+		}
+		c.resources = append(c.resources, p)
+	}
+	pr := s.Principal
+	if s.NotPrincipal != nil {
+		pr, c.notPrincipal = s.NotPrincipal, true
+	}
+	c.hasPrincipal = pr != nil
+	for _, typ := range sortedKeys(pr) {
+		for _, v := range pr[typ] {
+			c.principals = append(c.principals, compilePrincipal(typ, v))
+		}
+	}
+	conds, err := compileConditions(s.Condition, path)
+	if err != nil {
+		return nil, err
+	}
+	c.conds = conds
+	return c, nil
+}
+
+func compilePrincipal(typ, v string) principalPat {
+	pp := principalPat{raw: v, value: v}
+	switch typ {
+	case "*":
+		pp.kind = ppAll
+	case "AWS":
+		switch {
+		case v == "*":
+			pp.kind = ppAll
+		case isAccountID(v):
+			pp.kind = ppAccount
+		case strings.HasPrefix(v, "arn:") && arnPart(v, 5) == "root":
+			pp.kind, pp.value = ppAccount, arnPart(v, 4)
+		default:
+			pp.kind, pp.account = ppARN, arnPart(v, 4)
+		}
+	case "Service":
+		pp.kind = ppService
+	case "Federated":
+		pp.kind = ppFederated
+	default:
+		pp.kind = ppCanonical
+	}
+	return pp
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return strings.TrimLeft(string([]byte{byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)}), "0")
+}
+
+// Result is the answer to a request: denied, allowed, or allowed only under
+// conditions that the request context decides.
+type Result int
+
+// Results. Denied is the zero value: fail closed.
+const (
+	Denied Result = iota
+	Allowed
+	Conditional
+)
+
+func (r Result) String() string {
+	switch r {
+	case Allowed:
+		return "allowed"
+	case Conditional:
+		return "conditional"
+	}
+	return "denied"
+}
+
+// Request is one API call to evaluate.
+type Request struct {
+	// Principal is the ARN of the caller: a user or role in the model (an
+	// assumed-role session ARN is evaluated as its role), or "*" for an
+	// anonymous caller, or an account root ARN or account ID of an account
+	// outside the model for "any principal of that account" (whose own
+	// identity policies and SCPs are taken to allow).
+	Principal string
+	Action    string // "iam:PassRole"
+	Resource  string // ARN, or "*" for actions without resource-level permissions
+	// Context holds known request context values (aws:SourceIp, ...). Keys
+	// are matched without regard to case. A key not given and not known
+	// from the principal or resource makes conditions on it "conditional".
+	Context       map[string][]string
+	SessionPolicy *Policy // optional
+}
+
+// Decision is the answer to a Request.
+type Decision struct {
+	Result Result
+	// Conditions, when Result is Conditional, are the conditions under
+	// which the request is allowed: all must hold.
+	Conditions []Condition
+	// Statements are the deciding statements: the allows that grant, or
+	// the explicit deny.
+	Statements []*Statement
+	Reason     string
+}
+
+// keyState says what is known about a condition key for a request.
+type keyState uint8
+
+const (
+	keyUnknown keyState = iota // only the request can tell
+	keyKnown                   // present with known values
+	keyAbsent                  // known not to be in the request
+)
+
+type callerKind uint8
+
+const (
+	callerPrincipal callerKind = iota // a user or role of the model
+	callerAnonymous                   // unauthenticated
+	callerAccount                     // any principal of an account outside the model, or its root
+	callerService                     // an AWS service principal
+)
+
+// evalCtx is the state of one evaluation; it lives on the stack.
+type evalCtx struct {
+	m      *Model
+	req    *Request
+	p      *Principal
+	kind   callerKind
+	acct   string     // caller's account
+	resAcc string     // resource's account ("" when unknown)
+	region string     // resource's region
+	svc    string     // action's service prefix, lower case
+	org    *orgLevels // caller's account in the organization, or nil
+	resOrg *orgLevels // resource's account in the organization, or nil
+}
+
+// lookup returns what is known of a condition key (lower case).
+func (ec *evalCtx) lookup(key string) ([]string, keyState) {
+	for k, v := range ec.req.Context {
+		if strings.EqualFold(k, key) {
+			return v, keyKnown
+		}
+	}
+	if !strings.HasPrefix(key, "aws:") {
+		return nil, keyUnknown
+	}
+	p := ec.p
+	switch key {
+	case "aws:currenttime":
+		return ec.m.atVals[:1], keyKnown
+	case "aws:epochtime":
+		return ec.m.atVals[1:2], keyKnown
+	case "aws:requestedregion":
+		if ec.region != "" {
+			return ec.m.values.get(ec.region), keyKnown
+		}
+		return nil, keyUnknown
+	case "aws:resourceaccount":
+		if ec.resAcc != "" {
+			return ec.m.values.get(ec.resAcc), keyKnown
+		}
+		return nil, keyUnknown
+	case "aws:resourceorgid":
+		if ec.resOrg != nil && ec.m.org.ID != "" {
+			return ec.m.values.get(ec.m.org.ID), keyKnown
+		}
+		return nil, keyUnknown
+	}
+	switch ec.kind {
+	case callerAnonymous:
+		if strings.HasPrefix(key, "aws:principal") || key == "aws:username" || key == "aws:userid" {
+			if key == "aws:principaltype" {
+				return anonymousType, keyKnown
+			}
+			return nil, keyAbsent
+		}
+		return nil, keyUnknown
+	case callerAccount:
+		if key == "aws:principalaccount" {
+			return ec.m.values.get(ec.acct), keyKnown
+		}
+		return nil, keyUnknown
+	case callerService:
+		switch key {
+		case "aws:principalisawsservice":
+			return trueVals, keyKnown
+		case "aws:principalservicename":
+			return ec.m.values.get(ec.req.Principal), keyKnown
+		}
+		return nil, keyUnknown
+	}
+	pr := p.prep
+	switch key {
+	case "aws:principalarn":
+		return pr.arn, keyKnown
+	case "aws:principalaccount":
+		return pr.account, keyKnown
+	case "aws:principaltype":
+		return pr.ptype, keyKnown
+	case "aws:username":
+		if p.Kind == KindUser {
+			return pr.name, keyKnown
+		}
+		return nil, keyAbsent
+	case "aws:userid":
+		if p.Kind == KindUser && p.ID != "" {
+			return pr.id, keyKnown
+		}
+		return nil, keyUnknown // a role's is ROLEID:session-name
+	case "aws:principalisawsservice":
+		return falseVals, keyKnown
+	case "aws:principalservicename":
+		return nil, keyAbsent
+	case "aws:principalorgid":
+		if ec.org != nil && ec.m.org.ID != "" {
+			return pr.orgID, keyKnown
+		}
+		return nil, keyUnknown
+	case "aws:principalorgpaths":
+		if ec.org != nil {
+			return pr.orgPath, keyKnown
+		}
+		return nil, keyUnknown
+	}
+	if strings.HasPrefix(key, "aws:principaltag/") {
+		if !p.TagsKnown {
+			return nil, keyUnknown
+		}
+		if v, ok := pr.tags[key[len("aws:principaltag/"):]]; ok {
+			return v, keyKnown
+		}
+		return nil, keyAbsent
+	}
+	return nil, keyUnknown
+}
+
+// verdict is the allow answer of one policy or policy set.
+type verdict struct {
+	st    tri
+	stmt  *Statement  // the granting statement
+	conds []Condition // when st is triUnknown
+}
+
+// offer records an allow statement's answer, keeping an unconditional one
+// over a conditional one, and the conditional one with fewest conditions.
+func (v *verdict) offer(st tri, s *Statement, conds []Condition) {
+	switch {
+	case st == triYes && v.st != triYes:
+		*v = verdict{st: triYes, stmt: s}
+	case st == triUnknown && (v.st == triNo || v.st == triUnknown && len(conds) < len(v.conds)):
+		*v = verdict{st: triUnknown, stmt: s, conds: conds}
+	}
+}
+
+// setEval is what one policy set (identity policies, a boundary, an SCP
+// level, a resource policy) says about a request.
+type setEval struct {
+	deny      *Statement  // an explicit deny that applies
+	denyConds []Condition // conditions of denies that apply if they hold (negated)
+	allow     verdict     // identity-style sets
+	direct    verdict     // resource policies: allows naming the caller itself (or "*")
+	account   verdict     // resource policies: allows naming the caller's account
+}
+
+func (ec *evalCtx) evalIndex(ix *stmtIndex, out *setEval) {
+	if ix.bySvc != nil {
+		ec.evalStatements(ix.bySvc[ec.svc], false, out)
+	}
+	ec.evalStatements(ix.any, false, out)
+}
+
+func (ec *evalCtx) evalPolicy(p *Policy, resource bool, out *setEval) {
+	if p != nil {
+		ec.evalStatements(p.Statements, resource, out)
+	}
+}
+
+// evalStatements evaluates statements into out. resource says the
+// statements are resource-based (their Principal element counts).
+func (ec *evalCtx) evalStatements(stmts []*Statement, resource bool, out *setEval) {
+	for _, s := range stmts {
+		if out.deny != nil {
+			return
+		}
+		c := s.c
+		if c == nil || !ec.matchAction(c) {
+			continue
+		}
+		var conds []Condition
+		st := ec.matchResource(s, &conds)
+		if st == triNo {
+			continue
+		}
+		pm := pmNone
+		if resource || c.hasPrincipal {
+			pm = ec.matchPrincipal(s, &conds)
+			if pm == pmNone {
+				continue
+			}
+		}
+		cst := ec.matchConditions(s, &conds)
+		if cst == triNo {
+			continue
+		}
+		if cst == triUnknown || pm == pmUnknown {
+			st = triUnknown
+		}
+		if s.Effect == "Deny" {
+			if st == triYes {
+				out.deny = s
+				return
+			}
+			for _, cd := range conds {
+				cd.Negated = !cd.Negated
+				out.denyConds = append(out.denyConds, cd)
+			}
+			continue
+		}
+		if !resource {
+			out.allow.offer(st, s, conds)
+			continue
+		}
+		switch pm {
+		case pmAccount:
+			out.account.offer(st, s, conds)
+		default:
+			out.direct.offer(st, s, conds)
+		}
+	}
+}
+
+func (ec *evalCtx) matchAction(c *compiled) bool {
+	a := ec.req.Action
+	for i := range c.actions {
+		p := &c.actions[i]
+		var m bool
+		if p.segs == nil {
+			if p.exact {
+				m = strings.EqualFold(p.raw, a)
+			} else {
+				m = glob(p.raw, a, true)
+			}
+		} else {
+			u := false
+			m = p.match(a, ec, &u)
+		}
+		if m {
+			return !c.notAction
+		}
+	}
+	return c.notAction
+}
+
+func (ec *evalCtx) matchResource(s *Statement, conds *[]Condition) tri {
+	c := s.c
+	if c.anyResource {
+		return triYes
+	}
+	r := ec.req.Resource
+	var unknownPat *pattern
+	for i := range c.resources {
+		p := &c.resources[i]
+		u := false
+		if p.match(r, ec, &u) {
+			if !u {
+				if c.notResource {
+					return triNo
+				}
+				return triYes
+			}
+			unknownPat = p
+		}
+	}
+	if unknownPat == nil {
+		if c.notResource {
+			return triYes
+		}
+		return triNo
+	}
+	// The match depends on a policy variable only the request resolves.
+	*conds = append(*conds, Condition{
+		Operator:  "StringLike",
+		Key:       "aws:Resource",
+		Values:    []string{unknownPat.raw},
+		Negated:   c.notResource,
+		Statement: s,
+	})
+	return triUnknown
+}
+
+type principalMatch uint8
+
+const (
+	pmNone    principalMatch = iota
+	pmDirect                 // names the caller (or "*")
+	pmAccount                // names the caller's account
+	pmUnknown                // names a principal that the caller may or may not be
+)
+
+// matchPrincipal matches the statement's Principal or NotPrincipal element
+// against the caller.
+func (ec *evalCtx) matchPrincipal(s *Statement, conds *[]Condition) principalMatch {
+	c := s.c
+	if !c.hasPrincipal {
+		return pmNone
+	}
+	if c.notPrincipal {
+		// NotPrincipal exempts the caller only when it names both the
+		// caller and its account, as AWS evaluates both identities.
+		named, acct := false, false
+		for i := range c.principals {
+			switch ec.principalMatches(&c.principals[i]) {
+			case pmDirect:
+				named = true
+			case pmAccount:
+				acct = true
+			}
+		}
+		if named && (acct || ec.kind != callerPrincipal) {
+			return pmNone
+		}
+		return pmDirect
+	}
+	best := pmNone
+	for i := range c.principals {
+		switch m := ec.principalMatches(&c.principals[i]); m {
+		case pmDirect:
+			return pmDirect
+		case pmAccount:
+			best = pmAccount
+		case pmUnknown:
+			if best == pmNone {
+				best = pmUnknown
+				*conds = append(*conds, Condition{
+					Operator: "ArnEquals", Key: "aws:PrincipalArn",
+					Values: []string{c.principals[i].raw}, Statement: s,
+				})
+			}
+		}
+	}
+	return best
+}
+
+func (ec *evalCtx) principalMatches(pp *principalPat) principalMatch {
+	switch pp.kind {
+	case ppAll:
+		return pmDirect
+	case ppService:
+		if ec.kind == callerService && strings.EqualFold(pp.value, ec.req.Principal) {
+			return pmDirect
+		}
+	case ppAccount:
+		if ec.kind != callerAnonymous && ec.kind != callerService && pp.value == ec.acct {
+			return pmAccount
+		}
+	case ppARN:
+		switch ec.kind {
+		case callerPrincipal:
+			if pp.value == ec.p.ARN {
+				return pmDirect
+			}
+			if ec.p.Kind == KindRole && pp.account == ec.acct && isSessionOf(pp.value, ec.p) {
+				return pmDirect
+			}
+		case callerAccount:
+			if pp.account == ec.acct {
+				return pmUnknown
+			}
+		}
+	}
+	return pmNone
+}
+
+// isSessionOf reports whether arn is an assumed-role session ARN of role p:
+// arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION.
+func isSessionOf(arn string, p *Principal) bool {
+	if arnPart(arn, 2) != "sts" {
+		return false
+	}
+	r := arnPart(arn, 5)
+	const pre = "assumed-role/"
+	if !strings.HasPrefix(r, pre) {
+		return false
+	}
+	r = r[len(pre):]
+	return len(r) > len(p.Name) && r[:len(p.Name)] == p.Name && r[len(p.Name)] == '/'
+}
+
+func (ec *evalCtx) matchConditions(s *Statement, conds *[]Condition) tri {
+	res := triYes
+	mark := len(*conds)
+	for _, c := range s.c.conds {
+		switch c.eval(ec) {
+		case triNo:
+			*conds = (*conds)[:mark]
+			return triNo
+		case triUnknown:
+			res = triUnknown
+			*conds = append(*conds, Condition{Operator: c.opName, Key: c.key, Values: c.values, Statement: s})
+		}
+	}
+	return res
+}
+
+// rcpServices are the services whose resources resource control policies
+// apply to.
+var rcpServices = map[string]bool{
+	"s3": true, "sts": true, "kms": true, "sqs": true, "secretsmanager": true,
+	"ecr": true, "aoss": true, "cognito-idp": true, "logs": true, "dynamodb": true,
+}
+
+const maxOrgDepth = 8 // root + up to 5 OU levels + account, with room
+
+// Evaluate decides whether the request is allowed, following AWS's policy
+// evaluation logic: an explicit deny in any applicable policy wins; then
+// every level of SCPs (for principals of member accounts) and RCPs (for
+// resources in member accounts) must allow; then a resource-based policy
+// may grant on its own within the account when it names the caller itself,
+// while one naming the account, and every cross-account request, also needs
+// the caller's identity-based policies; identity-based grants are limited by
+// the permissions boundary and session policy. Where a deciding condition
+// depends on request context not known, the result is Conditional with the
+// conditions that must hold.
+func (m *Model) Evaluate(r Request) Decision {
+	m.prepare()
+	ec := evalCtx{m: m, req: &r}
+	if d, ok := ec.identifyCaller(); !ok {
+		return d
+	}
+	ec.svc = serviceOf(r.Action)
+	if hasUpper(ec.svc) {
+		ec.svc = strings.ToLower(ec.svc)
+	}
+	ec.region = arnPart(r.Resource, 3)
+	ec.resAcc = m.ResourceAccount(r.Resource)
+	sameAccount := ec.resAcc == "" || ec.resAcc == ec.acct
+	if ec.resAcc != "" {
+		ec.resOrg = m.levels[ec.resAcc]
+	}
+	p := ec.p
+	if p != nil && p.Kind == KindGroup {
+		return Decision{Result: Denied, Reason: "a group is not a principal: it cannot make requests"}
+	}
+
+	// Gather what every applicable policy says.
+	var id, bnd, sess, res setEval
+	var scp, rcp [maxOrgDepth]setEval
+	var scpLv, rcpLv []orgLevel
+	if ec.kind == callerPrincipal {
+		ec.evalIndex(&p.prep.identity, &id)
+		if p.Boundary != nil {
+			ec.evalIndex(&p.prep.boundary, &bnd)
+		}
+		if r.SessionPolicy != nil {
+			ec.evalPolicy(r.SessionPolicy, false, &sess)
+		}
+		if ec.org != nil && !p.ServiceLinked && p.Account != m.org.ManagementAccount {
+			scpLv = ec.org.scp
+		}
+	}
+	if ec.resOrg != nil && ec.resAcc != m.org.ManagementAccount && rcpServices[ec.svc] &&
+		!(p != nil && p.ServiceLinked) && ec.kind != callerService {
+		rcpLv = ec.resOrg.rcp
+	}
+	if len(scpLv) > maxOrgDepth {
+		scpLv = scpLv[:maxOrgDepth]
+	}
+	if len(rcpLv) > maxOrgDepth {
+		rcpLv = rcpLv[:maxOrgDepth]
+	}
+	for i := range scpLv {
+		ec.evalStatements(scpLv[i].stmts, false, &scp[i])
+	}
+	for i := range rcpLv {
+		ec.evalStatements(rcpLv[i].stmts, true, &rcp[i])
+	}
+	rp, required, what := ec.resourcePolicy()
+	ec.evalPolicy(rp, true, &res)
+
+	// 1. Explicit deny anywhere wins.
+	for i := range scpLv {
+		if s := scp[i].deny; s != nil {
+			return denied(s, "explicitly denied by an SCP attached to "+scpLv[i].target)
+		}
+	}
+	for i := range rcpLv {
+		if s := rcp[i].deny; s != nil {
+			return denied(s, "explicitly denied by an RCP attached to "+rcpLv[i].target)
+		}
+	}
+	if res.deny != nil {
+		return denied(res.deny, "explicitly denied by the "+what)
+	}
+	if bnd.deny != nil {
+		return denied(bnd.deny, "explicitly denied by the permissions boundary")
+	}
+	if sess.deny != nil {
+		return denied(sess.deny, "explicitly denied by the session policy")
+	}
+	if id.deny != nil {
+		return denied(id.deny, "explicitly denied by an identity-based policy")
+	}
+	var denyConds []Condition
+	for _, set := range [...]*setEval{&res, &bnd, &sess, &id} {
+		denyConds = append(denyConds, set.denyConds...)
+	}
+	for i := range scpLv {
+		denyConds = append(denyConds, scp[i].denyConds...)
+	}
+	for i := range rcpLv {
+		denyConds = append(denyConds, rcp[i].denyConds...)
+	}
+
+	// 2. Every SCP and RCP level must allow.
+	var acc accumulator
+	for i := range scpLv {
+		if !acc.andSilent(scp[i].allow) {
+			return Decision{Result: Denied, Reason: "not allowed by the SCPs attached to " + scpLv[i].target}
+		}
+	}
+	for i := range rcpLv {
+		// An RCP's allow has a Principal element; either kind counts.
+		v := rcp[i].direct
+		v.or(rcp[i].account)
+		if !acc.andSilent(v) {
+			return Decision{Result: Denied, Reason: "not allowed by the RCPs attached to " + rcpLv[i].target}
+		}
+	}
+
+	// 3. Identity side and resource side.
+	switch ec.kind {
+	case callerAnonymous, callerService:
+		if !acc.and(res.direct) {
+			return Decision{Result: Denied, Reason: "no resource-based policy allows this caller"}
+		}
+		return acc.decision(reasons[what].resource, denyConds)
+	case callerAccount:
+		v := res.direct
+		v.or(res.account)
+		if !acc.and(v) {
+			return Decision{Result: Denied, Reason: "no resource-based policy allows principals of account " + ec.acct}
+		}
+		return acc.decision(reasons[what].resource, denyConds)
+	}
+
+	// identity side: identity AND boundary AND session
+	idSide := id.allow
+	idReason := ""
+	if idSide.st == triNo {
+		idReason = "no identity-based policy allows it"
+	}
+	if p.Boundary != nil && idSide.st != triNo {
+		if bnd.allow.st == triNo {
+			idReason, idSide = "not allowed by the permissions boundary", verdict{}
+		}
+	}
+	if r.SessionPolicy != nil && idSide.st != triNo && sess.allow.st == triNo {
+		idReason, idSide = "not allowed by the session policy", verdict{}
+	}
+	limits := func(a *accumulator) bool { // boundary and session policy
+		ok := true
+		if p.Boundary != nil {
+			ok = a.and(bnd.allow)
+		}
+		if ok && r.SessionPolicy != nil {
+			ok = a.and(sess.allow)
+		}
+		return ok
+	}
+
+	if !sameAccount {
+		// Cross-account: both the caller's account and the resource's.
+		if idSide.st == triNo {
+			return Decision{Result: Denied, Reason: idReason}
+		}
+		acc.and(id.allow)
+		limits(&acc)
+		v := res.direct
+		v.or(res.account)
+		if !acc.and(v) {
+			if rp == nil {
+				return Decision{Result: Denied, Reason: "cross-account request and no resource-based policy of account " + ec.resAcc + " is known"}
+			}
+			return Decision{Result: Denied, Reason: "cross-account request not allowed by the " + what}
+		}
+		return acc.decision(reasons[what].cross, denyConds)
+	}
+
+	// Same account. Path A: the resource policy names the caller itself;
+	// for a user that grants alone, for a role the boundary and session
+	// policy still limit it.
+	var a accumulator
+	a.st, a.conds = acc.st, append([]Condition(nil), acc.conds...)
+	pathA := a.and(res.direct)
+	if pathA && p.Kind == KindRole {
+		pathA = limits(&a)
+	}
+	// Path B: identity-based policy (with boundary and session policy),
+	// and where the resource policy is required (trust, key policies),
+	// a resource policy naming the account.
+	b := acc
+	b.conds = append([]Condition(nil), acc.conds...)
+	pathB := b.and(id.allow) && limits(&b)
+	if pathB && required {
+		v := res.account
+		v.or(res.direct)
+		pathB = b.and(v)
+	}
+	switch {
+	case pathA && (!pathB || a.st == triYes || b.st != triYes):
+		return a.decision(reasons[what].direct, denyConds)
+	case pathB:
+		reason := "allowed by identity-based policy"
+		if required {
+			reason = reasons[what].both
+		}
+		return b.decision(reason, denyConds)
+	}
+	switch {
+	case idReason != "" && !required:
+		return Decision{Result: Denied, Reason: idReason}
+	case required && rp == nil:
+		return Decision{Result: Denied, Reason: "no " + what + " is known"}
+	case required && idReason == "":
+		return Decision{Result: Denied, Reason: "not allowed by the " + what}
+	}
+	return Decision{Result: Denied, Reason: idReason}
+}
+
+func denied(s *Statement, reason string) Decision {
+	return Decision{Result: Denied, Statements: []*Statement{s}, Reason: reason + " (" + s.String() + ")"}
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// identifyCaller sets the caller kind, principal and account.
+func (ec *evalCtx) identifyCaller() (Decision, bool) {
+	m, who := ec.m, ec.req.Principal
+	if p := m.principals[who]; p != nil {
+		ec.p, ec.kind, ec.acct = p, callerPrincipal, p.Account
+		ec.org = m.levels[p.Account]
+		return Decision{}, true
+	}
+	switch {
+	case who == "*" || who == "anonymous":
+		ec.kind = callerAnonymous
+		return Decision{}, true
+	case strings.HasSuffix(who, ".amazonaws.com") && !strings.HasPrefix(who, "arn:"):
+		ec.kind = callerService
+		return Decision{}, true
+	case isAccountID(who):
+		ec.kind, ec.acct = callerAccount, who
+	case strings.HasPrefix(who, "arn:") && arnPart(who, 2) == "sts" && strings.HasPrefix(arnPart(who, 5), "assumed-role/"):
+		// A role session is evaluated as its role.
+		acct := arnPart(who, 4)
+		name := strings.TrimPrefix(arnPart(who, 5), "assumed-role/")
+		if i := strings.IndexByte(name, '/'); i >= 0 {
+			name = name[:i]
+		}
+		for _, p := range m.principals {
+			if p.Kind == KindRole && p.Account == acct && p.Name == name {
+				ec.p, ec.kind, ec.acct = p, callerPrincipal, acct
+				ec.org = m.levels[acct]
+				return Decision{}, true
+			}
+		}
+		ec.kind, ec.acct = callerAccount, acct
+	case strings.HasPrefix(who, "arn:") && arnPart(who, 5) == "root":
+		ec.kind, ec.acct = callerAccount, arnPart(who, 4)
+	default:
+		return Decision{Result: Denied, Reason: "unknown principal " + who + " (not in the input)"}, false
+	}
+	if m.accounts[ec.acct] && !strings.HasSuffix(who, ":root") && !isAccountID(who) {
+		return Decision{Result: Denied, Reason: "unknown principal " + who + " (its account is in the input but it is not)"}, false
+	}
+	ec.org = m.levels[ec.acct]
+	return Decision{}, true
+}
+
+// resourcePolicy returns the resource-based policy that applies, whether it
+// is required (trust policies for AssumeRole, KMS key policies), and what to
+// call it.
+func (ec *evalCtx) resourcePolicy() (*Policy, bool, string) {
+	r := ec.req
+	if ec.svc == "sts" && strings.HasPrefix(strings.ToLower(r.Action), "sts:assumerole") {
+		if role := ec.m.principals[r.Resource]; role != nil && role.Kind == KindRole {
+			return role.Trust, true, "trust policy"
+		}
+		return nil, true, "trust policy"
+	}
+	p := ec.m.ResourcePolicy(r.Resource)
+	if ec.svc == "kms" && arnPart(r.Resource, 2) == "kms" {
+		return p, p != nil, "key policy"
+	}
+	return p, false, "resource-based policy"
+}
+
+// accumulator ANDs verdicts together.
+type accumulator struct {
+	st    tri
+	conds []Condition
+	stmts []*Statement
+	init  bool
+}
+
+// and adds v; it returns false when v denies.
+func (a *accumulator) and(v verdict) bool {
+	if !a.init {
+		a.st, a.init = triYes, true
+	}
+	switch v.st {
+	case triNo:
+		a.st = triNo
+		return false
+	case triUnknown:
+		a.st = triUnknown
+		a.conds = append(a.conds, v.conds...)
+	}
+	if v.stmt != nil {
+		a.stmts = append(a.stmts, v.stmt)
+	}
+	return true
+}
+
+// andSilent adds v without recording its statement as a grant (SCP and
+// RCP allows, such as FullAWSAccess, only permit).
+func (a *accumulator) andSilent(v verdict) bool {
+	v.stmt = nil
+	return a.and(v)
+}
+
+// or keeps the better of two verdicts.
+func (v *verdict) or(w verdict) { v.offer(w.st, w.stmt, w.conds) }
+
+// decision builds the final answer, adding the negated conditions of
+// conditional denies.
+func (a *accumulator) decision(reason string, denyConds []Condition) Decision {
+	if !a.init {
+		a.st = triYes
+	}
+	d := Decision{Result: Allowed, Statements: a.stmts, Reason: reason}
+	if a.st == triUnknown || len(denyConds) > 0 {
+		d.Result = Conditional
+		d.Conditions = append(a.conds, denyConds...)
+		d.Reason = reason + ", if the conditions hold"
+	}
+	return d
+}
+
+// reasons holds the texts of allowed decisions, per kind of resource
+// policy, so that an allowed decision builds no strings.
+var reasons = map[string]struct{ resource, cross, direct, both string }{}
+
+func init() {
+	for _, w := range []string{"trust policy", "key policy", "resource-based policy"} {
+		reasons[w] = struct{ resource, cross, direct, both string }{
+			resource: "allowed by the " + w,
+			cross:    "allowed by identity-based policy and the " + w + " (cross-account)",
+			direct:   "allowed by the " + w + ", which names the caller",
+			both:     "allowed by identity-based policy and the " + w,
+		}
+	}
+}

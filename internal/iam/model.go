@@ -1,0 +1,443 @@
+package iam
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Principal kinds.
+const (
+	KindUser  = "user"
+	KindRole  = "role"
+	KindGroup = "group"
+)
+
+// Principal is an IAM user, role or group with its policies.
+type Principal struct {
+	ARN, Kind, Name, Account, Path, ID string
+
+	Inline, Managed []*Policy // identity policies; a user's groups' policies are reached through Groups
+	Groups          []string  // group ARNs (users)
+	Boundary        *Policy   // permissions boundary, or nil
+	Trust           *Policy   // roles: the trust policy (AssumeRolePolicyDocument)
+	ServiceLinked   bool      // roles under /aws-service-role/: exempt from SCPs and RCPs
+
+	// Tags are the principal's tags (aws:PrincipalTag/*). TagsKnown says
+	// whether the input listed them; when it did not, tag conditions are
+	// left to the request ("conditional").
+	Tags      map[string]string
+	TagsKnown bool
+
+	// Incomplete lists what is missing from the input for this principal
+	// (for example a managed policy whose document was not found), so that
+	// "not allowed" can be read as "not allowed by what we know".
+	Incomplete []string
+
+	Source string // file and JSON path where it was read
+
+	prep *prepared // index built on first evaluation
+}
+
+// OrgPolicyKind says whether an organization policy is a service control
+// policy (limits principals of member accounts) or a resource control policy
+// (limits resources in member accounts).
+type OrgPolicyKind int
+
+// Organization policy kinds.
+const (
+	SCP OrgPolicyKind = iota + 1
+	RCP
+)
+
+func (k OrgPolicyKind) String() string {
+	switch k {
+	case SCP:
+		return "SCP"
+	case RCP:
+		return "RCP"
+	}
+	return "OrgPolicyKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Organization is the AWS Organizations tree that SCPs and RCPs apply
+// along.
+type Organization struct {
+	ID                string // o-...
+	ManagementAccount string // account ID; exempt from SCPs and RCPs
+	// Parents maps an account ID or OU ID to its parent (an OU ID or the
+	// root ID r-...). The root has no parent.
+	Parents map[string]string
+}
+
+// Path returns the targets from the root down to id (inclusive), or nil
+// when id is not in the tree.
+func (o *Organization) Path(id string) []string {
+	if o == nil || o.Parents == nil {
+		return nil
+	}
+	if _, ok := o.Parents[id]; !ok {
+		return nil
+	}
+	var path []string
+	seen := map[string]bool{}
+	for cur := id; cur != ""; cur = o.Parents[cur] {
+		if seen[cur] {
+			break // a cycle in bad input; stop rather than loop
+		}
+		seen[cur] = true
+		path = append(path, cur)
+	}
+	for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+		path[i], path[j] = path[j], path[i]
+	}
+	return path
+}
+
+type orgPolicy struct {
+	kind    OrgPolicyKind
+	policy  *Policy
+	targets []string
+}
+
+// Model is an AWS estate for policy evaluation: principals of one or several
+// accounts, resource-based policies, and the organization's SCPs and RCPs.
+// Build it, then evaluate: Evaluate may be called from many goroutines at
+// once, but not while the model is being changed.
+type Model struct {
+	principals map[string]*Principal
+	sorted     []*Principal
+
+	resourcePolicies map[string]*Policy
+	resourceOwners   map[string]string
+
+	org         *Organization
+	orgPolicies []orgPolicy
+
+	at                time.Time
+	atText, epochText string
+
+	once     sync.Once
+	levels   map[string]*orgLevels // account ID -> SCP and RCP levels
+	accounts map[string]bool       // accounts with principals in the model
+	values   interner
+	atVals   []string // aws:CurrentTime, aws:EpochTime
+	warnings []string
+}
+
+// NewModel returns an empty model whose analysis time is now.
+func NewModel() *Model {
+	m := &Model{
+		principals:       map[string]*Principal{},
+		resourcePolicies: map[string]*Policy{},
+		resourceOwners:   map[string]string{},
+	}
+	m.At(time.Now())
+	return m
+}
+
+func (m *Model) changed() { m.once = sync.Once{} }
+
+// At sets the analysis time: date conditions and aws:CurrentTime are judged
+// at t.
+func (m *Model) At(t time.Time) {
+	m.at = t.UTC()
+	m.atText = m.at.Format(time.RFC3339)
+	m.epochText = strconv.FormatInt(m.at.Unix(), 10)
+	m.atVals = []string{m.atText, m.epochText}
+}
+
+// Time returns the analysis time.
+func (m *Model) Time() time.Time { return m.at }
+
+// AddPrincipal adds or replaces a principal, keyed by its ARN.
+func (m *Model) AddPrincipal(p *Principal) {
+	p.prep = nil
+	m.principals[p.ARN] = p
+	m.sorted = nil
+	m.changed()
+}
+
+// Principals returns every principal, sorted by ARN.
+func (m *Model) Principals() []*Principal {
+	if m.sorted == nil {
+		m.sorted = make([]*Principal, 0, len(m.principals))
+		for _, p := range m.principals {
+			m.sorted = append(m.sorted, p)
+		}
+		sort.Slice(m.sorted, func(i, j int) bool { return m.sorted[i].ARN < m.sorted[j].ARN })
+	}
+	return m.sorted
+}
+
+// Principal returns the principal with that ARN, or nil.
+func (m *Model) Principal(arn string) *Principal { return m.principals[arn] }
+
+// SetResourcePolicy sets the resource-based policy of a resource (an S3
+// bucket, KMS key, Lambda function, SQS queue, SNS topic, secret, ECR
+// repository...). A role's trust policy is Principal.Trust, not set here.
+func (m *Model) SetResourcePolicy(resourceARN string, p *Policy) {
+	m.resourcePolicies[resourceARN] = p
+	m.changed()
+}
+
+// ResourcePolicy returns the resource-based policy set for the resource, or
+// for an S3 object the policy of its bucket; nil when none is known.
+func (m *Model) ResourcePolicy(resourceARN string) *Policy {
+	if p, ok := m.resourcePolicies[resourceARN]; ok {
+		return p
+	}
+	if strings.HasPrefix(resourceARN, "arn:aws:s3:::") || strings.HasPrefix(resourceARN, "arn:aws-") {
+		if i := strings.IndexByte(resourceARN, '/'); i > 0 && arnPart(resourceARN, 2) == "s3" {
+			return m.resourcePolicies[resourceARN[:i]]
+		}
+	}
+	return nil
+}
+
+// ResourcePolicies returns the ARNs of resources with a resource-based
+// policy, sorted.
+func (m *Model) ResourcePolicies() []string {
+	return sortedKeys(m.resourcePolicies)
+}
+
+// SetResourceOwner records the account that owns a resource whose ARN does
+// not name it (S3 buckets).
+func (m *Model) SetResourceOwner(resourceARN, account string) {
+	m.resourceOwners[resourceARN] = account
+	m.changed()
+}
+
+// ResourceAccount returns the account that owns the resource: from the ARN,
+// or as recorded by SetResourceOwner (for an S3 object, its bucket's).
+func (m *Model) ResourceAccount(resourceARN string) string {
+	if a := arnPart(resourceARN, 4); a != "" {
+		return a
+	}
+	if a, ok := m.resourceOwners[resourceARN]; ok {
+		return a
+	}
+	if arnPart(resourceARN, 2) == "s3" {
+		if i := strings.IndexByte(resourceARN, '/'); i > 0 {
+			return m.resourceOwners[resourceARN[:i]]
+		}
+	}
+	return ""
+}
+
+// SetOrganization sets the AWS Organizations tree.
+func (m *Model) SetOrganization(o *Organization) {
+	m.org = o
+	m.changed()
+}
+
+// Organization returns the organization tree, or nil.
+func (m *Model) Organization() *Organization { return m.org }
+
+// AddOrgPolicy attaches an SCP or RCP to targets: the root ID, OU IDs or
+// account IDs.
+func (m *Model) AddOrgPolicy(kind OrgPolicyKind, p *Policy, targets ...string) {
+	m.orgPolicies = append(m.orgPolicies, orgPolicy{kind: kind, policy: p, targets: targets})
+	m.changed()
+}
+
+// Warn records a problem with the input that does not stop evaluation (a
+// missing managed policy document, for example).
+func (m *Model) Warn(msg string) { m.warnings = append(m.warnings, msg) }
+
+// Warnings returns the recorded input problems, in the order recorded.
+func (m *Model) Warnings() []string { return m.warnings }
+
+// orgLevels holds, for one account, the statements of the SCPs (or RCPs)
+// attached at each level from the root down to the account.
+type orgLevels struct {
+	scp, rcp []orgLevel
+	path     string // aws:PrincipalOrgPaths value: o-.../r-.../ou-.../
+}
+
+type orgLevel struct {
+	target string
+	stmts  []*Statement
+}
+
+// prepare builds the indexes Evaluate uses; it runs once after each change.
+func (m *Model) prepare() {
+	m.once.Do(func() {
+		m.accounts = map[string]bool{}
+		for _, p := range m.principals {
+			m.accounts[p.Account] = true
+		}
+		m.levels = map[string]*orgLevels{}
+		defer func() {
+			for _, p := range m.principals {
+				m.preparePrincipal(p)
+			}
+		}()
+		if m.org == nil {
+			return
+		}
+		attached := map[OrgPolicyKind]map[string][]*Statement{SCP: {}, RCP: {}}
+		for _, op := range m.orgPolicies {
+			for _, t := range op.targets {
+				attached[op.kind][t] = append(attached[op.kind][t], op.policy.Statements...)
+			}
+		}
+		for id := range m.org.Parents {
+			if !isAccountID(id) {
+				continue
+			}
+			path := m.org.Path(id)
+			lv := &orgLevels{}
+			var orgPath strings.Builder
+			orgPath.WriteString(m.org.ID)
+			orgPath.WriteByte('/')
+			for _, t := range path {
+				if t == id {
+					break
+				}
+				orgPath.WriteString(t)
+				orgPath.WriteByte('/')
+			}
+			lv.path = orgPath.String()
+			for _, t := range path {
+				// AWS keeps at least one SCP attached at every level; a
+				// level with none in the input is taken as FullAWSAccess.
+				if st, ok := attached[SCP][t]; ok {
+					lv.scp = append(lv.scp, orgLevel{target: t, stmts: st})
+				}
+				// RCPFullAWSAccess is attached everywhere and cannot be
+				// detached: a level without RCPs in the input allows all.
+				if st, ok := attached[RCP][t]; ok {
+					lv.rcp = append(lv.rcp, orgLevel{target: t, stmts: st})
+				}
+			}
+			m.levels[id] = lv
+		}
+	})
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// interner hands out one-element value slices for condition keys, so that
+// lookups allocate nothing after the first use of a value.
+type interner struct {
+	mu sync.RWMutex
+	m  map[string][]string
+}
+
+func (in *interner) get(s string) []string {
+	in.mu.RLock()
+	v, ok := in.m[s]
+	in.mu.RUnlock()
+	if ok {
+		return v
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if v, ok := in.m[s]; ok {
+		return v
+	}
+	if in.m == nil {
+		in.m = map[string][]string{}
+	}
+	v = []string{s}
+	in.m[s] = v
+	return v
+}
+
+var (
+	trueVals      = []string{"true"}
+	falseVals     = []string{"false"}
+	anonymousType = []string{"Anonymous"}
+	userType      = []string{"User"}
+	roleType      = []string{"AssumedRole"}
+)
+
+// prepared is a principal's precomputed evaluation data: its identity
+// statements indexed by service prefix and its context key values.
+type prepared struct {
+	identity stmtIndex
+	boundary stmtIndex
+
+	arn, account, ptype, name, id, orgID, orgPath []string
+	tags                                          map[string][]string // lower-case tag key
+}
+
+// stmtIndex indexes statements by the service prefixes of their actions.
+type stmtIndex struct {
+	bySvc map[string][]*Statement
+	any   []*Statement // statements whose actions may match any service
+	n     int
+}
+
+func (ix *stmtIndex) add(policies ...*Policy) {
+	for _, p := range policies {
+		if p == nil {
+			continue
+		}
+		for _, s := range p.Statements {
+			ix.n++
+			if s.c == nil || s.c.services == nil {
+				ix.any = append(ix.any, s)
+				continue
+			}
+			if ix.bySvc == nil {
+				ix.bySvc = map[string][]*Statement{}
+			}
+			for _, svc := range s.c.services {
+				ix.bySvc[svc] = append(ix.bySvc[svc], s)
+			}
+		}
+	}
+}
+
+// identityPolicies returns every identity-based policy of p: its inline and
+// managed policies and those of its groups.
+func (m *Model) identityPolicies(p *Principal) []*Policy {
+	out := append(append([]*Policy(nil), p.Inline...), p.Managed...)
+	for _, g := range p.Groups {
+		if gp := m.principals[g]; gp != nil {
+			out = append(append(out, gp.Inline...), gp.Managed...)
+		}
+	}
+	return out
+}
+
+func (m *Model) preparePrincipal(p *Principal) {
+	pr := &prepared{}
+	pr.identity.add(m.identityPolicies(p)...)
+	if p.Boundary != nil {
+		pr.boundary.add(p.Boundary)
+	}
+	pr.arn = []string{p.ARN}
+	pr.account = []string{p.Account}
+	pr.name = []string{p.Name}
+	pr.id = []string{p.ID}
+	switch p.Kind {
+	case KindUser:
+		pr.ptype = userType
+	default:
+		pr.ptype = roleType
+	}
+	if lv := m.levels[p.Account]; lv != nil {
+		pr.orgID = []string{m.org.ID}
+		pr.orgPath = []string{lv.path}
+	}
+	pr.tags = make(map[string][]string, len(p.Tags))
+	for k, v := range p.Tags {
+		pr.tags[strings.ToLower(k)] = []string{v}
+	}
+	p.prep = pr
+}

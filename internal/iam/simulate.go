@@ -1,0 +1,68 @@
+package iam
+
+import "strings"
+
+// AllowedPatterns returns the resource patterns of the identity-based Allow
+// statements of principal (its own and its groups' policies) whose actions
+// match action: a superset of where the action can be allowed, before
+// denies, boundaries, SCPs and conditions, for use as a cheap pre-filter.
+// A NotResource statement contributes "*". It returns nil for an unknown
+// principal.
+func (m *Model) AllowedPatterns(principal, action string) []string {
+	m.prepare()
+	p := m.principals[principal]
+	if p == nil || p.prep == nil {
+		return nil
+	}
+	ec := evalCtx{m: m, req: &Request{Principal: principal, Action: action}, p: p, kind: callerPrincipal, acct: p.Account}
+	ec.svc = strings.ToLower(serviceOf(action))
+	var out []string
+	seen := map[string]bool{}
+	visit := func(stmts []*Statement) {
+		for _, s := range stmts {
+			if s.Effect != "Allow" || s.c == nil || !ec.matchAction(s.c) {
+				continue
+			}
+			res := s.Resource
+			if s.NotResource != nil || s.Resource == nil {
+				res = []string{"*"}
+			}
+			for _, r := range res {
+				if !seen[r] {
+					seen[r] = true
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	ix := &p.prep.identity
+	if ix.bySvc != nil {
+		visit(ix.bySvc[ec.svc])
+	}
+	visit(ix.any)
+	return out
+}
+
+// PrincipalDecision is one principal's answer in WhoCan.
+type PrincipalDecision struct {
+	Principal *Principal
+	Decision  Decision
+}
+
+// WhoCan evaluates the request for every user and role of the model (the
+// Principal field of r is ignored) and returns those allowed or
+// conditionally allowed, sorted by ARN.
+func (m *Model) WhoCan(r Request) []PrincipalDecision {
+	var out []PrincipalDecision
+	for _, p := range m.Principals() {
+		if p.Kind == KindGroup {
+			continue
+		}
+		r.Principal = p.ARN
+		d := m.Evaluate(r)
+		if d.Result != Denied {
+			out = append(out, PrincipalDecision{Principal: p, Decision: d})
+		}
+	}
+	return out
+}
