@@ -189,6 +189,12 @@ func (a *analysis) targetsFrom(s *Searcher, src NodeID, skip func(NodeID) bool) 
 		if out[i].level.Rank() != out[j].level.Rank() {
 			return out[i].level.Rank() > out[j].level.Rank()
 		}
+		// Data before control at the same level: the concrete prize first;
+		// control shows in the evidence and in its own checks.
+		ci, cj := IsControl(a.g.Node(out[i].node).Kind), IsControl(a.g.Node(out[j].node).Kind)
+		if ci != cj {
+			return cj
+		}
 		if len(out[i].path) != len(out[j].path) {
 			return len(out[i].path) < len(out[j].path)
 		}

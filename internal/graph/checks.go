@@ -502,8 +502,8 @@ func (a *analysis) poisonableModels() {
 	// Identities an attacker controls or steers.
 	steered := make([]bool, g.Len())
 	var sources []NodeID
-	for _, e := range a.entries() {
-		sources = append(sources, e)
+	if a.internet >= 0 {
+		sources = append(sources, a.internet)
 	}
 	for _, ag := range a.agents {
 		if srcs, _, _ := a.untrusted(ag, a.body(ag)); len(srcs) > 0 {
@@ -530,7 +530,7 @@ func (a *analysis) poisonableModels() {
 				reason = "anyone"
 			case wn.Account != "" && !accounts[wn.Account]:
 				reason = "account " + wn.Account + " outside the scanned estate"
-			case steered[w]:
+			case steered[w] && w != a.internet:
 				reason = "reachable from the internet or an agent reading untrusted input"
 			}
 			if reason != "" {

@@ -1,0 +1,312 @@
+package graph
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/parapet-sec/parapet/internal/inventory"
+)
+
+const (
+	acct      = "111122223333"
+	lbID      = "arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/shop-web/50dc6c495c0c9188"
+	webID     = "arn:aws:ec2:us-east-1:111122223333:instance/i-0a1b2c3d4e5f60718"
+	profileID = "arn:aws:iam::111122223333:instance-profile/shop-web"
+	roleID    = "arn:aws:iam::111122223333:role/shop-web"
+	piiID     = "arn:aws:s3:::acme-customer-pii"
+	logsID    = "arn:aws:s3:::acme-alb-logs"
+	cluster   = "k8s://prod-eks"
+	agentID   = "k8s://prod-eks/devops/agent/fixit-bot"
+	podID     = "k8s://prod-eks/devops/deployment/fixit-bot"
+	saID      = "k8s://prod-eks/devops/serviceaccount/fixit-bot"
+	crID      = "k8s://prod-eks/_/clusterrole/cluster-admin"
+	roleK8sID = "k8s://prod-eks/devops/role/configmap-reader"
+	secretID  = "k8s://prod-eks/payments/secret/payments-db-credentials"
+	gitID     = "https://github.com/acme/infra"
+	modelsID  = "arn:aws:s3:::acme-ml-model-artifacts"
+)
+
+// estate is a small, realistic snapshot: a public load balancer in front
+// of a web instance whose role reads customer data, and a DevOps agent in
+// EKS. Each test changes one thing to get a positive and a negative case.
+type estate struct{ s *inventory.Snapshot }
+
+func newEstate() *estate {
+	s := inventory.New()
+	add := func(id, kind, name string, props map[string]any) {
+		s.Add(&inventory.Node{ID: id, Kind: kind, Name: name, Account: acct, Provider: "aws", Props: props})
+	}
+	s.Add(&inventory.Node{ID: inventory.InternetID, Kind: inventory.KindInternet})
+	add(lbID, inventory.KindLoadBalancer, "shop-web", map[string]any{"scheme": "internet-facing", "type": "application"})
+	add(webID, inventory.KindEC2Instance, "shop-web-1", map[string]any{"metadata_options": map[string]any{"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"}})
+	add(profileID, inventory.KindIAMInstanceProfile, "shop-web", nil)
+	add(roleID, inventory.KindIAMRole, "shop-web", nil)
+	add(piiID, inventory.KindS3Bucket, "acme-customer-pii", nil)
+	add(logsID, inventory.KindS3Bucket, "acme-alb-logs", nil)
+	s.Connect(inventory.InternetID, lbID, inventory.EdgeReaches, map[string]any{"listener": "HTTPS:443"})
+	s.Connect(lbID, webID, inventory.EdgeRoutesTo, map[string]any{"target_group": "shop-web-tg"})
+	s.Connect(webID, profileID, inventory.EdgeRunsAs, nil)
+	s.Connect(profileID, roleID, inventory.EdgeRunsAs, nil)
+	s.Connect(roleID, piiID, inventory.EdgeCanRead, map[string]any{"source": "iam", "action": "s3:GetObject", "resource": piiID + "/*", "statements": []string{"ReadCustomerData"}})
+	s.Connect(roleID, logsID, inventory.EdgeCanWrite, map[string]any{"source": "iam", "action": "s3:PutObject", "resource": logsID + "/*"})
+
+	k := func(id, kind, name string, props map[string]any) {
+		s.Add(&inventory.Node{ID: id, Kind: kind, Name: name, Provider: "k8s", Account: "prod-eks", Props: props})
+	}
+	k(cluster, inventory.KindK8sCluster, "prod-eks", nil)
+	k(agentID, inventory.KindAIAgent, "fixit-bot", map[string]any{"framework": "langgraph"})
+	k(podID, inventory.KindK8sWorkload, "fixit-bot", map[string]any{"kind": "Deployment", "egress_unrestricted": true})
+	k(saID, inventory.KindK8sServiceAccount, "fixit-bot", nil)
+	k(crID, inventory.KindK8sClusterRole, "cluster-admin", map[string]any{"rules": []any{
+		map[string]any{"apiGroups": []any{"*"}, "resources": []any{"*"}, "verbs": []any{"*"}},
+	}})
+	k(roleK8sID, inventory.KindK8sRole, "configmap-reader", map[string]any{"rules": []any{
+		map[string]any{"apiGroups": []any{""}, "resources": []any{"configmaps"}, "verbs": []any{"get", "list"}},
+	}})
+	k(secretID, inventory.KindK8sSecret, "payments-db-credentials", map[string]any{"type": "Opaque"})
+	s.Add(&inventory.Node{ID: gitID, Kind: "git.repository", Name: "acme/infra"})
+	s.Connect(agentID, gitID, inventory.EdgeReadsUntrusted, map[string]any{"source": "git"})
+	s.Connect(agentID, podID, inventory.EdgeRunsAs, nil)
+	s.Connect(podID, saID, inventory.EdgeRunsAs, nil)
+	s.Connect(saID, crID, inventory.EdgeBoundTo, map[string]any{"binding": "fixit-bot-admin", "namespace": ""})
+	return &estate{s}
+}
+
+func (e *estate) node(id string) *inventory.Node { return e.s.Node(id) }
+
+func (e *estate) dropEdge(from, to, kind string) *estate {
+	out := e.s.Edges[:0]
+	for _, x := range e.s.Edges {
+		if x.From == from && x.To == to && x.Kind == kind {
+			continue
+		}
+		out = append(out, x)
+	}
+	e.s.Edges = out
+	return e
+}
+
+func (e *estate) findings(t *testing.T, check string) []inventory.Finding {
+	t.Helper()
+	r, err := Analyze(e.s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []inventory.Finding
+	for _, f := range r.Findings {
+		if f.Check == check {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func pathString(f inventory.Finding) string {
+	var b strings.Builder
+	for i, e := range f.Path {
+		if i == 0 {
+			b.WriteString(e.From)
+		}
+		b.WriteString(" -" + e.Kind + "-> " + e.To)
+	}
+	return b.String()
+}
+
+func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
+	tests := []struct {
+		name   string
+		check  string
+		change func(*estate)
+		want   int
+		// wantPath, when set, is the first finding's path.
+		wantPath string
+	}{
+		{
+			name: "a public load balancer whose instance role reads customer PII is an attack path", check: CheckExposedPath, want: 1,
+			wantPath: "internet -reaches-> " + lbID + " -routes_to-> " + webID + " -runs_as-> " + profileID + " -runs_as-> " + roleID + " -can_read-> " + piiID,
+		},
+		{
+			name: "the same estate with an internal load balancer has no attack path", check: CheckExposedPath,
+			change: func(e *estate) { e.dropEdge(inventory.InternetID, lbID, inventory.EdgeReaches) },
+		},
+		{
+			name: "an exposed role that reaches only low-sensitivity logs is no attack path", check: CheckExposedPath,
+			change: func(e *estate) { e.dropEdge(roleID, piiID, inventory.EdgeCanRead) },
+		},
+		{
+			name: "an exposed instance with IMDSv1 and a role is reported", check: CheckExposedIMDS, want: 1,
+			change: func(e *estate) {
+				e.node(webID).Props["metadata_options"] = map[string]any{"HttpTokens": "optional", "HttpPutResponseHopLimit": 1}
+			},
+			wantPath: "internet -reaches-> " + lbID + " -routes_to-> " + webID + " -runs_as-> " + profileID + " -runs_as-> " + roleID,
+		},
+		{
+			name: "an exposed instance with IMDSv2 and hop limit 2 is reported", check: CheckExposedIMDS, want: 1,
+			change: func(e *estate) {
+				e.node(webID).Props["metadata_options"] = map[string]any{"HttpTokens": "required", "HttpPutResponseHopLimit": 2.0}
+			},
+		},
+		{
+			name: "an exposed instance requiring IMDSv2 with hop limit 1 is not reported", check: CheckExposedIMDS,
+		},
+		{
+			name: "an internal instance with IMDSv1 is not reported by the graph", check: CheckExposedIMDS,
+			change: func(e *estate) {
+				e.node(webID).Props["metadata_options"] = map[string]any{"HttpTokens": "optional"}
+				e.dropEdge(inventory.InternetID, lbID, inventory.EdgeReaches)
+			},
+		},
+		{
+			name: "an agent reading git commits with cluster-admin and open egress reaches secrets", check: CheckAgentToxic, want: 1,
+			wantPath: agentID + " -reads_untrusted-> " + gitID,
+		},
+		{
+			name: "an agent that reads no untrusted input is not a toxic combination", check: CheckAgentToxic,
+			change: func(e *estate) { e.dropEdge(agentID, gitID, inventory.EdgeReadsUntrusted) },
+		},
+		{
+			name: "an agent with no way to send data out is not a toxic combination", check: CheckAgentToxic,
+			change: func(e *estate) { delete(e.node(podID).Props, "egress_unrestricted") },
+		},
+		{
+			name: "an agent bound to cluster-admin is reported", check: CheckAgentClusterAdmin, want: 1,
+			wantPath: agentID + " -runs_as-> " + podID + " -runs_as-> " + saID + " -admin_of-> " + cluster,
+		},
+		{
+			name: "an agent bound to a namespaced read-only role is not reported", check: CheckAgentClusterAdmin,
+			change: func(e *estate) {
+				e.dropEdge(saID, crID, inventory.EdgeBoundTo)
+				e.s.Connect(saID, roleK8sID, inventory.EdgeBoundTo, map[string]any{"binding": "fixit-bot-read", "namespace": "devops"})
+			},
+		},
+		{
+			name: "cluster-admin bound only in a namespace is not cluster admin", check: CheckAgentClusterAdmin,
+			change: func(e *estate) {
+				e.dropEdge(saID, crID, inventory.EdgeBoundTo)
+				e.s.Connect(saID, crID, inventory.EdgeBoundTo, map[string]any{"binding": "ns-admin", "namespace": "devops"})
+			},
+		},
+		{
+			name: "an agent workload with unrestricted egress is reported", check: CheckAgentEgress, want: 1,
+		},
+		{
+			name: "an agent workload with restricted egress is not reported", check: CheckAgentEgress,
+			change: func(e *estate) { e.node(podID).Props["egress_unrestricted"] = false },
+		},
+		{
+			name: "a model bucket anyone can write is poisonable", check: CheckPoisonableModel, want: 1,
+			change: func(e *estate) {
+				e.s.Add(&inventory.Node{ID: modelsID, Kind: inventory.KindS3Bucket, Name: "acme-ml-model-artifacts", Account: acct})
+				e.s.Connect(inventory.InternetID, modelsID, inventory.EdgeCanWrite, map[string]any{"source": "bucket policy", "statements": []string{"PublicUpload"}})
+			},
+		},
+		{
+			name: "a model bucket the exposed web role can write is poisonable", check: CheckPoisonableModel, want: 1,
+			change: func(e *estate) {
+				e.s.Add(&inventory.Node{ID: modelsID, Kind: inventory.KindS3Bucket, Name: "acme-ml-model-artifacts", Account: acct})
+				e.s.Connect(roleID, modelsID, inventory.EdgeCanWrite, map[string]any{"source": "iam", "action": "s3:PutObject", "resource": modelsID + "/*"})
+			},
+			wantPath: "internet -reaches-> " + lbID + " -routes_to-> " + webID + " -runs_as-> " + profileID + " -runs_as-> " + roleID + " -can_write-> " + modelsID,
+		},
+		{
+			name: "a model bucket only an internal pipeline role writes is not poisonable", check: CheckPoisonableModel,
+			change: func(e *estate) {
+				pipe := "arn:aws:iam::111122223333:role/ml-training-pipeline"
+				e.s.Add(&inventory.Node{ID: pipe, Kind: inventory.KindIAMRole, Name: "ml-training-pipeline", Account: acct})
+				e.s.Add(&inventory.Node{ID: modelsID, Kind: inventory.KindS3Bucket, Name: "acme-ml-model-artifacts", Account: acct})
+				e.s.Connect(pipe, modelsID, inventory.EdgeCanWrite, map[string]any{"source": "iam"})
+			},
+		},
+		{
+			name: "an agent that may create deployments can run up cost", check: CheckAgentCostAbuse, want: 1,
+		},
+		{
+			name: "an agent that may only read config maps cannot", check: CheckAgentCostAbuse,
+			change: func(e *estate) {
+				e.dropEdge(saID, crID, inventory.EdgeBoundTo)
+				e.s.Connect(saID, roleK8sID, inventory.EdgeBoundTo, map[string]any{"binding": "fixit-bot-read", "namespace": "devops"})
+			},
+		},
+		{
+			name: "a workload holding an OpenAI key that is not an agent is a shadow agent", check: CheckShadowAgent, want: 1,
+			change: func(e *estate) {
+				key := "aikey://openai/sha256:6f1e0c"
+				e.s.Add(&inventory.Node{ID: key, Kind: inventory.KindAIAPIKey, Props: map[string]any{"provider": "openai"}})
+				e.s.Connect(webID, key, inventory.EdgeHoldsKey, map[string]any{"env": "OPENAI_API_KEY"})
+			},
+		},
+		{
+			name: "a registered agent's workload holding a key is not a shadow agent", check: CheckShadowAgent,
+			change: func(e *estate) {
+				key := "aikey://openai/sha256:6f1e0c"
+				e.s.Add(&inventory.Node{ID: key, Kind: inventory.KindAIAPIKey, Props: map[string]any{"provider": "openai"}})
+				e.s.Connect(podID, key, inventory.EdgeHoldsKey, map[string]any{"env": "OPENAI_API_KEY"})
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEstate()
+			if tt.change != nil {
+				tt.change(e)
+			}
+			got := e.findings(t, tt.check)
+			if len(got) != tt.want {
+				for _, f := range got {
+					t.Logf("%s %s: %s", f.Severity, f.Title, pathString(f))
+				}
+				t.Fatalf("%s: %d findings, want %d", tt.check, len(got), tt.want)
+			}
+			if tt.wantPath != "" && !strings.HasPrefix(pathString(got[0]), tt.wantPath) {
+				t.Errorf("path = %s\nwant prefix %s", pathString(got[0]), tt.wantPath)
+			}
+			for _, f := range got {
+				if f.Remediation == "" || len(f.Frameworks) == 0 || f.Severity.Rank() < 0 || len(f.Resources) == 0 {
+					t.Errorf("finding %q lacks remediation, frameworks, severity or resources", f.Title)
+				}
+			}
+		})
+	}
+}
+
+func TestAgentToxicPathEndsAtTheSecretThroughClusterAdmin(t *testing.T) {
+	fs := newEstate().findings(t, CheckAgentToxic)
+	if len(fs) != 1 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	f := fs[0]
+	// The first edge is the untrusted read; the rest leads from the agent
+	// through its workload and service account to the secret.
+	want := agentID + " -reads_untrusted-> " + gitID + " -runs_as-> " + podID + " -runs_as-> " + saID + " -can_read-> " + secretID
+	var b strings.Builder
+	b.WriteString(agentID + " -reads_untrusted-> " + gitID)
+	for _, e := range f.Path[1:] {
+		b.WriteString(" -" + e.Kind + "-> " + e.To)
+	}
+	if b.String() != want || f.Path[1].From != agentID || f.Severity != inventory.Critical {
+		t.Errorf("path %s (severity %s)\nwant %s, critical", pathString(f), f.Severity, want)
+	}
+	if f.Evidence["admin_on_path"] != true {
+		t.Error("cluster-admin on the path is not in the evidence")
+	}
+	if RiskScore(f) != 36 {
+		t.Errorf("risk score %d, want 3x3x4 = 36", RiskScore(f))
+	}
+}
+
+func TestRankPutsSeverityFirstThenRisk(t *testing.T) {
+	fs := []inventory.Finding{
+		{Check: "B", Severity: inventory.High, Evidence: map[string]any{"risk_score": 30}},
+		{Check: "A", Severity: inventory.Critical, Evidence: map[string]any{"risk_score": 12}},
+		{Check: "C", Severity: inventory.Critical, Evidence: map[string]any{"risk_score": 36}},
+		{Check: "D", Severity: inventory.Critical},
+	}
+	Rank(fs)
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Check)
+	}
+	if strings.Join(got, "") != "CADB" {
+		t.Errorf("order %v, want C A D B", got)
+	}
+}
