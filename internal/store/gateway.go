@@ -11,11 +11,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Approval states.
+// Approval states. An approved approval becomes used when its call runs.
 const (
 	ApprovalPending  = "pending"
 	ApprovalApproved = "approved"
 	ApprovalDenied   = "denied"
+	ApprovalUsed     = "used"
 )
 
 // ErrDecided means an approval was already approved or denied, or has
@@ -58,6 +59,9 @@ type GatewayState interface {
 	// DecideApproval moves a pending, unexpired approval to approved or
 	// denied; otherwise it fails with ErrDecided (or ErrNotFound).
 	DecideApproval(ctx context.Context, id, status, approver, note string, at time.Time) error
+	// UseApproval marks an approved approval used, once: it fails with
+	// ErrDecided when the approval is not approved or was used already.
+	UseApproval(ctx context.Context, id string, at time.Time) error
 	// PinTool records hash as the definition of tool when none is pinned,
 	// and returns the pinned hash (the one just stored, or the older one).
 	PinTool(ctx context.Context, tool, hash string) (string, error)
@@ -223,6 +227,17 @@ func (s *sqliteGateway) DecideApproval(ctx context.Context, id, status, approver
 	return nil
 }
 
+func (s *sqliteGateway) UseApproval(ctx context.Context, id string, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE gateway_approvals SET status = 'used' WHERE id = ? AND status = 'approved'`, id)
+	if err != nil {
+		return s.errf("use approval %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return s.errf("approval %s: %w", id, ErrDecided)
+	}
+	return nil
+}
+
 func (s *sqliteGateway) PinTool(ctx context.Context, tool, hash string) (string, error) {
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO gateway_tool_pins (tool, hash) VALUES (?, ?) ON CONFLICT (tool) DO NOTHING`, tool, hash); err != nil {
 		return "", s.errf("pin tool %s: %w", tool, err)
@@ -306,6 +321,17 @@ func (p *postgresGateway) DecideApproval(ctx context.Context, id, status, approv
 		if _, err := p.Approval(ctx, id); err != nil {
 			return err
 		}
+		return p.errf("approval %s: %w", id, ErrDecided)
+	}
+	return nil
+}
+
+func (p *postgresGateway) UseApproval(ctx context.Context, id string, at time.Time) error {
+	tag, err := p.pool.Exec(ctx, `UPDATE gateway_approvals SET status = 'used' WHERE id = $1 AND status = 'approved'`, id)
+	if err != nil {
+		return p.errf("use approval %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
 		return p.errf("approval %s: %w", id, ErrDecided)
 	}
 	return nil

@@ -80,3 +80,26 @@ func TestGatewayState(t *testing.T) {
 		})
 	})
 }
+
+func TestAnApprovalIsUsedOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, k storetest.Kind) {
+		ctx := context.Background()
+		gs, err := store.OpenGatewayState(ctx, k.New(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer gs.Close()
+		now := time.Now().UTC()
+		gs.CreateApproval(ctx, store.ApprovalRecord{ID: "a", CallHash: "h", Agent: "x", Tool: "t", Reason: "r", Status: store.ApprovalPending, CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+		if err := gs.UseApproval(ctx, "a", now); !errors.Is(err, store.ErrDecided) {
+			t.Fatalf("a pending approval was used: %v", err)
+		}
+		gs.DecideApproval(ctx, "a", store.ApprovalApproved, "alice", "", now)
+		if err := gs.UseApproval(ctx, "a", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := gs.UseApproval(ctx, "a", now); !errors.Is(err, store.ErrDecided) {
+			t.Fatalf("an approval was used twice: %v", err)
+		}
+	})
+}
