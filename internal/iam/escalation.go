@@ -1,0 +1,414 @@
+package iam
+
+import (
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// EscalationEdge is one step of privilege escalation: From can gain the
+// identity or the permissions of To with Technique. For self-escalation
+// (the actor changes its own permissions) To equals From.
+type EscalationEdge struct {
+	From, To  string
+	Technique *Technique
+	// Actions are the actions used, and Resources the resource each was
+	// evaluated on (parallel slices).
+	Actions, Resources []string
+	// Evidence names the statements that allow each action.
+	Evidence []string
+	// Conditions, when not empty, must all hold for the edge to exist
+	// (Evaluate answered "conditional").
+	Conditions []Condition
+	// Potential is set when the technique needs an existing resource
+	// (Technique.Needs) that the inventory does not show.
+	Potential bool
+	// Via is the workload, policy or group the technique goes through,
+	// when there is one.
+	Via string
+}
+
+// Conditional reports whether the edge holds only under conditions.
+func (e *EscalationEdge) Conditional() bool { return len(e.Conditions) > 0 }
+
+// AnalyzeOptions tunes an escalation analysis. The zero value is usable.
+type AnalyzeOptions struct {
+	// Inventory lists existing workloads; nil means none was inventoried,
+	// so techniques that need one are reported as potential.
+	Inventory *Inventory
+	// MaxDepth bounds the number of steps of a path (default 6).
+	MaxDepth int
+	// MaxPathsPerPrincipal bounds the multi-step paths reported from one
+	// principal (default 20); one-step paths are always all reported.
+	MaxPathsPerPrincipal int
+	// Workers is the number of principals analysed at once (default
+	// GOMAXPROCS).
+	Workers int
+}
+
+// analyzer holds the indexes of one analysis.
+type analyzer struct {
+	m            *Model
+	opt          AnalyzeOptions
+	ix           *actionIndex
+	ti           *trustIndex
+	serviceRoles map[string][]*Principal // service -> roles whose trust lets it assume them (confirmed by Evaluate)
+	workloads    map[string][]Workload   // kind -> workloads
+	principals   []*Principal
+	grants       []grants
+	pos          map[string]int
+}
+
+func newAnalyzer(m *Model, opt AnalyzeOptions) *analyzer {
+	if opt.MaxDepth <= 0 {
+		opt.MaxDepth = 6
+	}
+	if opt.MaxPathsPerPrincipal <= 0 {
+		opt.MaxPathsPerPrincipal = 20
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	a := &analyzer{m: m, opt: opt, ix: newActionIndex(), ti: newTrustIndex(m), workloads: map[string][]Workload{}}
+	a.principals = m.Principals()
+	a.pos = make(map[string]int, len(a.principals))
+	for i, p := range a.principals {
+		a.pos[p.ARN] = i
+	}
+	if opt.Inventory != nil {
+		for _, w := range opt.Inventory.Workloads {
+			a.workloads[w.Kind] = append(a.workloads[w.Kind], w)
+		}
+	}
+	a.grants = make([]grants, len(a.principals))
+	parallel(len(a.principals), opt.Workers, func(i int) {
+		if k := a.principals[i].Kind; k == KindUser || k == KindRole {
+			a.grants[i] = a.ix.principalGrants(m, a.principals[i])
+		}
+	})
+	// Which roles each service can assume: the trust policy must allow the
+	// service principal itself.
+	a.serviceRoles = map[string][]*Principal{}
+	for _, t := range Techniques {
+		for _, svc := range t.Services {
+			svc = strings.ToLower(svc)
+			if _, done := a.serviceRoles[svc]; done {
+				continue
+			}
+			var ok []*Principal
+			for _, r := range a.ti.byService[svc] {
+				d := m.Evaluate(Request{Principal: svc, Action: "sts:AssumeRole", Resource: r.ARN})
+				if d.Result != Denied {
+					ok = append(ok, r)
+				}
+			}
+			a.serviceRoles[svc] = ok
+		}
+	}
+	return a
+}
+
+// parallel runs fn(0..n-1) on workers goroutines.
+func parallel(n, workers int, fn func(i int)) {
+	if workers <= 1 || n < 64 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	const chunk = 16
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next += chunk
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				for j := i; j < min(i+chunk, n); j++ {
+					fn(j)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// step is the outcome of evaluating one requirement.
+type step struct {
+	resource string
+	d        Decision
+}
+
+// try evaluates action for p on each resource in turn and returns the first
+// that is allowed, else the first conditional one.
+func (a *analyzer) try(p *Principal, action string, resources []string, ctx map[string][]string) (step, bool) {
+	var cond step
+	found := false
+	for _, r := range resources {
+		d := a.m.Evaluate(Request{Principal: p.ARN, Action: action, Resource: r, Context: ctx})
+		switch d.Result {
+		case Allowed:
+			return step{r, d}, true
+		case Conditional:
+			if !found {
+				cond, found = step{r, d}, true
+			}
+		}
+	}
+	return cond, found
+}
+
+// binding is what one application of a technique is about.
+type binding struct {
+	target   *Principal // the principal reached (the actor itself for self-escalation)
+	workload *Workload  // the existing workload, if any
+	group    string     // the actor's group, for group-policy techniques
+	service  string     // the service the role is passed to
+}
+
+// apply evaluates every requirement of t for actor p under b and returns
+// the edge, or nil when some requirement is denied.
+func (a *analyzer) apply(p *Principal, g grants, t *Technique, b binding) *EscalationEdge {
+	e := &EscalationEdge{From: p.ARN, To: b.target.ARN, Technique: t}
+	for _, rq := range t.Requires {
+		var resources []string
+		var ctx map[string][]string
+		switch rq.On {
+		case OnTarget:
+			resources = []string{b.target.ARN}
+		case OnOwnGroup:
+			resources = []string{b.group}
+			e.Via = b.group
+		case OnAttachedPolicy:
+			resources = customerPolicies(a.m, b.target, b.target == p)
+		case OnWorkload:
+			if b.workload != nil {
+				resources = []string{b.workload.ARN}
+				e.Via = b.workload.ARN
+			} else {
+				resources = g.witnesses(rq.Action)
+			}
+		default:
+			resources = g.witnesses(rq.Action)
+		}
+		if strings.EqualFold(rq.Action, "iam:PassRole") && b.service != "" {
+			ctx = map[string][]string{"iam:PassedToService": {b.service}}
+		}
+		if len(resources) == 0 {
+			return nil
+		}
+		s, ok := a.try(p, rq.Action, resources, ctx)
+		if !ok {
+			return nil
+		}
+		if rq.On == OnAttachedPolicy {
+			e.Via = s.resource
+		}
+		e.Actions = append(e.Actions, rq.Action)
+		e.Resources = append(e.Resources, s.resource)
+		for _, st := range s.d.Statements {
+			e.Evidence = append(e.Evidence, st.String())
+		}
+		e.Conditions = append(e.Conditions, s.d.Conditions...)
+	}
+	e.Evidence = dedupe(e.Evidence)
+	return e
+}
+
+// customerPolicies returns the ARNs of the customer-managed policies attached
+// to p (and, for the actor itself, to its groups): the ones
+// iam:CreatePolicyVersion can change.
+func customerPolicies(m *Model, p *Principal, withGroups bool) []string {
+	var out []string
+	add := func(q *Principal) {
+		for _, pol := range q.Managed {
+			if strings.HasPrefix(pol.Source, "arn:") && arnPart(pol.Source, 4) != "aws" && arnPart(pol.Source, 4) != "" {
+				out = append(out, pol.Source)
+			}
+		}
+	}
+	add(p)
+	if withGroups {
+		for _, gARN := range p.Groups {
+			if gp := m.Principal(gARN); gp != nil {
+				add(gp)
+			}
+		}
+	}
+	return dedupe(out)
+}
+
+// possible reports whether p can possibly be allowed every action of t, from
+// its identity policies alone. sts:AssumeRole is exempt: a trust policy
+// that names a principal of its own account grants on its own.
+func possible(t *Technique, g grants) bool {
+	for _, rq := range t.Requires {
+		if strings.EqualFold(rq.Action, "sts:AssumeRole") {
+			continue
+		}
+		if !g.any(rq.Action) {
+			return false
+		}
+	}
+	return true
+}
+
+// firstTargetAction returns the first action of t evaluated on the target
+// principal other than sts:AssumeRole, used to choose candidate targets.
+func firstTargetAction(t *Technique) string {
+	for _, rq := range t.Requires {
+		if rq.On == OnTarget && !strings.EqualFold(rq.Action, "sts:AssumeRole") {
+			return rq.Action
+		}
+	}
+	return ""
+}
+
+// edgesFrom returns every escalation edge out of principal i.
+func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
+	p := a.principals[i]
+	g := a.grants[i]
+	var out []*EscalationEdge
+	add := func(e *EscalationEdge) {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	for _, t := range Techniques {
+		if t.Actor != "" && t.Actor != p.Kind {
+			continue
+		}
+		if !possible(t, g) {
+			continue
+		}
+		switch t.Target {
+		case TargetSelf:
+			if t.Requires[0].On == OnOwnGroup {
+				for _, grp := range p.Groups {
+					if g.allows(t.Requires[0].Action, grp) {
+						add(a.apply(p, g, t, binding{target: p, group: grp}))
+					}
+				}
+				continue
+			}
+			add(a.apply(p, g, t, binding{target: p}))
+		case TargetGroup:
+			in := map[string]bool{}
+			for _, grp := range p.Groups {
+				in[grp] = true
+			}
+			for _, q := range a.principals {
+				if q.Kind == KindGroup && !in[q.ARN] && g.allows(t.Requires[0].Action, q.ARN) {
+					add(a.apply(p, g, t, binding{target: q}))
+				}
+			}
+		case TargetUser:
+			act := firstTargetAction(t)
+			for _, q := range a.principals {
+				if q.Kind == KindUser && q != p && g.allows(act, q.ARN) {
+					add(a.apply(p, g, t, binding{target: q}))
+				}
+			}
+		case TargetRole:
+			act := firstTargetAction(t)
+			if act == "" { // sts-001: the roles whose trust could allow p
+				seen := map[*Principal]bool{}
+				for _, q := range a.ti.candidates(p) {
+					if q != p && !seen[q] {
+						seen[q] = true
+						add(a.apply(p, g, t, binding{target: q}))
+					}
+				}
+				continue
+			}
+			for _, q := range a.principals {
+				if q.Kind == KindRole && q != p && !q.ServiceLinked && g.allows(act, q.ARN) {
+					add(a.apply(p, g, t, binding{target: q}))
+				}
+			}
+		case TargetPassedRole:
+			potential, usable := a.needs(t)
+			if !usable {
+				continue
+			}
+			seen := map[*Principal]bool{}
+			for _, svc := range t.Services {
+				for _, q := range a.serviceRoles[strings.ToLower(svc)] {
+					if q == p || seen[q] || !g.allows("iam:PassRole", q.ARN) {
+						continue
+					}
+					if e := a.apply(p, g, t, binding{target: q, service: svc}); e != nil {
+						seen[q] = true
+						e.Potential = potential
+						out = append(out, e)
+					}
+				}
+			}
+		case TargetWorkloadRole:
+			if a.opt.Inventory != nil && a.opt.Inventory.Known[t.Needs] {
+				for wi := range a.workloads[t.Needs] {
+					w := &a.workloads[t.Needs][wi]
+					q := a.m.Principal(w.Role)
+					if q == nil || q == p {
+						continue
+					}
+					add(a.apply(p, g, t, binding{target: q, workload: w}))
+				}
+				continue
+			}
+			seen := map[*Principal]bool{}
+			for _, svc := range t.Services {
+				for _, q := range a.serviceRoles[strings.ToLower(svc)] {
+					if q == p || seen[q] {
+						continue
+					}
+					if e := a.apply(p, g, t, binding{target: q}); e != nil {
+						seen[q] = true
+						e.Potential = true
+						out = append(out, e)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// needs says whether a technique that depends on an existing resource it
+// does not run as (an ECS cluster, a Glue job) is potential (the kind was
+// not inventoried) or usable at all (inventoried and present).
+func (a *analyzer) needs(t *Technique) (potential, usable bool) {
+	if t.Needs == "" {
+		return false, true
+	}
+	if a.opt.Inventory == nil || !a.opt.Inventory.Known[t.Needs] {
+		return true, true
+	}
+	return false, len(a.workloads[t.Needs]) > 0
+}
+
+// sortEdges orders edges by from, to, technique id.
+func sortEdges(es []*EscalationEdge) {
+	sort.Slice(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.From != b.From {
+			return a.From < b.From
+		}
+		if a.To != b.To {
+			return a.To < b.To
+		}
+		if a.Technique.ID != b.Technique.ID {
+			return a.Technique.ID < b.Technique.ID
+		}
+		return a.Via < b.Via
+	})
+}
