@@ -1,0 +1,283 @@
+package terraform
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// maxFileSize bounds what file() and templatefile() read.
+const maxFileSize = 4 << 20
+
+// functions returns Terraform's common built-in functions. Those that need
+// the apply-time world (timestamp, uuid, ...) return unknown values; an
+// unsupported function makes its expression unknown, with a warning.
+// file() and templatefile() read only inside the configuration's folders.
+func (l *loader) functions() map[string]function.Function {
+	fs := map[string]function.Function{
+		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
+		"log": stdlib.LogFunc, "max": stdlib.MaxFunc, "min": stdlib.MinFunc,
+		"parseint": stdlib.ParseIntFunc, "pow": stdlib.PowFunc, "signum": stdlib.SignumFunc,
+		"chomp": stdlib.ChompFunc, "format": stdlib.FormatFunc, "formatlist": stdlib.FormatListFunc,
+		"indent": stdlib.IndentFunc, "join": stdlib.JoinFunc, "lower": stdlib.LowerFunc,
+		"regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc, "replace": stdlib.ReplaceFunc,
+		"split": stdlib.SplitFunc, "strrev": stdlib.ReverseFunc, "substr": stdlib.SubstrFunc,
+		"title": stdlib.TitleFunc, "trim": stdlib.TrimFunc, "trimprefix": stdlib.TrimPrefixFunc,
+		"trimsuffix": stdlib.TrimSuffixFunc, "trimspace": stdlib.TrimSpaceFunc, "upper": stdlib.UpperFunc,
+		"chunklist": stdlib.ChunklistFunc, "coalesce": stdlib.CoalesceFunc, "coalescelist": stdlib.CoalesceListFunc,
+		"compact": stdlib.CompactFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
+		"distinct": stdlib.DistinctFunc, "element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc,
+		"index": stdlib.IndexFunc, "keys": stdlib.KeysFunc, "length": stdlib.LengthFunc,
+		"lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc, "range": stdlib.RangeFunc,
+		"reverse": stdlib.ReverseListFunc, "setintersection": stdlib.SetIntersectionFunc,
+		"setproduct": stdlib.SetProductFunc, "setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc,
+		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
+		"csvdecode": stdlib.CSVDecodeFunc, "jsondecode": stdlib.JSONDecodeFunc, "jsonencode": stdlib.JSONEncodeFunc,
+		"formatdate": stdlib.FormatDateFunc, "timeadd": stdlib.TimeAddFunc,
+		"tobool": stdlib.MakeToFunc(cty.Bool), "tonumber": stdlib.MakeToFunc(cty.Number),
+		"tostring": stdlib.MakeToFunc(cty.String), "tolist": stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), "tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
+		"startswith": stringPredicate(strings.HasPrefix), "endswith": stringPredicate(strings.HasSuffix),
+		"strcontains":  stringPredicate(strings.Contains),
+		"base64encode": stringFunc(func(s string) (string, error) { return base64.StdEncoding.EncodeToString([]byte(s)), nil }),
+		"base64decode": stringFunc(func(s string) (string, error) {
+			b, err := base64.StdEncoding.DecodeString(s)
+			return string(b), err
+		}),
+		"md5":     hashFunc(md5.New),
+		"sha1":    hashFunc(sha1.New),
+		"sha256":  hashFunc(sha256.New),
+		"sha512":  hashFunc(sha512.New),
+		"one":     oneFunc,
+		"sum":     sumFunc,
+		"alltrue": boolFold(true), "anytrue": boolFold(false),
+		"timestamp": unknownFunc(cty.String), "uuid": unknownFunc(cty.String),
+		"bcrypt": unknownFunc(cty.String), "plantimestamp": unknownFunc(cty.String),
+	}
+	fs["file"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			b, err := l.readFile(args[0].AsString())
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.StringVal(string(b)), nil
+		},
+	})
+	fs["fileexists"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			_, err := l.readFile(args[0].AsString())
+			return cty.BoolVal(err == nil), nil
+		},
+	})
+	base := make(map[string]function.Function, len(fs))
+	for k, v := range fs {
+		base[k] = v
+	}
+	fs["templatefile"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}, {Name: "vars", Type: cty.DynamicPseudoType}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			path := args[0].AsString()
+			b, err := l.readFile(path)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			expr, diags := hclsyntax.ParseTemplate(b, path, hcl.Pos{Line: 1, Column: 1, Byte: 0})
+			if diags.HasErrors() {
+				return cty.NilVal, diags
+			}
+			vars := args[1]
+			if !vars.IsWhollyKnown() {
+				return cty.UnknownVal(cty.String), nil
+			}
+			ty := vars.Type()
+			if !ty.IsObjectType() && !ty.IsMapType() {
+				return cty.NilVal, fmt.Errorf("templatefile: vars must be an object or map")
+			}
+			m := map[string]cty.Value{}
+			for it := vars.ElementIterator(); it.Next(); {
+				k, v := it.Element()
+				m[k.AsString()] = v
+			}
+			v, diags := expr.Value(&hcl.EvalContext{Variables: m, Functions: base})
+			if diags.HasErrors() {
+				return cty.NilVal, diags
+			}
+			return v, nil
+		},
+	})
+	return fs
+}
+
+// readFile reads a file named by file() or templatefile(), relative to the
+// root module as Terraform does, and only inside the folders of the
+// configuration: a configuration under review must not make Parapet copy
+// /etc/shadow or a key file into a report.
+func (l *loader) readFile(name string) ([]byte, error) {
+	p := name
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(l.rootDir, p)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return nil, err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	inside := false
+	for _, d := range l.allowed {
+		if rel, err := filepath.Rel(d, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			inside = true
+			break
+		}
+	}
+	if !inside {
+		return nil, fmt.Errorf("%s is outside the configuration's folders; not read", name)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > maxFileSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes; not read", name, maxFileSize)
+	}
+	return os.ReadFile(abs)
+}
+
+func stringPredicate(f func(s, sub string) bool) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "str", Type: cty.String}, {Name: "sub", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			s, sub := args[0].AsString(), args[1].AsString()
+			if IsUnknown(s) || IsUnknown(sub) {
+				return cty.UnknownVal(cty.Bool), nil
+			}
+			return cty.BoolVal(f(s, sub)), nil
+		},
+	})
+}
+
+func stringFunc(f func(string) (string, error)) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "str", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			s := args[0].AsString()
+			if IsUnknown(s) {
+				return cty.UnknownVal(cty.String), nil
+			}
+			r, err := f(s)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.StringVal(r), nil
+		},
+	})
+}
+
+func hashFunc(h func() hash.Hash) function.Function {
+	return stringFunc(func(s string) (string, error) {
+		x := h()
+		x.Write([]byte(s))
+		return hex.EncodeToString(x.Sum(nil)), nil
+	})
+}
+
+func unknownFunc(ty cty.Type) function.Function {
+	return function.New(&function.Spec{
+		VarParam: &function.Parameter{Name: "args", Type: cty.DynamicPseudoType, AllowNull: true, AllowUnknown: true},
+		Type:     function.StaticReturnType(ty),
+		Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
+			return cty.UnknownVal(ty), nil
+		},
+	})
+}
+
+var oneFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}},
+	Type:   function.StaticReturnType(cty.DynamicPseudoType),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v := args[0]
+		ty := v.Type()
+		if !ty.IsListType() && !ty.IsSetType() && !ty.IsTupleType() {
+			return cty.NilVal, fmt.Errorf("one: want a list, set or tuple")
+		}
+		switch v.LengthInt() {
+		case 0:
+			return cty.NullVal(cty.DynamicPseudoType), nil
+		case 1:
+			it := v.ElementIterator()
+			it.Next()
+			_, e := it.Element()
+			return e, nil
+		}
+		return cty.NilVal, fmt.Errorf("one: more than one element")
+	},
+})
+
+var sumFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}},
+	Type:   function.StaticReturnType(cty.Number),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		total := cty.NumberIntVal(0)
+		for it := args[0].ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			if !e.IsKnown() {
+				return cty.UnknownVal(cty.Number), nil
+			}
+			n, err := stdlib.MakeToFunc(cty.Number).Call([]cty.Value{e})
+			if err != nil {
+				return cty.NilVal, err
+			}
+			total = total.Add(n)
+		}
+		return total, nil
+	},
+})
+
+func boolFold(all bool) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			unknown := false
+			for it := args[0].ElementIterator(); it.Next(); {
+				_, e := it.Element()
+				if !e.IsKnown() || e.Type() == cty.String && IsUnknown(e.AsString()) {
+					unknown = true
+					continue
+				}
+				b := e.Type() == cty.Bool && !e.IsNull() && e.True() || e.Type() == cty.String && e.AsString() == "true"
+				if b != all {
+					return cty.BoolVal(!all), nil
+				}
+			}
+			if unknown {
+				return cty.UnknownVal(cty.Bool), nil
+			}
+			return cty.BoolVal(all), nil
+		},
+	})
+}

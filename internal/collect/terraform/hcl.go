@@ -1,0 +1,877 @@
+package terraform
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// maxPasses bounds the evaluation passes; each pass lets values flow one
+// step further along chains of references.
+const maxPasses = 32
+
+// maxModuleDepth bounds nested module calls (a module calling itself).
+const maxModuleDepth = 16
+
+// LoadDir reads the Terraform source folder dir as a root module: every .tf
+// file, the variables' defaults, terraform.tfvars, *.auto.tfvars (in lexical
+// order) and then varFiles, later values winning as in Terraform. Local
+// modules (source "./..." or "../...") are read with their inputs; a remote
+// module is skipped with a warning. Syntax errors are errors; an expression
+// that cannot be evaluated is unknown, with a warning.
+func LoadDir(dir string, varFiles []string) (*Config, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("terraform: %w", err)
+	}
+	l := &loader{rootDir: dir, sources: map[string]*moduleSource{}}
+	l.allowed = append(l.allowed, realPath(abs))
+	l.funcs = l.functions()
+	src, err := l.readModule(dir)
+	if err != nil {
+		return nil, err
+	}
+	vars, err := l.rootVariables(src, dir, varFiles)
+	if err != nil {
+		return nil, err
+	}
+	root := &moduleInst{src: src, vars: vars}
+	var last []byte
+	for range maxPasses {
+		l.warnings = map[string]bool{}
+		l.pass(root, 0)
+		c := l.config(root)
+		cur, _ := json.Marshal(c.Resources)
+		if string(cur) == string(last) {
+			break
+		}
+		last = cur
+	}
+	c := l.config(root)
+	c.Region = l.region
+	c.Warnings = sortedKeys(l.warnings)
+	return c, nil
+}
+
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return p
+}
+
+type loader struct {
+	rootDir  string
+	allowed  []string // folders file() may read
+	sources  map[string]*moduleSource
+	funcs    map[string]function.Function
+	warnings map[string]bool
+	region   string
+}
+
+// moduleSource is one module folder, parsed.
+type moduleSource struct {
+	dir       string
+	variables []*variableDecl
+	locals    []*hclsyntax.Attribute
+	resources []*resourceDecl
+	calls     []*callDecl
+	outputs   []*hclsyntax.Attribute
+	providers []*hclsyntax.Block
+	// referenced lists, for each resource ("aws_iam_role.x",
+	// "data.aws_caller_identity.current"), the attributes expressions read,
+	// so that references to attributes the configuration leaves to the
+	// provider are unknown rather than errors.
+	referenced map[string]map[string]bool
+}
+
+type variableDecl struct {
+	name     string
+	typ      cty.Type
+	defaults *typeexpr.Defaults
+	def      *cty.Value
+}
+
+type resourceDecl struct {
+	mode, typ, name string
+	block           *hclsyntax.Block
+}
+
+func (d *resourceDecl) key() string {
+	if d.mode == "data" {
+		return "data." + d.typ + "." + d.name
+	}
+	return d.typ + "." + d.name
+}
+
+type callDecl struct {
+	name  string
+	block *hclsyntax.Block
+	src   *moduleSource // nil for a remote module
+}
+
+// moduleInst is one instance of a module with its evaluated values.
+type moduleInst struct {
+	src      *moduleSource
+	addr     string
+	vars     map[string]cty.Value
+	locals   map[string]cty.Value
+	res      map[string][]*instance // by resourceDecl.key()
+	shape    map[string]string      // "", "count", "for_each", "unknown"
+	children map[string][]*childInst
+	cshape   map[string]string
+	outputs  map[string]cty.Value
+}
+
+type instance struct {
+	key    cty.Value // NilVal when neither count nor for_each
+	addr   string
+	values map[string]any
+	source string
+}
+
+type childInst struct {
+	key cty.Value
+	mod *moduleInst
+}
+
+func (l *loader) readModule(dir string) (*moduleSource, error) {
+	key := realPath(dir)
+	if s, ok := l.sources[key]; ok {
+		return s, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("terraform: %w", err)
+	}
+	src := &moduleSource{dir: dir, referenced: map[string]map[string]bool{}}
+	l.sources[key] = src
+	found := false
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
+			continue
+		}
+		found = true
+		name := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("terraform: %w", err)
+		}
+		if err := src.parse(name, data); err != nil {
+			return nil, err
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("terraform: %s: no .tf files", dir)
+	}
+	for _, c := range src.calls {
+		attr := c.block.Body.Attributes["source"]
+		if attr == nil {
+			return nil, fmt.Errorf("%s: module %q has no source", rangeString(c.block.DefRange()), c.name)
+		}
+		v, diags := attr.Expr.Value(nil)
+		if diags.HasErrors() || v.Type() != cty.String || v.IsNull() {
+			return nil, fmt.Errorf("%s: module %q: source must be a literal string", rangeString(attr.SrcRange), c.name)
+		}
+		s := v.AsString()
+		if !strings.HasPrefix(s, "./") && !strings.HasPrefix(s, "../") {
+			continue // remote: warned about at evaluation
+		}
+		if strings.Count(c.block.DefRange().Filename, string(filepath.Separator)) > 64 {
+			return nil, fmt.Errorf("%s: modules nested too deep", rangeString(c.block.DefRange()))
+		}
+		child := filepath.Join(dir, s)
+		l.allowed = append(l.allowed, realPath(mustAbs(child)))
+		if c.src, err = l.readModule(child); err != nil {
+			return nil, fmt.Errorf("%s: module %q: %w", rangeString(attr.SrcRange), c.name, err)
+		}
+	}
+	return src, nil
+}
+
+func mustAbs(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// parse adds the blocks of one .tf file.
+func (src *moduleSource) parse(name string, data []byte) error {
+	f, diags := hclsyntax.ParseConfig(data, name, hcl.Pos{Line: 1, Column: 1})
+	if diags.HasErrors() {
+		return fmt.Errorf("terraform: %s", diags.Error())
+	}
+	body := f.Body.(*hclsyntax.Body)
+	if len(body.Attributes) > 0 {
+		for _, a := range body.Attributes {
+			return fmt.Errorf("%s: unexpected attribute %q at the top level", rangeString(a.SrcRange), a.Name)
+		}
+	}
+	for _, b := range body.Blocks {
+		want := map[string]int{"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "locals": 0}
+		if n, ok := want[b.Type]; ok && len(b.Labels) != n {
+			return fmt.Errorf("%s: %s block needs %d label(s), has %d", rangeString(b.DefRange()), b.Type, n, len(b.Labels))
+		}
+		switch b.Type {
+		case "resource", "data":
+			mode := "managed"
+			if b.Type == "data" {
+				mode = "data"
+			}
+			src.resources = append(src.resources, &resourceDecl{mode: mode, typ: b.Labels[0], name: b.Labels[1], block: b})
+		case "module":
+			src.calls = append(src.calls, &callDecl{name: b.Labels[0], block: b})
+		case "variable":
+			d := &variableDecl{name: b.Labels[0], typ: cty.DynamicPseudoType}
+			if a := b.Body.Attributes["type"]; a != nil {
+				ty, defs, diags := typeexpr.TypeConstraintWithDefaults(a.Expr)
+				if diags.HasErrors() {
+					return fmt.Errorf("%s: variable %q: %s", rangeString(a.SrcRange), d.name, diags.Error())
+				}
+				d.typ, d.defaults = ty, defs
+			}
+			if a := b.Body.Attributes["default"]; a != nil {
+				v, diags := a.Expr.Value(nil)
+				if diags.HasErrors() {
+					return fmt.Errorf("%s: variable %q: default: %s", rangeString(a.SrcRange), d.name, diags.Error())
+				}
+				d.def = &v
+			}
+			src.variables = append(src.variables, d)
+		case "locals":
+			for _, a := range sortedAttrs(b.Body.Attributes) {
+				src.locals = append(src.locals, a)
+			}
+		case "output":
+			if a := b.Body.Attributes["value"]; a != nil {
+				a2 := *a
+				a2.Name = b.Labels[0]
+				src.outputs = append(src.outputs, &a2)
+			}
+		case "provider":
+			src.providers = append(src.providers, b)
+		}
+	}
+	hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+		if e, ok := n.(*hclsyntax.ScopeTraversalExpr); ok {
+			src.noteTraversal(e.Traversal)
+		}
+		return nil
+	})
+	return nil
+}
+
+// noteTraversal records which attribute of which resource a reference reads.
+func (src *moduleSource) noteTraversal(t hcl.Traversal) {
+	var names []string
+	for _, step := range t {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			names = append(names, s.Name)
+		case hcl.TraverseAttr:
+			names = append(names, s.Name)
+		case hcl.TraverseIndex, hcl.TraverseSplat:
+			continue
+		}
+	}
+	if len(names) < 3 {
+		return
+	}
+	key, attr := names[0]+"."+names[1], names[2]
+	if names[0] == "data" {
+		if len(names) < 4 {
+			return
+		}
+		key, attr = "data."+names[1]+"."+names[2], names[3]
+	}
+	switch names[0] {
+	case "var", "local", "module", "each", "count", "path", "terraform", "self":
+		return
+	}
+	if src.referenced[key] == nil {
+		src.referenced[key] = map[string]bool{}
+	}
+	src.referenced[key][attr] = true
+}
+
+func sortedAttrs(m hclsyntax.Attributes) []*hclsyntax.Attribute {
+	out := make([]*hclsyntax.Attribute, 0, len(m))
+	for _, a := range m {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SrcRange.Start.Byte < out[j].SrcRange.Start.Byte })
+	return out
+}
+
+func rangeString(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+}
+
+// rootVariables sets the root module's variables from defaults and tfvars.
+func (l *loader) rootVariables(src *moduleSource, dir string, extra []string) (map[string]cty.Value, error) {
+	given := map[string]cty.Value{}
+	files := []string{}
+	if _, err := os.Stat(filepath.Join(dir, "terraform.tfvars")); err == nil {
+		files = append(files, filepath.Join(dir, "terraform.tfvars"))
+	}
+	auto, _ := filepath.Glob(filepath.Join(dir, "*.auto.tfvars"))
+	sort.Strings(auto)
+	files = append(files, auto...)
+	files = append(files, extra...)
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("terraform: %w", err)
+		}
+		f, diags := hclsyntax.ParseConfig(data, name, hcl.Pos{Line: 1, Column: 1})
+		if diags.HasErrors() {
+			return nil, fmt.Errorf("terraform: %s", diags.Error())
+		}
+		attrs, diags := f.Body.JustAttributes()
+		if diags.HasErrors() {
+			return nil, fmt.Errorf("terraform: %s", diags.Error())
+		}
+		for k, a := range attrs {
+			v, diags := a.Expr.Value(nil)
+			if diags.HasErrors() {
+				return nil, fmt.Errorf("terraform: %s", diags.Error())
+			}
+			given[k] = v
+			if !src.declares(k) {
+				l.warn(fmt.Sprintf("%s: value for undeclared variable %q", rangeString(a.Range), k))
+			}
+		}
+	}
+	return l.moduleVariables(src, given, "")
+}
+
+func (src *moduleSource) declares(name string) bool {
+	for _, v := range src.variables {
+		if v.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// moduleVariables gives each declared variable its value: given, else the
+// default, else unknown. An unknown string keeps its origin as a marker so
+// that templates around it keep their known parts.
+func (l *loader) moduleVariables(src *moduleSource, given map[string]cty.Value, addr string) (map[string]cty.Value, error) {
+	out := map[string]cty.Value{}
+	for _, d := range src.variables {
+		v, ok := given[d.name]
+		if !ok && d.def != nil {
+			v, ok = *d.def, true
+		}
+		if !ok {
+			if d.typ == cty.String || d.typ == cty.DynamicPseudoType {
+				v = cty.StringVal(unknownRef(prefixAddr(addr, "var."+d.name)))
+			} else {
+				v = cty.UnknownVal(d.typ)
+			}
+			out[d.name] = v
+			continue
+		}
+		if d.defaults != nil {
+			v = d.defaults.Apply(v)
+		}
+		if d.typ != cty.DynamicPseudoType && v.IsWhollyKnown() {
+			cv, err := convert.Convert(v, d.typ)
+			if err != nil {
+				if addr == "" {
+					return nil, fmt.Errorf("terraform: variable %q: %v", d.name, err)
+				}
+				l.warn(fmt.Sprintf("%s: input %q: %v", addr, d.name, err))
+				cv = cty.UnknownVal(d.typ)
+			}
+			v = cv
+		}
+		out[d.name] = v
+	}
+	return out, nil
+}
+
+func prefixAddr(module, local string) string {
+	if module == "" {
+		return local
+	}
+	return module + "." + local
+}
+
+func (l *loader) warn(s string) { l.warnings[s] = true }
+
+// eval evaluates expr; an error makes the value unknown, with a warning.
+func (l *loader) eval(expr hcl.Expression, ctx *hcl.EvalContext) cty.Value {
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		for _, d := range diags {
+			if d.Severity == hcl.DiagError {
+				where := ""
+				if d.Subject != nil {
+					where = rangeString(*d.Subject) + ": "
+				}
+				l.warn(fmt.Sprintf("%s%s: %s (left unknown)", where, d.Summary, d.Detail))
+				break
+			}
+		}
+		return cty.DynamicVal
+	}
+	return v
+}
+
+// pass evaluates one module instance once, with the values of the last
+// pass, and its children recursively.
+func (l *loader) pass(m *moduleInst, depth int) {
+	if m.res == nil {
+		m.res, m.shape = map[string][]*instance{}, map[string]string{}
+		m.children, m.cshape = map[string][]*childInst{}, map[string]string{}
+		m.locals, m.outputs = map[string]cty.Value{}, map[string]cty.Value{}
+	}
+	ctx := l.context(m)
+	for _, a := range m.src.locals {
+		m.locals[a.Name] = l.eval(a.Expr, ctx)
+		ctx = l.context(m) // later locals see earlier ones in this pass
+	}
+	if m.addr == "" {
+		for _, p := range m.src.providers {
+			if p.Labels[0] != "aws" || p.Body.Attributes["alias"] != nil {
+				continue
+			}
+			if a := p.Body.Attributes["region"]; a != nil {
+				if v := l.eval(a.Expr, ctx); v.IsKnown() && v.Type() == cty.String && !v.IsNull() && !IsUnknown(v.AsString()) {
+					l.region = v.AsString()
+				}
+			}
+		}
+	}
+	for _, d := range m.src.resources {
+		l.evalResource(m, d, ctx)
+	}
+	ctx = l.context(m)
+	for _, c := range m.src.calls {
+		l.evalCall(m, c, ctx, depth)
+	}
+	ctx = l.context(m)
+	for _, o := range m.src.outputs {
+		m.outputs[o.Name] = l.eval(o.Expr, ctx)
+	}
+}
+
+// expansion is one instance of a count or for_each.
+type expansion struct {
+	key   cty.Value // NilVal: no count/for_each
+	each  cty.Value // each.value
+	index bool      // key is count.index
+}
+
+// expand reads count and for_each of a block. An unknown count or for_each
+// gives one instance with an unknown key: what it describes may exist, and
+// is never dropped.
+func (l *loader) expand(body *hclsyntax.Body, ctx *hcl.EvalContext) ([]expansion, string) {
+	if a := body.Attributes["count"]; a != nil {
+		v := l.eval(a.Expr, ctx)
+		if !v.IsKnown() || v.IsNull() || v.Type() != cty.Number {
+			if v.Type() == cty.String && v.IsKnown() && !v.IsNull() && !IsUnknown(v.AsString()) {
+				if n, err := convert.Convert(v, cty.Number); err == nil {
+					v = n
+				}
+			}
+			if !v.IsKnown() || v.IsNull() || v.Type() != cty.Number {
+				return []expansion{{key: cty.UnknownVal(cty.Number), index: true}}, "unknown"
+			}
+		}
+		n, _ := v.AsBigFloat().Int64()
+		if n < 0 || n > 10000 {
+			l.warn(fmt.Sprintf("%s: count %d out of range (left unknown)", rangeString(a.SrcRange), n))
+			return []expansion{{key: cty.UnknownVal(cty.Number), index: true}}, "unknown"
+		}
+		out := make([]expansion, n)
+		for i := range out {
+			out[i] = expansion{key: cty.NumberIntVal(int64(i)), index: true}
+		}
+		return out, "count"
+	}
+	if a := body.Attributes["for_each"]; a != nil {
+		v := l.eval(a.Expr, ctx)
+		v, _ = v.UnmarkDeep()
+		if !v.IsWhollyKnown() || v.IsNull() {
+			return []expansion{{key: cty.UnknownVal(cty.String), each: cty.DynamicVal}}, "unknown"
+		}
+		ty := v.Type()
+		var out []expansion
+		switch {
+		case ty.IsSetType() || ty.IsListType() || ty.IsTupleType():
+			for it := v.ElementIterator(); it.Next(); {
+				_, e := it.Element()
+				if e.Type() != cty.String || e.IsNull() {
+					l.warn(fmt.Sprintf("%s: for_each over a set needs strings (left unknown)", rangeString(a.SrcRange)))
+					return []expansion{{key: cty.UnknownVal(cty.String), each: cty.DynamicVal}}, "unknown"
+				}
+				out = append(out, expansion{key: e, each: e})
+			}
+		case ty.IsMapType() || ty.IsObjectType():
+			for it := v.ElementIterator(); it.Next(); {
+				k, e := it.Element()
+				out = append(out, expansion{key: k, each: e})
+			}
+		default:
+			l.warn(fmt.Sprintf("%s: for_each needs a map or a set of strings (left unknown)", rangeString(a.SrcRange)))
+			return []expansion{{key: cty.UnknownVal(cty.String), each: cty.DynamicVal}}, "unknown"
+		}
+		sort.SliceStable(out, func(i, j int) bool { return out[i].key.AsString() < out[j].key.AsString() })
+		return out, "for_each"
+	}
+	return []expansion{{key: cty.NilVal}}, ""
+}
+
+// keyString renders an instance key the way Terraform addresses print it.
+func keyString(k cty.Value) string {
+	if k == cty.NilVal {
+		return ""
+	}
+	if !k.IsKnown() {
+		return "[" + Unknown + "]"
+	}
+	if k.Type() == cty.Number {
+		i, _ := k.AsBigFloat().Int64()
+		return fmt.Sprintf("[%d]", i)
+	}
+	b, _ := json.Marshal(k.AsString())
+	return "[" + string(b) + "]"
+}
+
+func (x expansion) scope(ctx *hcl.EvalContext) *hcl.EvalContext {
+	if x.key == cty.NilVal {
+		return ctx
+	}
+	child := ctx.NewChild()
+	if x.index {
+		child.Variables = map[string]cty.Value{"count": cty.ObjectVal(map[string]cty.Value{"index": x.key})}
+	} else {
+		child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": x.key, "value": x.each})}
+	}
+	return child
+}
+
+var resourceMeta = map[string]bool{"count": true, "for_each": true, "provider": true, "depends_on": true}
+
+func (l *loader) evalResource(m *moduleInst, d *resourceDecl, ctx *hcl.EvalContext) {
+	xs, shape := l.expand(d.block.Body, ctx)
+	m.shape[d.key()] = shape
+	var insts []*instance
+	for _, x := range xs {
+		addr := prefixAddr(m.addr, d.key()) + keyString(x.key)
+		vals := l.evalBody(d.block.Body, x.scope(ctx), true)
+		if d.mode == "managed" {
+			computedAttrs(d.typ, addr, vals, l.region)
+		} else {
+			l.dataSource(d.typ, addr, vals)
+		}
+		insts = append(insts, &instance{key: x.key, addr: addr, values: vals, source: rangeString(d.block.DefRange())})
+	}
+	m.res[d.key()] = insts
+}
+
+// evalBody evaluates a block body into attribute values; nested blocks
+// (dynamic ones expanded) become lists of objects, as in plan JSON.
+func (l *loader) evalBody(body *hclsyntax.Body, ctx *hcl.EvalContext, top bool) map[string]any {
+	out := map[string]any{}
+	for _, a := range sortedAttrs(body.Attributes) {
+		if top && resourceMeta[a.Name] {
+			continue
+		}
+		out[a.Name] = fromCty(l.eval(a.Expr, ctx))
+	}
+	for _, b := range body.Blocks {
+		switch b.Type {
+		case "lifecycle", "provisioner", "connection":
+			if top {
+				continue
+			}
+		case "dynamic":
+			if len(b.Labels) == 1 {
+				l.evalDynamic(b, ctx, out)
+				continue
+			}
+		}
+		list, _ := out[b.Type].([]any)
+		out[b.Type] = append(list, l.evalBody(b.Body, ctx, false))
+	}
+	return out
+}
+
+func (l *loader) evalDynamic(b *hclsyntax.Block, ctx *hcl.EvalContext, out map[string]any) {
+	label := b.Labels[0]
+	iter := label
+	if a := b.Body.Attributes["iterator"]; a != nil {
+		if kw := hcl.ExprAsKeyword(a.Expr); kw != "" {
+			iter = kw
+		}
+	}
+	var content *hclsyntax.Block
+	for _, c := range b.Body.Blocks {
+		if c.Type == "content" {
+			content = c
+		}
+	}
+	if content == nil {
+		return
+	}
+	var items [][2]cty.Value
+	if a := b.Body.Attributes["for_each"]; a != nil {
+		v, _ := l.eval(a.Expr, ctx).UnmarkDeep()
+		if !v.IsKnown() || v.IsNull() || !v.CanIterateElements() {
+			items = append(items, [2]cty.Value{cty.DynamicVal, cty.DynamicVal})
+		} else {
+			for it := v.ElementIterator(); it.Next(); {
+				k, e := it.Element()
+				if v.Type().IsSetType() {
+					k = e
+				}
+				items = append(items, [2]cty.Value{k, e})
+			}
+		}
+	}
+	list, _ := out[label].([]any)
+	for _, kv := range items {
+		child := ctx.NewChild()
+		child.Variables = map[string]cty.Value{iter: cty.ObjectVal(map[string]cty.Value{"key": kv[0], "value": kv[1]})}
+		list = append(list, l.evalBody(content.Body, child, false))
+	}
+	out[label] = list
+}
+
+// dataSource computes what the AWS provider's data sources return where it
+// can be known before apply; anything else read from a data source stays
+// unknown.
+func (l *loader) dataSource(typ, addr string, v map[string]any) {
+	switch typ {
+	case "aws_iam_policy_document":
+		doc := renderPolicyDocument(v)
+		v["json"] = doc
+		v["minified_json"] = doc
+		v["id"] = unknownRef(addr + ".id")
+	case "aws_region":
+		if l.region != "" {
+			v["name"], v["region"], v["id"] = l.region, l.region, l.region
+		}
+	case "aws_partition":
+		if l.region != "" {
+			v["partition"], v["id"] = partition(l.region), partition(l.region)
+		}
+	}
+}
+
+func (l *loader) evalCall(m *moduleInst, c *callDecl, ctx *hcl.EvalContext, depth int) {
+	if c.src == nil {
+		src := c.block.Body.Attributes["source"]
+		l.warn(fmt.Sprintf("%s: module %q: remote source %s is not read; its resources are not in the inventory", rangeString(c.block.DefRange()), c.name, hclText(src)))
+		m.cshape[c.name] = "remote"
+		return
+	}
+	if depth >= maxModuleDepth {
+		l.warn(fmt.Sprintf("%s: module %q nested more than %d deep; not read", rangeString(c.block.DefRange()), c.name, maxModuleDepth))
+		return
+	}
+	xs, shape := l.expand(c.block.Body, ctx)
+	m.cshape[c.name] = shape
+	old := map[string]*moduleInst{}
+	for _, ch := range m.children[c.name] {
+		old[ch.mod.addr] = ch.mod
+	}
+	var kids []*childInst
+	for _, x := range xs {
+		addr := prefixAddr(m.addr, "module."+c.name) + keyString(x.key)
+		sc := x.scope(ctx)
+		given := map[string]cty.Value{}
+		for _, a := range sortedAttrs(c.block.Body.Attributes) {
+			switch a.Name {
+			case "source", "version", "count", "for_each", "providers", "depends_on":
+				continue
+			}
+			given[a.Name] = l.eval(a.Expr, sc)
+		}
+		vars, _ := l.moduleVariables(c.src, given, addr)
+		child := old[addr]
+		if child == nil {
+			child = &moduleInst{src: c.src, addr: addr}
+		}
+		child.vars = vars
+		l.pass(child, depth+1)
+		kids = append(kids, &childInst{key: x.key, mod: child})
+	}
+	m.children[c.name] = kids
+}
+
+func hclText(a *hclsyntax.Attribute) string {
+	if a == nil {
+		return "(none)"
+	}
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() || v.Type() != cty.String {
+		return "(not a string)"
+	}
+	return fmt.Sprintf("%q", v.AsString())
+}
+
+// context builds the evaluation context of a module instance from the
+// values of the last pass.
+func (l *loader) context(m *moduleInst) *hcl.EvalContext {
+	vars := map[string]cty.Value{
+		"var":       objectOrEmpty(m.vars),
+		"local":     objectOrEmpty(m.locals),
+		"path":      cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(l.relDir(m.src.dir)), "root": cty.StringVal("."), "cwd": cty.StringVal(".")}),
+		"terraform": cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal("default")}),
+	}
+	types := map[string]map[string]cty.Value{}
+	data := map[string]map[string]cty.Value{}
+	for _, d := range m.src.resources {
+		v := l.shaped(m, d)
+		if d.mode == "data" {
+			if data[d.typ] == nil {
+				data[d.typ] = map[string]cty.Value{}
+			}
+			data[d.typ][d.name] = v
+		} else {
+			if types[d.typ] == nil {
+				types[d.typ] = map[string]cty.Value{}
+			}
+			types[d.typ][d.name] = v
+		}
+	}
+	for t, names := range types {
+		vars[t] = cty.ObjectVal(names)
+	}
+	dv := map[string]cty.Value{}
+	for t, names := range data {
+		dv[t] = cty.ObjectVal(names)
+	}
+	vars["data"] = objectOrEmpty(dv)
+	mods := map[string]cty.Value{}
+	for _, c := range m.src.calls {
+		kids := m.children[c.name]
+		switch m.cshape[c.name] {
+		case "count":
+			vs := make([]cty.Value, len(kids))
+			for i, k := range kids {
+				vs[i] = objectOrEmpty(k.mod.outputs)
+			}
+			mods[c.name] = tupleOrEmpty(vs)
+		case "for_each":
+			vs := map[string]cty.Value{}
+			for _, k := range kids {
+				vs[k.key.AsString()] = objectOrEmpty(k.mod.outputs)
+			}
+			mods[c.name] = objectOrEmpty(vs)
+		case "":
+			if len(kids) == 1 {
+				mods[c.name] = objectOrEmpty(kids[0].mod.outputs)
+				continue
+			}
+			mods[c.name] = cty.DynamicVal
+		default:
+			mods[c.name] = cty.DynamicVal
+		}
+	}
+	vars["module"] = objectOrEmpty(mods)
+	return &hcl.EvalContext{Variables: vars, Functions: l.funcs}
+}
+
+// shaped is the value a reference to a resource sees: one object, a tuple
+// (count) or an object by key (for_each).
+func (l *loader) shaped(m *moduleInst, d *resourceDecl) cty.Value {
+	insts, ok := m.res[d.key()]
+	if !ok {
+		return cty.DynamicVal
+	}
+	obj := func(in *instance) cty.Value {
+		vals := make(map[string]any, len(in.values))
+		for k, v := range in.values {
+			vals[k] = v
+		}
+		for attr := range m.src.referenced[d.key()] {
+			if vals[attr] == nil {
+				vals[attr] = unknownRef(in.addr + "." + attr)
+			}
+		}
+		return toCty(vals)
+	}
+	switch m.shape[d.key()] {
+	case "":
+		if len(insts) == 1 {
+			return obj(insts[0])
+		}
+	case "count":
+		vs := make([]cty.Value, len(insts))
+		for i, in := range insts {
+			vs[i] = obj(in)
+		}
+		return tupleOrEmpty(vs)
+	case "for_each":
+		vs := map[string]cty.Value{}
+		for _, in := range insts {
+			vs[in.key.AsString()] = obj(in)
+		}
+		return objectOrEmpty(vs)
+	}
+	return cty.DynamicVal
+}
+
+// relDir is a module folder relative to the root module, as path.module
+// gives it.
+func (l *loader) relDir(dir string) string {
+	if rel, err := filepath.Rel(l.rootDir, dir); err == nil {
+		return filepath.ToSlash(rel)
+	}
+	return dir
+}
+
+func objectOrEmpty(m map[string]cty.Value) cty.Value {
+	if len(m) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(m)
+}
+
+func tupleOrEmpty(vs []cty.Value) cty.Value {
+	if len(vs) == 0 {
+		return cty.EmptyTupleVal
+	}
+	return cty.TupleVal(vs)
+}
+
+// config collects the resource instances of a module tree.
+func (l *loader) config(root *moduleInst) *Config {
+	c := &Config{Region: l.region}
+	var walk func(m *moduleInst)
+	walk = func(m *moduleInst) {
+		for _, d := range m.src.resources {
+			for _, in := range m.res[d.key()] {
+				c.Resources = append(c.Resources, &Resource{
+					Address: in.addr, Mode: d.mode, Type: d.typ, Name: d.name, Module: m.addr,
+					Values: in.values, Source: in.source,
+				})
+			}
+		}
+		for _, cd := range m.src.calls {
+			for _, k := range m.children[cd.name] {
+				walk(k.mod)
+			}
+		}
+	}
+	walk(root)
+	c.sort()
+	return c
+}

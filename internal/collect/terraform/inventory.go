@@ -1,0 +1,844 @@
+package terraform
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/parapet-sec/parapet/internal/inventory"
+)
+
+// kinds maps the resource types that become inventory nodes to their kind.
+var kinds = map[string]string{
+	"aws_iam_user":                        inventory.KindIAMUser,
+	"aws_iam_role":                        inventory.KindIAMRole,
+	"aws_iam_group":                       inventory.KindIAMGroup,
+	"aws_iam_policy":                      inventory.KindIAMPolicy,
+	"aws_iam_instance_profile":            inventory.KindIAMInstanceProfile,
+	"aws_security_group":                  inventory.KindSecurityGroup,
+	"aws_instance":                        inventory.KindEC2Instance,
+	"aws_launch_template":                 inventory.KindEC2LaunchTemplate,
+	"aws_s3_bucket":                       inventory.KindS3Bucket,
+	"aws_lambda_function":                 inventory.KindLambdaFunction,
+	"aws_eks_cluster":                     inventory.KindEKSCluster,
+	"aws_autoscaling_group":               inventory.KindAutoScalingGroup,
+	"aws_sagemaker_notebook_instance":     inventory.KindSageMakerNotebook,
+	"aws_sagemaker_endpoint":              inventory.KindSageMakerEndpoint,
+	"aws_sagemaker_model":                 inventory.KindSageMakerModel,
+	"aws_bedrockagent_agent":              inventory.KindBedrockAgent,
+	"aws_bedrockagent_agent_action_group": inventory.KindBedrockActionGroup,
+	"aws_bedrockagent_knowledge_base":     inventory.KindBedrockKnowledgeBase,
+	"aws_bedrock_guardrail":               inventory.KindBedrockGuardrail,
+	"aws_bedrockagentcore_agent_runtime":  inventory.KindAgentCoreRuntime,
+}
+
+// iamKinds are the kinds whose node ID is their ARN even with an unknown
+// account, so that principals are reported by the ARN they will have.
+var iamKinds = map[string]bool{
+	"aws_iam_user": true, "aws_iam_role": true, "aws_iam_group": true,
+	"aws_iam_policy": true, "aws_iam_instance_profile": true,
+}
+
+// builder turns a Config into nodes and edges.
+type builder struct {
+	c      *Config
+	snap   *inventory.Snapshot
+	node   map[string]*inventory.Node // by resource address
+	byARN  map[string]*inventory.Node
+	byName map[string]map[string]*inventory.Node // kind -> name -> node
+	byID   map[string]*inventory.Node            // the resource's "id" value when known
+}
+
+// Snapshot returns the inventory the configuration describes once applied.
+// Node IDs are ARNs where they can be known (always for IAM, with the
+// account as "<unknown>"), else tf://<address>; every node's Source is the
+// file:line (or plan entry) it comes from and props.terraform_address its
+// address. Props follow docs/inventory.md for the kinds the AWS collectors
+// also emit, so the same checks run on both.
+func (c *Config) Snapshot() *inventory.Snapshot {
+	b := &builder{c: c, snap: inventory.New(), node: map[string]*inventory.Node{},
+		byARN: map[string]*inventory.Node{}, byName: map[string]map[string]*inventory.Node{}, byID: map[string]*inventory.Node{}}
+	for _, r := range c.Resources {
+		if r.Mode == "managed" && kinds[r.Type] != "" {
+			b.add(r)
+		}
+	}
+	for _, r := range c.Resources {
+		if r.Mode == "managed" {
+			b.relate(r)
+		}
+	}
+	for _, n := range b.snap.Nodes {
+		for _, k := range []string{"managed_policies", "groups", "security_groups", "access_entries"} {
+			if l, ok := n.Props[k].([]string); ok {
+				sort.Strings(l)
+			}
+		}
+	}
+	b.snap.Normalize()
+	return b.snap
+}
+
+func (b *builder) add(r *Resource) {
+	v := r.Values
+	kind := kinds[r.Type]
+	arn := str(v["arn"])
+	if r.Type == "aws_bedrockagent_agent" {
+		arn = str(v["agent_arn"])
+	}
+	if r.Type == "aws_bedrockagentcore_agent_runtime" {
+		arn = str(v["agent_runtime_arn"])
+	}
+	id := "tf://" + r.Address
+	if arn != "" && (iamKinds[r.Type] || !IsUnknown(arn)) {
+		id = arn
+	}
+	n := &inventory.Node{ID: id, Kind: kind, Provider: "aws", Source: r.Source, Name: nodeName(r),
+		Props: map[string]any{"terraform_address": r.Address}}
+	if !iamKinds[r.Type] && r.Type != "aws_s3_bucket" && b.c.Region != "" {
+		n.Region = b.c.Region
+	}
+	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 && parts[4] != "" && !IsUnknown(parts[4]) {
+		n.Account = parts[4]
+	}
+	if arn != "" {
+		n.Props["arn"] = arn
+	}
+	if r.Action != "" {
+		n.Props["terraform_action"] = r.Action
+	}
+	if tags, ok := v["tags"].(map[string]any); ok {
+		n.Tags = map[string]string{}
+		for k, t := range tags {
+			if s, ok := t.(string); ok {
+				n.Tags[k] = s
+			}
+		}
+	}
+	b.props(r, n)
+	n = b.snap.Add(n)
+	b.node[r.Address] = n
+	if arn != "" {
+		b.byARN[arn] = n
+	}
+	if id := str(v["id"]); id != "" && !pureUnknown(id) {
+		b.byID[r.Type+"\x00"+id] = n
+	}
+	if b.byName[kind] == nil {
+		b.byName[kind] = map[string]*inventory.Node{}
+	}
+	if n.Name != "" {
+		b.byName[kind][n.Name] = n
+	}
+}
+
+func nodeName(r *Resource) string {
+	v := r.Values
+	for _, k := range []string{"name", "bucket", "function_name", "agent_name", "agent_runtime_name", "action_group_name"} {
+		if s := str(v[k]); s != "" {
+			return s
+		}
+	}
+	return r.Name
+}
+
+// props sets the kind-specific props of a node from its own attributes.
+func (b *builder) props(r *Resource, n *inventory.Node) {
+	v, p := r.Values, n.Props
+	setStr := func(prop, attr string) {
+		if s, ok := v[attr].(string); ok && s != "" {
+			p[prop] = s
+		}
+	}
+	setBool := func(prop, attr string) {
+		if x, ok := v[attr].(bool); ok {
+			p[prop] = x
+		}
+	}
+	switch r.Type {
+	case "aws_iam_user", "aws_iam_role", "aws_iam_group", "aws_iam_policy", "aws_iam_instance_profile":
+		p["path"] = "/"
+		setStr("path", "path")
+		setStr("permissions_boundary", "permissions_boundary")
+		if r.Type == "aws_iam_role" {
+			p["trust_policy"] = normPolicy(v["assume_role_policy"])
+			for _, ip := range blocks(v["inline_policy"]) {
+				b.inline(n, str(ip["name"]), ip["policy"])
+			}
+			for _, a := range strList(v["managed_policy_arns"]) {
+				appendProp(n, "managed_policies", a)
+			}
+		}
+		if r.Type == "aws_iam_policy" {
+			p["policy"] = normPolicy(v["policy"])
+		}
+	case "aws_security_group":
+		setStr("vpc", "vpc_id")
+		setStr("description", "description")
+		setStr("group_id", "id")
+		for _, in := range blocks(v["ingress"]) {
+			addRules(n, "ingress", in)
+		}
+		for _, e := range blocks(v["egress"]) {
+			addRules(n, "egress", e)
+		}
+	case "aws_instance":
+		setStr("instance_type", "instance_type")
+		setStr("image_id", "ami")
+		setStr("subnet", "subnet_id")
+		setStr("key_name", "key_name")
+		setStr("instance_profile", "iam_instance_profile")
+		setBool("associate_public_ip_address", "associate_public_ip_address")
+		imds(p, firstBlock(v["metadata_options"]))
+		if ud, ok := v["user_data"].(string); ok && ud != "" {
+			p["user_data"] = true
+		}
+	case "aws_launch_template":
+		if ip := firstBlock(v["iam_instance_profile"]); ip != nil {
+			if s := str(ip["arn"]); s != "" {
+				p["instance_profile"] = s
+			} else if s := str(ip["name"]); s != "" {
+				p["instance_profile"] = s
+			}
+		}
+		setStr("instance_type", "instance_type")
+		setStr("image_id", "image_id")
+		imds(p, firstBlock(v["metadata_options"]))
+		for _, ni := range blocks(v["network_interfaces"]) {
+			if x, ok := ni["associate_public_ip_address"].(bool); ok {
+				p["associate_public_ip_address"] = x
+			}
+		}
+	case "aws_s3_bucket":
+		setStr("bucket", "bucket")
+		if pol := str(v["policy"]); pol != "" {
+			b.bucketPolicy(n, pol)
+		}
+	case "aws_lambda_function":
+		for _, k := range []string{"function_name", "runtime", "handler", "role", "package_type", "description"} {
+			setStr(k, k)
+		}
+		if env := firstBlock(v["environment"]); env != nil {
+			if vars, ok := env["variables"].(map[string]any); ok {
+				p["env"] = sortedKeys(vars) // names only, never values
+			}
+		}
+	case "aws_eks_cluster":
+		setStr("role_arn", "role_arn")
+		setStr("version", "version")
+		if vc := firstBlock(v["vpc_config"]); vc != nil {
+			if x, ok := vc["endpoint_public_access"].(bool); ok {
+				p["endpoint_public_access"] = x
+			}
+			if x, ok := vc["endpoint_private_access"].(bool); ok {
+				p["endpoint_private_access"] = x
+			}
+			if l := strList(vc["public_access_cidrs"]); l != nil {
+				p["public_access_cidrs"] = l
+			}
+		}
+	case "aws_autoscaling_group":
+		if lt := firstBlock(v["launch_template"]); lt != nil {
+			if s := str(lt["id"]); s != "" {
+				p["launch_template"] = s
+			} else if s := str(lt["name"]); s != "" {
+				p["launch_template"] = s
+			}
+		}
+		setStr("launch_configuration", "launch_configuration")
+	case "aws_sagemaker_notebook_instance":
+		setStr("role", "role_arn")
+		setStr("instance_type", "instance_type")
+		setStr("direct_internet_access", "direct_internet_access")
+		setStr("root_access", "root_access")
+		setStr("subnet", "subnet_id")
+	case "aws_sagemaker_model":
+		setStr("role", "execution_role_arn")
+	case "aws_sagemaker_endpoint":
+		setStr("endpoint_config", "endpoint_config_name")
+	case "aws_bedrockagent_agent":
+		setStr("role", "agent_resource_role_arn")
+		setStr("foundation_model", "foundation_model")
+		setStr("instruction", "instruction")
+		if g := firstBlock(v["guardrail_configuration"]); g != nil {
+			setGuard := str(g["guardrail_identifier"])
+			if setGuard != "" {
+				p["guardrail"] = setGuard
+			}
+		}
+	case "aws_bedrockagent_agent_action_group":
+		setStr("agent_id", "agent_id")
+		setStr("state", "action_group_state")
+		if ex := firstBlock(v["action_group_executor"]); ex != nil {
+			if s := str(ex["lambda"]); s != "" {
+				p["lambda"] = s
+			}
+			if s := str(ex["custom_control"]); s != "" {
+				p["custom_control"] = s
+			}
+		}
+	case "aws_bedrockagent_knowledge_base":
+		setStr("role", "role_arn")
+		if sc := firstBlock(v["storage_configuration"]); sc != nil {
+			setType := str(sc["type"])
+			if setType != "" {
+				p["storage_type"] = setType
+			}
+		}
+	case "aws_bedrock_guardrail":
+		setStr("blocked_input_messaging", "blocked_input_messaging")
+		if cp := firstBlock(v["content_policy_config"]); cp != nil {
+			var filters []string
+			for _, f := range blocks(cp["filters_config"]) {
+				filters = append(filters, str(f["type"]))
+			}
+			sort.Strings(filters)
+			p["content_filters"] = filters
+		}
+	case "aws_bedrockagentcore_agent_runtime":
+		setStr("role", "role_arn")
+		if nc := firstBlock(v["network_configuration"]); nc != nil {
+			if s := str(nc["network_mode"]); s != "" {
+				p["network_mode"] = s
+			}
+		}
+	}
+}
+
+// imds sets the instance metadata props the way the AWS collector does.
+func imds(p map[string]any, mo map[string]any) {
+	p["imds_enabled"] = true
+	p["imdsv1_allowed"] = true
+	p["imds_hop_limit"] = 1
+	if mo == nil {
+		return
+	}
+	if s := str(mo["http_endpoint"]); s == "disabled" {
+		p["imds_enabled"] = false
+	}
+	switch s := str(mo["http_tokens"]); {
+	case s == "required":
+		p["imdsv1_allowed"] = false
+	case IsUnknown(s):
+		p["imdsv1_allowed"] = Unknown
+	}
+	if f, ok := mo["http_put_response_hop_limit"].(float64); ok {
+		p["imds_hop_limit"] = int(f)
+	}
+}
+
+// addRules adds the rules of one ingress or egress block (or rule
+// resource) to a security group, one rule per source, in the AWS
+// collector's shape.
+func addRules(n *inventory.Node, dir string, r map[string]any) {
+	proto := str(r["protocol"])
+	if proto == "" {
+		proto = str(r["ip_protocol"])
+	}
+	proto = protocolName(proto)
+	from, fok := r["from_port"].(float64)
+	to, tok := r["to_port"].(float64)
+	ports := proto
+	if proto != "all" {
+		switch {
+		case !fok || (from == 0 && to == 65535) || from == -1:
+			ports = proto + "/all"
+		case !tok || to == from:
+			ports = fmt.Sprintf("%s/%d", proto, int(from))
+		default:
+			ports = fmt.Sprintf("%s/%d-%d", proto, int(from), int(to))
+		}
+	}
+	var sources []string
+	for _, k := range []string{"cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups", "cidr_ipv4", "cidr_ipv6", "referenced_security_group_id", "prefix_list_id", "source_security_group_id"} {
+		sources = append(sources, strList(r[k])...)
+	}
+	if self, ok := r["self"].(bool); ok && self {
+		sources = append(sources, "self")
+	}
+	for _, src := range sources {
+		rule := map[string]any{"protocol": proto, "source": src, "ports": ports}
+		if proto != "all" && fok {
+			rule["from_port"] = int(from)
+		}
+		if proto != "all" && tok {
+			rule["to_port"] = int(to)
+		}
+		list, _ := n.Props[dir].([]map[string]any)
+		n.Props[dir] = append(list, rule)
+		open := src == "0.0.0.0/0" || src == "::/0"
+		if dir == "ingress" && open {
+			l, _ := n.Props["open_ingress"].([]map[string]any)
+			n.Props["open_ingress"] = append(l, rule)
+			appendProp(n, "open_ports", ports)
+			n.Props["open_to_internet"] = true
+		}
+		if dir == "egress" && open && proto == "all" {
+			n.Props["egress_unrestricted"] = true
+		}
+	}
+	if dir == "ingress" {
+		if _, ok := n.Props["open_to_internet"]; !ok {
+			n.Props["open_to_internet"] = false
+		}
+	}
+}
+
+func protocolName(p string) string {
+	switch strings.ToLower(p) {
+	case "-1", "all":
+		return "all"
+	case "6":
+		return "tcp"
+	case "17":
+		return "udp"
+	case "1":
+		return "icmp"
+	}
+	return strings.ToLower(p)
+}
+
+func appendProp(n *inventory.Node, k, v string) {
+	if v == "" {
+		return
+	}
+	l, _ := n.Props[k].([]string)
+	for _, x := range l {
+		if x == v {
+			return
+		}
+	}
+	n.Props[k] = append(l, v)
+}
+
+// normPolicy renders a policy document compactly with sorted keys, so that
+// the same document written by jsonencode, a policy-document data source or
+// a heredoc compares equal. Unknown or unparsable documents are kept as
+// they are.
+func normPolicy(v any) any {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return v
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(s), &doc); err != nil {
+		return s
+	}
+	out, _ := json.Marshal(doc)
+	return string(out)
+}
+
+func (b *builder) inline(n *inventory.Node, name string, doc any) {
+	m, _ := n.Props["inline_policies"].(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+		n.Props["inline_policies"] = m
+	}
+	if name == "" {
+		name = Unknown
+	}
+	m[name] = normPolicy(doc)
+}
+
+// find resolves a reference value (a marker naming a resource, an ARN, an
+// id or a name) to the node of that resource.
+func (b *builder) find(kind string, v any) *inventory.Node {
+	s := str(v)
+	if s == "" {
+		return nil
+	}
+	if addr, _, ok := refTarget(s); ok {
+		if n := b.node[addr]; n != nil {
+			return n
+		}
+	}
+	if n := b.byARN[s]; n != nil && (kind == "" || n.Kind == kind) {
+		return n
+	}
+	for t, k := range kinds {
+		if k == kind || kind == "" {
+			if n := b.byID[t+"\x00"+s]; n != nil {
+				return n
+			}
+		}
+	}
+	if kind != "" {
+		if n := b.byName[kind][s]; n != nil {
+			return n
+		}
+		// An ARN of a resource outside the configuration.
+		if strings.HasPrefix(s, "arn:") {
+			return nil
+		}
+		// A name or ARN with an unknown part: match by the name after the
+		// last slash or colon.
+		if i := strings.LastIndexAny(s, "/:"); i >= 0 {
+			if n := b.byName[kind][s[i+1:]]; n != nil {
+				return n
+			}
+		}
+	}
+	return nil
+}
+
+// ref returns the node ID a reference points at: the node of the
+// configuration, or the ARN of something outside it (added as a node of
+// the right kind with props.collected = false, as the AWS collector does).
+func (b *builder) ref(kind string, v any) string {
+	if n := b.find(kind, v); n != nil {
+		return n.ID
+	}
+	s := str(v)
+	if strings.HasPrefix(s, "arn:") && !IsUnknown(s) {
+		b.snap.Add(&inventory.Node{ID: s, Kind: kind, Provider: "aws", Props: map[string]any{"collected": false}})
+		return s
+	}
+	return ""
+}
+
+// relate adds what a resource says about others: attachments, memberships,
+// rules, bucket policies and the edges between compute and identities.
+func (b *builder) relate(r *Resource) {
+	v := r.Values
+	ev := map[string]any{"terraform_address": r.Address}
+	switch r.Type {
+	case "aws_iam_user_policy", "aws_iam_role_policy", "aws_iam_group_policy":
+		kind := map[string]string{"aws_iam_user_policy": inventory.KindIAMUser, "aws_iam_role_policy": inventory.KindIAMRole, "aws_iam_group_policy": inventory.KindIAMGroup}[r.Type]
+		attr := strings.TrimSuffix(strings.TrimPrefix(r.Type, "aws_iam_"), "_policy")
+		if n := b.find(kind, v[attr]); n != nil {
+			b.inline(n, str(v["name"]), v["policy"])
+		}
+	case "aws_iam_user_policy_attachment", "aws_iam_role_policy_attachment", "aws_iam_group_policy_attachment":
+		kind := map[string]string{"aws_iam_user_policy_attachment": inventory.KindIAMUser, "aws_iam_role_policy_attachment": inventory.KindIAMRole, "aws_iam_group_policy_attachment": inventory.KindIAMGroup}[r.Type]
+		attr := strings.TrimSuffix(strings.TrimPrefix(r.Type, "aws_iam_"), "_policy_attachment")
+		if n := b.find(kind, v[attr]); n != nil {
+			appendProp(n, "managed_policies", b.policyARN(v["policy_arn"]))
+		}
+	case "aws_iam_policy_attachment":
+		pol := b.policyARN(v["policy_arn"])
+		for attr, kind := range map[string]string{"users": inventory.KindIAMUser, "roles": inventory.KindIAMRole, "groups": inventory.KindIAMGroup} {
+			for _, x := range strList(v[attr]) {
+				if n := b.find(kind, x); n != nil {
+					appendProp(n, "managed_policies", pol)
+				}
+			}
+		}
+	case "aws_iam_group_membership":
+		g := b.find(inventory.KindIAMGroup, v["group"])
+		for _, u := range strList(v["users"]) {
+			b.member(b.find(inventory.KindIAMUser, u), g, ev)
+		}
+	case "aws_iam_user_group_membership":
+		u := b.find(inventory.KindIAMUser, v["user"])
+		for _, g := range strList(v["groups"]) {
+			b.member(u, b.find(inventory.KindIAMGroup, g), ev)
+		}
+	case "aws_iam_user":
+		// membership is declared by the resources above
+	case "aws_iam_instance_profile":
+		if n := b.node[r.Address]; n != nil {
+			if role := b.ref(inventory.KindIAMRole, v["role"]); role != "" {
+				n.Props["role"] = role
+			}
+		}
+	case "aws_security_group_rule":
+		if sg := b.find(inventory.KindSecurityGroup, v["security_group_id"]); sg != nil {
+			rule := map[string]any{}
+			for k, x := range v {
+				rule[k] = x
+			}
+			if s := str(v["source_security_group_id"]); s != "" {
+				rule["security_groups"] = []any{s}
+			}
+			addRules(sg, str(v["type"]), rule)
+		}
+	case "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule":
+		if sg := b.find(inventory.KindSecurityGroup, v["security_group_id"]); sg != nil {
+			dir := "ingress"
+			if strings.HasSuffix(r.Type, "egress_rule") {
+				dir = "egress"
+			}
+			addRules(sg, dir, v)
+		}
+	case "aws_instance":
+		n := b.node[r.Address]
+		b.network(n, append(strList(v["vpc_security_group_ids"]), strList(v["security_groups"])...))
+		b.runsAsProfile(n, v["iam_instance_profile"])
+	case "aws_launch_template":
+		n := b.node[r.Address]
+		groups := strList(v["vpc_security_group_ids"])
+		for _, ni := range blocks(v["network_interfaces"]) {
+			groups = append(groups, strList(ni["security_groups"])...)
+		}
+		b.network(n, groups)
+		if ip := firstBlock(v["iam_instance_profile"]); ip != nil {
+			if ip["arn"] != nil {
+				b.runsAsProfile(n, ip["arn"])
+			} else {
+				b.runsAsProfile(n, ip["name"])
+			}
+		}
+	case "aws_autoscaling_group":
+		n := b.node[r.Address]
+		if lt := firstBlock(v["launch_template"]); lt != nil {
+			ref := lt["id"]
+			if ref == nil {
+				ref = lt["name"]
+			}
+			if t := b.find(inventory.KindEC2LaunchTemplate, ref); t != nil && n != nil {
+				n.Props["launch_template"] = t.ID
+				for _, e := range b.snap.Edges {
+					if e.From == t.ID && (e.Kind == inventory.EdgeRunsAs || e.Kind == inventory.EdgeInNetwork) {
+						b.snap.Connect(n.ID, e.To, e.Kind, map[string]any{"launch_template": t.ID, "terraform_address": r.Address})
+					}
+				}
+			}
+		}
+	case "aws_s3_bucket_policy":
+		if n := b.find(inventory.KindS3Bucket, v["bucket"]); n != nil {
+			b.bucketPolicy(n, str(v["policy"]))
+		}
+	case "aws_s3_bucket_public_access_block":
+		if n := b.find(inventory.KindS3Bucket, v["bucket"]); n != nil {
+			pab := map[string]any{}
+			for _, k := range []string{"block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"} {
+				x, _ := v[k].(bool)
+				pab[k] = x
+			}
+			n.Props["public_access_block"] = pab
+		}
+	case "aws_s3_bucket_acl":
+		if n := b.find(inventory.KindS3Bucket, v["bucket"]); n != nil {
+			switch acl := str(v["acl"]); acl {
+			case "public-read", "public-read-write":
+				grants := []map[string]any{{"grantee": "AllUsers", "permission": "READ"}}
+				n.Props["public_read"] = true
+				if acl == "public-read-write" {
+					grants = append(grants, map[string]any{"grantee": "AllUsers", "permission": "WRITE"})
+					n.Props["public_write"] = true
+				}
+				n.Props["public_acl_grants"] = grants
+				b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeCanRead, map[string]any{"via": "bucket_acl", "grants": grants})
+				b.internet()
+			}
+		}
+	case "aws_lambda_function":
+		n := b.node[r.Address]
+		if role := b.ref(inventory.KindIAMRole, v["role"]); role != "" && n != nil {
+			b.snap.Connect(n.ID, role, inventory.EdgeRunsAs, map[string]any{"field": "Role", "terraform_address": r.Address})
+		}
+		if vc := firstBlock(v["vpc_config"]); vc != nil {
+			b.network(n, strList(vc["security_group_ids"]))
+		}
+	case "aws_lambda_function_url":
+		if n := b.find(inventory.KindLambdaFunction, v["function_name"]); n != nil {
+			auth := str(v["authorization_type"])
+			n.Props["function_url_auth"] = auth
+			if auth == "NONE" {
+				n.Props["internet_reachable"] = true
+				b.internet()
+				b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeReaches, map[string]any{"auth_type": auth, "terraform_address": r.Address})
+			}
+		}
+	case "aws_lambda_permission":
+		if n := b.find(inventory.KindLambdaFunction, v["function_name"]); n != nil {
+			if str(v["principal"]) == "*" && str(v["source_arn"]) == "" {
+				n.Props["public_invoke"] = true
+				n.Props["internet_reachable"] = true
+				b.internet()
+				b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeReaches, map[string]any{"via": "resource_policy", "terraform_address": r.Address})
+			}
+		}
+	case "aws_eks_cluster":
+		if n := b.node[r.Address]; n != nil {
+			if role := b.ref(inventory.KindIAMRole, v["role_arn"]); role != "" {
+				b.snap.Connect(n.ID, role, inventory.EdgeRunsAs, map[string]any{"field": "role_arn", "terraform_address": r.Address})
+			}
+			if vc := firstBlock(v["vpc_config"]); vc != nil {
+				b.network(n, strList(vc["security_group_ids"]))
+			}
+		}
+	case "aws_eks_pod_identity_association":
+		role := b.ref(inventory.KindIAMRole, v["role_arn"])
+		cluster := str(v["cluster_name"])
+		if c := b.find(inventory.KindEKSCluster, cluster); c != nil {
+			cluster = c.Name
+		}
+		if role != "" {
+			sa := fmt.Sprintf("k8s://%s/%s/serviceaccount/%s", cluster, str(v["namespace"]), str(v["service_account"]))
+			b.snap.Add(&inventory.Node{ID: sa, Kind: inventory.KindK8sServiceAccount, Provider: "kubernetes", Name: str(v["service_account"]), Source: r.Source,
+				Props: map[string]any{"namespace": str(v["namespace"]), "cluster": cluster}})
+			b.snap.Connect(sa, role, inventory.EdgeRunsAs, map[string]any{"via": "eks_pod_identity", "terraform_address": r.Address})
+		}
+	case "aws_eks_access_entry":
+		if c := b.find(inventory.KindEKSCluster, v["cluster_name"]); c != nil {
+			entry := map[string]any{"principal": str(v["principal_arn"]), "type": str(v["type"]), "kubernetes_groups": strList(v["kubernetes_groups"])}
+			l, _ := c.Props["access_entries"].([]map[string]any)
+			c.Props["access_entries"] = append(l, entry)
+		}
+	case "aws_sagemaker_notebook_instance", "aws_sagemaker_model", "aws_bedrockagent_knowledge_base", "aws_bedrockagentcore_agent_runtime", "aws_bedrockagent_agent":
+		n := b.node[r.Address]
+		attr := map[string]string{"aws_sagemaker_notebook_instance": "role_arn", "aws_sagemaker_model": "execution_role_arn",
+			"aws_bedrockagent_knowledge_base": "role_arn", "aws_bedrockagentcore_agent_runtime": "role_arn", "aws_bedrockagent_agent": "agent_resource_role_arn"}[r.Type]
+		if role := b.ref(inventory.KindIAMRole, v[attr]); role != "" && n != nil {
+			b.snap.Connect(n.ID, role, inventory.EdgeRunsAs, map[string]any{"field": attr, "terraform_address": r.Address})
+		}
+		if r.Type == "aws_sagemaker_notebook_instance" && n != nil {
+			b.network(n, strList(v["security_groups"]))
+		}
+	case "aws_bedrockagent_agent_action_group":
+		n := b.node[r.Address]
+		if n == nil {
+			break
+		}
+		if a := b.find(inventory.KindBedrockAgent, v["agent_id"]); a != nil {
+			b.snap.Connect(a.ID, n.ID, inventory.EdgeCallsTool, map[string]any{"terraform_address": r.Address})
+		}
+		if ex := firstBlock(v["action_group_executor"]); ex != nil {
+			if fn := b.ref(inventory.KindLambdaFunction, ex["lambda"]); fn != "" {
+				b.snap.Connect(n.ID, fn, inventory.EdgeRoutesTo, map[string]any{"field": "action_group_executor.lambda", "terraform_address": r.Address})
+			}
+		}
+	case "aws_bedrockagent_agent_knowledge_base_association":
+		a := b.find(inventory.KindBedrockAgent, v["agent_id"])
+		kb := b.find(inventory.KindBedrockKnowledgeBase, v["knowledge_base_id"])
+		if a != nil && kb != nil {
+			b.snap.Connect(a.ID, kb.ID, inventory.EdgeRetrievesFrom, map[string]any{"terraform_address": r.Address})
+		}
+	}
+}
+
+func (b *builder) internet() {
+	b.snap.Add(&inventory.Node{ID: inventory.InternetID, Kind: inventory.KindInternet, Name: "internet"})
+}
+
+func (b *builder) member(u, g *inventory.Node, ev map[string]any) {
+	if u == nil || g == nil {
+		return
+	}
+	appendProp(u, "groups", g.ID)
+	b.snap.Connect(u.ID, g.ID, inventory.EdgeMemberOf, ev)
+}
+
+// policyARN returns the ARN a policy reference stands for: a policy of the
+// configuration by its (partly known) ARN, or the ARN as written.
+func (b *builder) policyARN(v any) string {
+	if n := b.find(inventory.KindIAMPolicy, v); n != nil {
+		return n.ID
+	}
+	return str(v)
+}
+
+func (b *builder) network(n *inventory.Node, groups []string) {
+	if n == nil {
+		return
+	}
+	for _, g := range groups {
+		id := b.ref(inventory.KindSecurityGroup, g)
+		if id == "" {
+			continue
+		}
+		appendProp(n, "security_groups", id)
+		b.snap.Connect(n.ID, id, inventory.EdgeInNetwork, nil)
+	}
+}
+
+// runsAsProfile links compute to the role of its instance profile.
+func (b *builder) runsAsProfile(n *inventory.Node, profile any) {
+	if n == nil || str(profile) == "" {
+		return
+	}
+	ip := b.find(inventory.KindIAMInstanceProfile, profile)
+	if ip == nil {
+		return
+	}
+	n.Props["instance_profile"] = ip.ID
+	if role, ok := ip.Props["role"].(string); ok && role != "" {
+		b.snap.Connect(n.ID, role, inventory.EdgeRunsAs, map[string]any{"instance_profile": ip.ID, "resolved_by": "terraform"})
+	}
+}
+
+// bucketPolicy records a bucket policy and what it grants to anyone, read
+// as the AWS collector reads it: Allow to Principal "*" (or {"AWS": "*"})
+// with no Condition.
+func (b *builder) bucketPolicy(n *inventory.Node, doc string) {
+	n.Props["policy"] = normPolicy(doc)
+	var p struct{ Statement any }
+	if json.Unmarshal([]byte(doc), &p) != nil {
+		return
+	}
+	var stmts []map[string]any
+	switch s := p.Statement.(type) {
+	case map[string]any:
+		stmts = append(stmts, s)
+	case []any:
+		stmts = blocks(s)
+	}
+	var read, write bool
+	var actions []string
+	var evidence []map[string]any
+	for _, s := range stmts {
+		if !strings.EqualFold(str(s["Effect"]), "Allow") || !anyone(s["Principal"]) || s["Condition"] != nil {
+			continue
+		}
+		acts := strList(s["Action"])
+		if s["NotAction"] != nil {
+			acts = []string{"*"}
+		}
+		for _, a := range acts {
+			r, w := actionAccess(a)
+			read, write = read || r, write || w
+			actions = append(actions, a)
+		}
+		evidence = append(evidence, s)
+	}
+	if len(evidence) == 0 {
+		return
+	}
+	n.Props["public_read"] = n.Props["public_read"] == true || read
+	n.Props["public_write"] = n.Props["public_write"] == true || write
+	n.Props["public_actions"] = actions
+	n.Props["public_statements"] = evidence
+	ev := map[string]any{"via": "bucket_policy", "statements": evidence}
+	b.internet()
+	if read {
+		b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeCanRead, ev)
+	}
+	if write {
+		b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeCanWrite, ev)
+	}
+}
+
+func anyone(p any) bool {
+	if s, ok := p.(string); ok {
+		return s == "*"
+	}
+	m, _ := p.(map[string]any)
+	for _, k := range []string{"AWS", "CanonicalUser"} {
+		for _, x := range strList(m[k]) {
+			if x == "*" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// actionAccess classifies an action by its verb, as the AWS collector does.
+func actionAccess(action string) (read, write bool) {
+	verb := action
+	if i := strings.IndexByte(action, ':'); i >= 0 {
+		verb = action[i+1:]
+	}
+	if verb == "*" || verb == "" {
+		return true, true
+	}
+	v := strings.ToLower(verb)
+	for _, p := range []string{"get", "list", "describe", "receive", "subscribe", "query", "scan", "batchget", "batchcheck", "head", "select", "download", "retrieve", "search"} {
+		if strings.HasPrefix(v, p) {
+			return true, false
+		}
+	}
+	return false, true
+}

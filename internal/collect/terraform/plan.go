@@ -1,0 +1,348 @@
+package terraform
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/parapet-sec/parapet/internal/inventory"
+)
+
+// ReadPlan reads plan JSON as `terraform show -json tfplan` prints it. name
+// is the file name, used in errors and in each resource's Source.
+//
+// Resources are the planned state: every resource change except deletions,
+// with "after" values and "after_unknown" attributes as unknown markers,
+// plus the data sources read during planning (from prior_state). An unknown
+// attribute that the configuration sets to a plain reference to another
+// resource's attribute takes that attribute's value (an IAM role's ARN with
+// its unknown account, say), so that the plan links resources the way their
+// source does.
+func ReadPlan(name string, data []byte) (*Config, error) {
+	var probe map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&probe); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, jsonError(data, dec, err))
+	}
+	if _, ok := probe["format_version"]; !ok {
+		return nil, fmt.Errorf("%s: not Terraform plan JSON: no format_version field (run `terraform show -json tfplan`)", name)
+	}
+	if _, ok := probe["resource_changes"]; !ok {
+		if _, isState := probe["values"]; isState {
+			return nil, fmt.Errorf("%s: this is state JSON (`terraform show -json` without a plan file), not plan JSON", name)
+		}
+	}
+	var p tfjson.Plan
+	if err := p.UnmarshalJSON(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	c := &Config{}
+	if p.Config != nil {
+		if pc := p.Config.ProviderConfigs["aws"]; pc != nil {
+			if e := pc.Expressions["region"]; e != nil {
+				c.Region, _ = e.ConstantValue.(string)
+			}
+		}
+	}
+	for i, rc := range p.ResourceChanges {
+		if rc == nil || rc.Change == nil {
+			return nil, fmt.Errorf("%s: resource_changes[%d]: no change object", name, i)
+		}
+		if rc.Address == "" || rc.Type == "" {
+			return nil, fmt.Errorf("%s: resource_changes[%d]: missing address or type", name, i)
+		}
+		action := actionName(rc.Change.Actions)
+		if action == "delete" || action == "forget" {
+			continue
+		}
+		vals, _ := mergeUnknown(rc.Change.After, rc.Change.AfterUnknown, rc.Address, 0).(map[string]any)
+		if vals == nil {
+			vals = map[string]any{}
+		}
+		c.Resources = append(c.Resources, &Resource{
+			Address: rc.Address, Mode: string(rc.Mode), Type: rc.Type, Name: rc.Name,
+			Module: rc.ModuleAddress, Values: vals, Action: action,
+			Source: fmt.Sprintf("%s#resource_changes[%d]", name, i),
+		})
+	}
+	if p.PriorState != nil && p.PriorState.Values != nil {
+		c.addPriorData(name, p.PriorState.Values.RootModule)
+	}
+	for _, r := range c.Resources {
+		if r.Mode == "managed" {
+			computedAttrs(r.Type, r.Address, r.Values, c.Region)
+		}
+	}
+	c.sort()
+	if p.Config != nil && p.Config.RootModule != nil {
+		c.resolvePlanReferences(p.Config.RootModule)
+	}
+	return c, nil
+}
+
+// addPriorData adds the data sources Terraform read while planning.
+func (c *Config) addPriorData(name string, m *tfjson.StateModule) {
+	if m == nil {
+		return
+	}
+	have := map[string]bool{}
+	for _, r := range c.Resources {
+		have[r.Address] = true
+	}
+	var walk func(m *tfjson.StateModule)
+	walk = func(m *tfjson.StateModule) {
+		for _, r := range m.Resources {
+			if r == nil || r.Mode != tfjson.DataResourceMode || have[r.Address] {
+				continue
+			}
+			vals := map[string]any{}
+			for k, v := range r.AttributeValues {
+				vals[k] = normalizeJSON(v)
+			}
+			c.Resources = append(c.Resources, &Resource{
+				Address: r.Address, Mode: "data", Type: r.Type, Name: r.Name,
+				Module: m.Address, Values: vals, Action: "read",
+				Source: name + "#prior_state",
+			})
+		}
+		for _, ch := range m.ChildModules {
+			if ch != nil {
+				walk(ch)
+			}
+		}
+	}
+	walk(m)
+}
+
+// actionName names a change's action list the way `terraform plan` does.
+func actionName(a tfjson.Actions) string {
+	switch {
+	case a.Replace():
+		return "replace"
+	case a.Create():
+		return "create"
+	case a.Update():
+		return "update"
+	case a.Delete():
+		return "delete"
+	case a.Read():
+		return "read"
+	case a.NoOp():
+		return "no-op"
+	case a.Forget():
+		return "forget"
+	}
+	return strings.Join(toStrings(a), ",")
+}
+
+func toStrings(a tfjson.Actions) []string {
+	out := make([]string, len(a))
+	for i, x := range a {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// mergeUnknown overlays after_unknown on after: a true leaf becomes an
+// unknown marker (naming the attribute at the top level).
+func mergeUnknown(after, unknown any, path string, depth int) any {
+	if b, ok := unknown.(bool); ok && b {
+		if depth == 1 {
+			return unknownRef(path)
+		}
+		return Unknown
+	}
+	switch u := unknown.(type) {
+	case map[string]any:
+		a, _ := after.(map[string]any)
+		out := map[string]any{}
+		for k, v := range a {
+			out[k] = normalizeJSON(v)
+		}
+		for k, uv := range u {
+			out[k] = mergeUnknown(a[k], uv, path+"."+k, depth+1)
+		}
+		return out
+	case []any:
+		a, _ := after.([]any)
+		n := max(len(a), len(u))
+		out := make([]any, n)
+		for i := range n {
+			var av, uv any
+			if i < len(a) {
+				av = a[i]
+			}
+			if i < len(u) {
+				uv = u[i]
+			}
+			out[i] = mergeUnknown(av, uv, path, depth+1)
+		}
+		return out
+	}
+	return normalizeJSON(after)
+}
+
+// normalizeJSON turns json.Number into float64 so that plan values compare
+// equal to values evaluated from source.
+func normalizeJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := x.Float64()
+		return f
+	case int:
+		return float64(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalizeJSON(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeJSON(e)
+		}
+		return out
+	}
+	return v
+}
+
+var instanceKey = regexp.MustCompile(`\[[^\]]*\]`)
+
+// resolvePlanReferences gives an attribute left unknown by the plan the
+// value of the resource attribute its configuration expression is a plain
+// reference to.
+func (c *Config) resolvePlanReferences(root *tfjson.ConfigModule) {
+	for range 4 { // chains of references: a -> b -> c
+		changed := false
+		for _, r := range c.Resources {
+			mod := configModule(root, r.Module)
+			if mod == nil {
+				continue
+			}
+			local := r.Type + "." + r.Name
+			if r.Mode == "data" {
+				local = "data." + local
+			}
+			var cr *tfjson.ConfigResource
+			for _, x := range mod.Resources {
+				if x != nil && x.Address == local {
+					cr = x
+					break
+				}
+			}
+			if cr == nil {
+				continue
+			}
+			for k, v := range r.Values {
+				s, ok := v.(string)
+				if !ok || s != unknownRef(r.Address+"."+k) {
+					continue
+				}
+				e := cr.Expressions[k]
+				if e == nil {
+					continue
+				}
+				target, attr, ok := plainReference(e.References)
+				if !ok {
+					continue
+				}
+				if r.Module != "" {
+					target = r.Module + "." + target
+				}
+				tr := c.Resource(target)
+				if tr == nil {
+					continue
+				}
+				nv := tr.Values[attr]
+				if ns, ok := nv.(string); ok && ns != s {
+					r.Values[k] = ns
+					changed = true
+				} else if nv == nil || nv == Unknown {
+					r.Values[k] = unknownRef(target + "." + attr)
+					changed = true
+				}
+			}
+		}
+		if !changed {
+			return
+		}
+	}
+}
+
+// plainReference reads Terraform's reference list for one expression
+// (["aws_iam_policy.p.arn", "aws_iam_policy.p"]) and returns the resource
+// address and attribute when the expression refers to exactly one resource
+// attribute.
+func plainReference(refs []string) (addr, attr string, ok bool) {
+	var full string
+	for _, ref := range refs {
+		if strings.HasPrefix(ref, "var.") || strings.HasPrefix(ref, "local.") || strings.HasPrefix(ref, "each.") ||
+			strings.HasPrefix(ref, "count.") || strings.HasPrefix(ref, "path.") || strings.HasPrefix(ref, "module.") ||
+			strings.HasPrefix(ref, "terraform.") || strings.HasPrefix(ref, "self.") {
+			return "", "", false
+		}
+		if full == "" || len(ref) > len(full) {
+			if full != "" && !strings.HasPrefix(ref, full) {
+				return "", "", false
+			}
+			full = ref
+		} else if !strings.HasPrefix(full, ref) {
+			return "", "", false
+		}
+	}
+	if full == "" {
+		return "", "", false
+	}
+	parts := strings.Split(instanceKey.ReplaceAllStringFunc(full, func(s string) string { return strings.ReplaceAll(s, ".", "\x00") }), ".")
+	for i := range parts {
+		parts[i] = strings.ReplaceAll(parts[i], "\x00", ".")
+	}
+	n := 3
+	if parts[0] == "data" {
+		n = 4
+	}
+	if len(parts) != n {
+		return "", "", false
+	}
+	return strings.Join(parts[:n-1], "."), parts[n-1], true
+}
+
+// configModule finds the configuration of the module instance at addr
+// ("module.a[0].module.b").
+func configModule(root *tfjson.ConfigModule, addr string) *tfjson.ConfigModule {
+	m := root
+	if addr == "" {
+		return m
+	}
+	parts := strings.Split(instanceKey.ReplaceAllString(addr, ""), ".")
+	for i := 0; i+1 < len(parts); i += 2 {
+		if parts[i] != "module" || m == nil {
+			return nil
+		}
+		call := m.ModuleCalls[parts[i+1]]
+		if call == nil {
+			return nil
+		}
+		m = call.Module
+	}
+	return m
+}
+
+// jsonError adds the line and column to a JSON decoding error.
+func jsonError(data []byte, dec *json.Decoder, err error) error {
+	var off int64
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		off = e.Offset
+	case *json.UnmarshalTypeError:
+		off = e.Offset
+	default:
+		off = dec.InputOffset()
+	}
+	line, col := inventory.LineCol(data, off)
+	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+}
