@@ -92,3 +92,10 @@ labels := object.get(obj, ["metadata", "labels"], {})
 # namespace_object is the Namespace the object lives in, when the
 # inventory (data.inventory, as Gatekeeper caches it) holds it.
 namespace_object := data.inventory.cluster.v1.Namespace[namespace]
+
+# is_set is true when x is present and not null (a JSON null reads as unset,
+# as Kubernetes decodes it).
+is_set(x) if x != null
+
+# pod_name_phrase names the object for messages: Pod "web" or Deployment "web".
+object_phrase := sprintf("%s %q", [kind, name])

@@ -17,9 +17,13 @@ config := c if {
 	c := data.parapet.config.pss
 } else := {}
 
-level := l if {
+requested_level := l if {
 	l := ns_labels["pod-security.kubernetes.io/enforce"]
 } else := object.get(config, "level", "restricted")
+
+# level is the Pod Security level in force. An unknown level is read as
+# restricted, so a typo never switches the checks off.
+level := requested_level if level_rank[requested_level] else := "restricted"
 
 version_text := v if {
 	ns_labels["pod-security.kubernetes.io/enforce"]
@@ -43,6 +47,18 @@ applies(control_level, since) if {
 	level_rank[level] >= level_rank[control_level]
 	minor >= since
 }
+
+# restricted_at(since) is true when the restricted level is in force at a
+# version where a restricted control that exists since 1.<since> replaces a
+# baseline one (pod-security-admission's OverrideCheckIDs).
+restricted_at(since) if {
+	level == "restricted"
+	minor >= since
+}
+
+# user_namespace is true for pods that run in a user namespace
+# (spec.hostUsers: false); from 1.35 some controls relax for them.
+user_namespace if k8s.pod_spec.hostUsers == false
 
 # is_windows is true for pods that declare spec.os.name windows; some
 # restricted controls skip them from 1.25.

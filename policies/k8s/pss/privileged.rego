@@ -2,13 +2,12 @@
 # title: Privileged containers
 # description: >-
 #   Privileged containers disable most security mechanisms and get the
-#   host's devices. Pod Security Standards baseline: containers,
-#   initContainers and ephemeralContainers must not set
-#   securityContext.privileged to true.
+#   host's devices. Baseline: containers, initContainers and
+#   ephemeralContainers must not set securityContext.privileged to true.
 # custom:
 #   id: PAR-K8S-PSS-PRIVILEGED
 #   severity: high
-#   pss: {level: baseline, since: "v1.0"}
+#   pss: {level: baseline, versions: ["v1.0"]}
 #   frameworks: ["nist-800-53:AC-6", "owasp-asi-2026:ASI03"]
 #   remediation: Remove securityContext.privileged or set it to false.
 #   inputs: [admission, resource]
@@ -23,7 +22,5 @@ deny contains {"msg": msg, "field": field} if {
 	some c in k8s.containers
 	k8s.container_security_context(c.container).privileged == true
 	field := sprintf("%s.securityContext.privileged", [c.path])
-	msg := sprintf("%s %q of %s %q must not be privileged: remove %s or set it to false", [
-		"container", c.name, k8s.kind, k8s.name, field,
-	])
+	msg := sprintf("container %q of %s must not be privileged: remove %s or set it to false", [c.name, k8s.object_phrase, field])
 }
