@@ -120,8 +120,19 @@ func asStrings(v any) []string {
 
 // imds describes an instance's metadata service settings: whether IMDSv1
 // (token optional) is allowed and the PUT response hop limit. It reads the
-// EC2 MetadataOptions shape, under props "metadata_options" or flattened.
+// AWS collector's props (imds_enabled, imdsv1_allowed, imds_hop_limit), or
+// the EC2 MetadataOptions shape under props "metadata_options".
 func imds(n *inventory.Node) (v1 bool, hops int, known bool) {
+	if allowed, ok := propBool(n, "imdsv1_allowed"); ok {
+		if on, ok := propBool(n, "imds_enabled"); ok && !on {
+			return false, 0, true
+		}
+		hops = 1
+		if h, ok := propInt(n, "imds_hop_limit"); ok {
+			hops = h
+		}
+		return allowed, hops, true
+	}
 	mo := asMap(n.Props["metadata_options"])
 	if mo == nil {
 		mo = asMap(n.Props["MetadataOptions"])
