@@ -1,0 +1,327 @@
+package inspect
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// The classifier is a linear model over hashed features of the normalised
+// text: word unigrams and bigrams, character trigrams inside words, the
+// lexicon groups and rules that match there, and the hidden-content kinds
+// found there. Every token gets the sum of its features' weights; the text
+// scores as its best window of Window consecutive tokens, so an injection
+// buried in a long tool response is not diluted by the text around it.
+// Platt scaling turns the window score into a probability.
+
+// modelMagic starts every model file.
+const modelMagic = "PRPTINJ1"
+
+// Model is a trained injection classifier. The zero value is not usable;
+// load one with ParseModel or use the embedded DefaultModel.
+type Model struct {
+	Bits   uint8      // log2 of the number of weight buckets
+	Window int        // tokens per scoring window
+	Bias   float32    // added to every window sum
+	PlattA float32    // probability = 1 / (1 + exp(-(A*score + B)))
+	PlattB float32    //
+	Thresh [3]float32 // probability thresholds: strict, balanced, permissive
+	W      []float32  // 1<<Bits weights
+}
+
+//go:embed model.bin
+var embeddedModel []byte
+
+var defaultModel = func() *Model {
+	m, err := ParseModel(embeddedModel)
+	if err != nil {
+		panic("inspect: embedded model.bin: " + err.Error())
+	}
+	return m
+}()
+
+// DefaultModel returns the model shipped with Parapet.
+func DefaultModel() *Model { return defaultModel }
+
+// MarshalBinary encodes the model: the magic, a header of little-endian
+// fields, then the weights quantised to int16 with one scale.
+func (m *Model) MarshalBinary() ([]byte, error) {
+	if len(m.W) != 1<<m.Bits {
+		return nil, fmt.Errorf("model has %d weights, want %d", len(m.W), 1<<m.Bits)
+	}
+	var maxAbs float32
+	for _, w := range m.W {
+		if a := float32(math.Abs(float64(w))); a > maxAbs {
+			maxAbs = a
+		}
+	}
+	scale := maxAbs / 32767
+	if scale == 0 {
+		scale = 1
+	}
+	var buf bytes.Buffer
+	buf.WriteString(modelMagic)
+	hdr := []any{m.Bits, uint16(m.Window), m.Bias, m.PlattA, m.PlattB, m.Thresh, scale}
+	for _, v := range hdr {
+		if err := binary.Write(&buf, binary.LittleEndian, v); err != nil {
+			return nil, err
+		}
+	}
+	q := make([]int16, len(m.W))
+	for i, w := range m.W {
+		q[i] = int16(math.Round(float64(w / scale)))
+	}
+	if err := binary.Write(&buf, binary.LittleEndian, q); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ParseModel decodes a model written by MarshalBinary.
+func ParseModel(data []byte) (*Model, error) {
+	if !bytes.HasPrefix(data, []byte(modelMagic)) {
+		return nil, errors.New("not a Parapet injection model (bad magic)")
+	}
+	r := bytes.NewReader(data[len(modelMagic):])
+	m := &Model{}
+	var window uint16
+	var scale float32
+	for _, v := range []any{&m.Bits, &window, &m.Bias, &m.PlattA, &m.PlattB, &m.Thresh, &scale} {
+		if err := binary.Read(r, binary.LittleEndian, v); err != nil {
+			return nil, fmt.Errorf("model header: %w", err)
+		}
+	}
+	if m.Bits < 8 || m.Bits > 24 || window == 0 {
+		return nil, fmt.Errorf("model header: bits %d window %d out of range", m.Bits, window)
+	}
+	m.Window = int(window)
+	q := make([]int16, 1<<m.Bits)
+	if err := binary.Read(r, binary.LittleEndian, q); err != nil {
+		return nil, fmt.Errorf("model weights: %w", err)
+	}
+	if r.Len() != 0 {
+		return nil, fmt.Errorf("model: %d trailing bytes", r.Len())
+	}
+	m.W = make([]float32, len(q))
+	for i, v := range q {
+		m.W[i] = float32(v) * scale
+	}
+	return m, nil
+}
+
+// Prob turns a window score into a calibrated probability.
+func (m *Model) Prob(score float32) float64 {
+	z := float64(m.PlattA)*float64(score) + float64(m.PlattB)
+	return 1 / (1 + math.Exp(-z))
+}
+
+// featureSet is the features of one text, token by token: the features of
+// token i are feats[start[i]:start[i+1]]; tokens also keep the normalised
+// offsets they cover.
+type featureSet struct {
+	feats []uint32
+	start []int32
+	tpos  []int32 // normalised start offset of each token
+	tend  []int32
+}
+
+func (fs *featureSet) reset() {
+	fs.feats = fs.feats[:0]
+	fs.start = append(fs.start[:0], 0)
+	fs.tpos = fs.tpos[:0]
+	fs.tend = fs.tend[:0]
+}
+
+// Feature namespaces, mixed into every hash.
+const (
+	nsUni uint32 = 0x3779b1 * (iota + 1)
+	nsBi
+	nsTri
+	nsGroup
+	nsRule
+	nsHidden
+	nsLen
+)
+
+func mix(h uint32) uint32 {
+	h ^= h >> 16
+	h *= 0x7feb352d
+	h ^= h >> 15
+	h *= 0x846ca68b
+	h ^= h >> 16
+	return h
+}
+
+const maxTokenFeatures = 24
+
+// featurize fills fs from the normalised text, its lexicon matches and
+// rule hits, and its hidden runs. Token boundaries: runs of word bytes
+// (ASCII letters and digits, and every byte of a non-ASCII character), and
+// runs of punctuation up to four bytes.
+func featurize(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, bits uint8) {
+	fs.reset()
+	b := nt.b
+	shift := 32 - uint32(bits)
+	var prev uint32 = 0x12345
+	// Extra features placed at normalised offsets, merged in as tokens pass.
+	type extra struct {
+		at int32
+		f  uint32
+	}
+	var extras []extra
+	l := compiledLexicon()
+	for _, m := range ms {
+		extras = append(extras, extra{m.start, mix(nsGroup ^ uint32(l.group[m.pat]))})
+	}
+	for _, h := range hits {
+		extras = append(extras, extra{int32(h.start), mix(nsRule ^ uint32(h.rule))})
+	}
+	for _, h := range nt.hidden {
+		at := nt.normIndex(h.start)
+		extras = append(extras, extra{int32(at), mix(nsHidden ^ strHash(h.kind))})
+	}
+	sortExtras := func() {
+		// insertion sort: extras are nearly sorted already
+		for i := 1; i < len(extras); i++ {
+			for j := i; j > 0 && extras[j].at < extras[j-1].at; j-- {
+				extras[j], extras[j-1] = extras[j-1], extras[j]
+			}
+		}
+	}
+	if len(extras) > 1 {
+		sortExtras()
+	}
+	ei := 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c == ' ' || c == '\n' {
+			i++
+			continue
+		}
+		j := i
+		word := isWordByteN(c)
+		if word {
+			for j < len(b) && isWordByteN(b[j]) {
+				j++
+			}
+		} else {
+			for j < len(b) && j-i < 4 && !isWordByteN(b[j]) && b[j] != ' ' && b[j] != '\n' {
+				j++
+			}
+		}
+		tok := b[i:j]
+		if len(tok) > 32 {
+			tok = tok[:32]
+		}
+		// Token hash (FNV-1a).
+		h := uint32(2166136261)
+		for _, x := range tok {
+			h ^= uint32(x)
+			h *= 16777619
+		}
+		n0 := len(fs.feats)
+		fs.feats = append(fs.feats, mix(h^nsUni)>>shift, mix(h^prev*0x85ebca6b^nsBi)>>shift)
+		prev = h
+		if word && len(tok) > 2 {
+			// Character trigrams of "<tok>".
+			var p0, p1 uint32 = '<', uint32(tok[0])
+			for k := 1; k <= len(tok) && len(fs.feats)-n0 < maxTokenFeatures; k++ {
+				var p2 uint32 = '>'
+				if k < len(tok) {
+					p2 = uint32(tok[k])
+				}
+				fs.feats = append(fs.feats, mix((p0<<16|p1<<8|p2)^nsTri)>>shift)
+				p0, p1 = p1, p2
+			}
+		}
+		for ei < len(extras) && int(extras[ei].at) < j {
+			if len(fs.feats)-n0 < maxTokenFeatures+8 {
+				fs.feats = append(fs.feats, extras[ei].f>>shift)
+			}
+			ei++
+		}
+		fs.start = append(fs.start, int32(len(fs.feats)))
+		fs.tpos = append(fs.tpos, int32(i))
+		fs.tend = append(fs.tend, int32(j))
+		i = j
+		if len(fs.tpos) >= maxTokens {
+			break
+		}
+	}
+}
+
+// maxTokens bounds the tokens scored in one text (about 1 MiB of prose).
+const maxTokens = 1 << 18
+
+func isWordByteN(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80 || c == '_'
+}
+
+// normIndex maps an original offset to the first normalised byte at or
+// after it.
+func (nt *normText) normIndex(orig int) int {
+	lo, hi := 0, len(nt.b)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if int(nt.off[m]) < orig {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// bestWindow returns the highest window sum over the token contributions
+// and the token range [from, to) that reaches it.
+func (m *Model) bestWindow(fs *featureSet, buf *[]float32) (best float32, from, to int) {
+	n := len(fs.tpos)
+	contrib := (*buf)[:0]
+	for i := 0; i < n; i++ {
+		var s float32
+		for _, f := range fs.feats[fs.start[i]:fs.start[i+1]] {
+			s += m.W[f]
+		}
+		contrib = append(contrib, s)
+	}
+	*buf = contrib
+	return windowMax(contrib, m.Window, m.Bias)
+}
+
+func windowMax(contrib []float32, w int, bias float32) (best float32, from, to int) {
+	n := len(contrib)
+	if n == 0 {
+		return bias, 0, 0
+	}
+	if n <= w {
+		var s float32
+		for _, c := range contrib {
+			s += c
+		}
+		return s + bias, 0, n
+	}
+	var s float32
+	for i := 0; i < w; i++ {
+		s += contrib[i]
+	}
+	best, from, to = s, 0, w
+	for i := w; i < n; i++ {
+		s += contrib[i] - contrib[i-w]
+		if s > best {
+			best, from, to = s, i-w+1, i+1
+		}
+	}
+	return best + bias, from, to
+}
+
+func strHash(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
