@@ -18,7 +18,7 @@ package iam
 var adminProbes = []string{
 	"parapet-probe:AnyAction", // only "*" or a NotAction grant allows an action of an unknown service
 	"iam:CreateUser", "iam:AttachRolePolicy", "iam:PutUserPolicy", "iam:PassRole", "iam:CreateAccessKey",
-	"sts:AssumeRole", "ec2:RunInstances", "lambda:CreateFunction", "s3:GetObject", "s3:PutBucketPolicy",
+	"ec2:RunInstances", "lambda:CreateFunction", "s3:GetObject", "s3:PutBucketPolicy",
 	"kms:Decrypt", "secretsmanager:GetSecretValue",
 }
 

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"fmt"
 	"runtime"
 	"sort"
 	"strings"
@@ -27,6 +28,57 @@ type EscalationEdge struct {
 	// Via is the workload, policy or group the technique goes through,
 	// when there is one.
 	Via string
+	// Alternatives are the other techniques that lead from From to To,
+	// set on the edge chosen to stand for the pair in paths.
+	Alternatives []string
+}
+
+// better reports whether e is a stronger edge than f for the same pair:
+// concrete before potential, unconditional before conditional, then by
+// technique id.
+func (e *EscalationEdge) better(f *EscalationEdge) bool {
+	if e.Potential != f.Potential {
+		return !e.Potential
+	}
+	if e.Conditional() != f.Conditional() {
+		return !e.Conditional()
+	}
+	if len(e.Conditions) != len(f.Conditions) {
+		return len(e.Conditions) < len(f.Conditions)
+	}
+	return e.Technique.ID < f.Technique.ID
+}
+
+// bestPerTarget keeps one edge per target, the strongest, and records the
+// techniques of the others as its alternatives.
+func bestPerTarget(es []*EscalationEdge) []*EscalationEdge {
+	best := map[string]*EscalationEdge{}
+	var order []string
+	for _, e := range es {
+		b, ok := best[e.To]
+		if !ok {
+			best[e.To] = e
+			order = append(order, e.To)
+			continue
+		}
+		if e.better(b) {
+			best[e.To] = e
+		}
+	}
+	out := make([]*EscalationEdge, 0, len(order))
+	for _, to := range order {
+		b := best[to]
+		b.Alternatives = nil
+		for _, e := range es {
+			if e.To == to && e != b {
+				b.Alternatives = append(b.Alternatives, e.Technique.ID)
+			}
+		}
+		b.Alternatives = dedupe(b.Alternatives)
+		sort.Strings(b.Alternatives)
+		out = append(out, b)
+	}
+	return out
 }
 
 // Conditional reports whether the edge holds only under conditions.
@@ -98,6 +150,9 @@ func newAnalyzer(m *Model, opt AnalyzeOptions) *analyzer {
 			}
 			var ok []*Principal
 			for _, r := range a.ti.byService[svc] {
+				if r.ServiceLinked {
+					continue // its service alone may use it
+				}
 				d := m.Evaluate(Request{Principal: svc, Action: "sts:AssumeRole", Resource: r.ARN})
 				if d.Result != Denied {
 					ok = append(ok, r)
@@ -195,7 +250,7 @@ func (a *analyzer) apply(p *Principal, g grants, t *Technique, b binding) *Escal
 				resources = []string{b.workload.ARN}
 				e.Via = b.workload.ARN
 			} else {
-				resources = g.witnesses(rq.Action)
+				resources = workloadWitnesses(g.witnesses(rq.Action), t.Needs, b.target.Account)
 			}
 		default:
 			resources = g.witnesses(rq.Action)
@@ -222,6 +277,47 @@ func (a *analyzer) apply(p *Principal, g grants, t *Technique, b binding) *Escal
 	}
 	e.Evidence = dedupe(e.Evidence)
 	return e
+}
+
+// workloadTemplates give the ARN of a workload of each kind, with %[1]s
+// for the account; the name is one the actor could find.
+var workloadTemplates = map[string]string{
+	WorkloadLambda:          "arn:aws:lambda:us-east-1:%[1]s:function:x",
+	WorkloadEC2Instance:     "arn:aws:ec2:us-east-1:%[1]s:instance/i-x",
+	WorkloadLaunchTemplate:  "arn:aws:ec2:us-east-1:%[1]s:launch-template/lt-x",
+	WorkloadGlueDevEndpoint: "arn:aws:glue:us-east-1:%[1]s:devEndpoint/x",
+	WorkloadGlueJob:         "arn:aws:glue:us-east-1:%[1]s:job/x",
+	WorkloadStack:           "arn:aws:cloudformation:us-east-1:%[1]s:stack/x/x",
+	WorkloadStackSet:        "arn:aws:cloudformation:us-east-1:%[1]s:stackset/x:x",
+	WorkloadNotebook:        "arn:aws:sagemaker:us-east-1:%[1]s:notebook-instance/x",
+	WorkloadCodeBuild:       "arn:aws:codebuild:us-east-1:%[1]s:project/x",
+	WorkloadECSCluster:      "arn:aws:ecs:us-east-1:%[1]s:cluster/x",
+	WorkloadAppRunner:       "arn:aws:apprunner:us-east-1:%[1]s:service/x/x",
+	WorkloadCodeInterpreter: "arn:aws:bedrock-agentcore:us-east-1:%[1]s:code-interpreter/x",
+}
+
+// workloadWitnesses places the witnesses of an action on an unknown
+// workload in the account of the role it would run as: "*" becomes a
+// workload ARN of that account, and a wildcard account field that account.
+// A workload in another account can be taken over only where its resource
+// policy allows, which Evaluate then decides.
+func workloadWitnesses(ws []string, kind, account string) []string {
+	out := make([]string, 0, len(ws))
+	for _, w := range ws {
+		if w == "*" {
+			if tpl, ok := workloadTemplates[kind]; ok {
+				w = fmt.Sprintf(tpl, account)
+			}
+		} else if strings.HasPrefix(w, "arn:") && arnPart(w, 4) == "x" {
+			parts := strings.SplitN(w, ":", 6)
+			if len(parts) == 6 {
+				parts[4] = account
+				w = strings.Join(parts, ":")
+			}
+		}
+		out = append(out, w)
+	}
+	return dedupe(out)
 }
 
 // customerPolicies returns the ARNs of the customer-managed policies attached
@@ -277,6 +373,9 @@ func firstTargetAction(t *Technique) string {
 func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 	p := a.principals[i]
 	g := a.grants[i]
+	if p.ServiceLinked {
+		return nil // only its AWS service can act as a service-linked role
+	}
 	var out []*EscalationEdge
 	add := func(e *EscalationEdge) {
 		if e != nil {
@@ -323,7 +422,7 @@ func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 			if act == "" { // sts-001: the roles whose trust could allow p
 				seen := map[*Principal]bool{}
 				for _, q := range a.ti.candidates(p) {
-					if q != p && !seen[q] {
+					if q != p && !seen[q] && !q.ServiceLinked {
 						seen[q] = true
 						add(a.apply(p, g, t, binding{target: q}))
 					}
@@ -343,7 +442,8 @@ func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 			seen := map[*Principal]bool{}
 			for _, svc := range t.Services {
 				for _, q := range a.serviceRoles[strings.ToLower(svc)] {
-					if q == p || seen[q] || !g.allows("iam:PassRole", q.ARN) {
+					// A role can be passed only to a resource of its own account.
+					if q == p || seen[q] || q.Account != p.Account || !g.allows("iam:PassRole", q.ARN) {
 						continue
 					}
 					if e := a.apply(p, g, t, binding{target: q, service: svc}); e != nil {
@@ -358,7 +458,7 @@ func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 				for wi := range a.workloads[t.Needs] {
 					w := &a.workloads[t.Needs][wi]
 					q := a.m.Principal(w.Role)
-					if q == nil || q == p {
+					if q == nil || q == p || q.ServiceLinked {
 						continue
 					}
 					add(a.apply(p, g, t, binding{target: q, workload: w}))
@@ -368,7 +468,7 @@ func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 			seen := map[*Principal]bool{}
 			for _, svc := range t.Services {
 				for _, q := range a.serviceRoles[strings.ToLower(svc)] {
-					if q == p || seen[q] {
+					if q == p || seen[q] || q.ServiceLinked {
 						continue
 					}
 					if e := a.apply(p, g, t, binding{target: q}); e != nil {

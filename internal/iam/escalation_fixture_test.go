@@ -3,7 +3,6 @@ package iam_test
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/parapet-sec/parapet/internal/iam"
 )
@@ -231,7 +230,7 @@ func buildFixture(t *iam.Technique, v variant) *fixture {
 			case iam.OnAttachedPolicy:
 				res = "arn:aws:iam::" + fxAccount + ":policy/other"
 			case iam.OnWorkload:
-				res = strings.Replace(res, "target", "other", 1)
+				res += "-other"
 			}
 		}
 		s := map[string]any{"Sid": fmt.Sprintf("Grant%d", i), "Effect": "Allow", "Action": r.Action, "Resource": res}

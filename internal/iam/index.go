@@ -3,6 +3,8 @@ package iam
 import (
 	"strings"
 	"sync"
+
+	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
 // This file holds the indexes the escalation analysis uses to avoid
@@ -42,6 +44,41 @@ func (inv *Inventory) MarkKnown(kind string) {
 		inv.Known = map[string]bool{}
 	}
 	inv.Known[kind] = true
+}
+
+// snapshotWorkloads maps inventory node kinds to workload kinds.
+var snapshotWorkloads = map[string]string{
+	inventory.KindLambdaFunction:    WorkloadLambda,
+	inventory.KindEC2Instance:       WorkloadEC2Instance,
+	inventory.KindSageMakerNotebook: WorkloadNotebook,
+}
+
+// WorkloadsFromSnapshot reads the workloads of a resource inventory: Lambda
+// functions, EC2 instances and SageMaker notebooks, each with the role its
+// runs_as edge names. The kinds in known are marked inventoried (a source
+// such as CloudMapper's account data always lists functions and
+// instances), so their absence means there are none.
+func WorkloadsFromSnapshot(s *inventory.Snapshot, known ...string) *Inventory {
+	inv := &Inventory{}
+	for _, k := range known {
+		inv.MarkKnown(k)
+	}
+	runsAs := map[string]string{}
+	for _, e := range s.Edges {
+		if e.Kind == inventory.EdgeRunsAs {
+			if _, ok := runsAs[e.From]; !ok {
+				runsAs[e.From] = e.To
+			}
+		}
+	}
+	for _, n := range s.Nodes {
+		kind, ok := snapshotWorkloads[n.Kind]
+		if !ok {
+			continue
+		}
+		inv.Add(Workload{Kind: kind, ARN: n.ID, Role: runsAs[n.ID], Source: n.Source})
+	}
+	return inv
 }
 
 // grants is what one policy can possibly allow for each escalation action:

@@ -97,13 +97,26 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 	endsAdmin := func(e *EscalationEdge, j int) bool {
 		return isAdmin(j) || (e.Technique.Gain == GainControl && ceiling[j])
 	}
+	best := make([][]*EscalationEdge, n)
+	for i := range edges {
+		best[i] = bestPerTarget(edges[i])
+	}
 
 	paths := make([][]*EscalationPath, n)
 	parallel(n, a.opt.Workers, func(i int) {
-		if len(edges[i]) == 0 || (isAdmin(i) && len(direct[i].Conditions) == 0 && direct[i].Admin) {
-			return
+		switch {
+		case len(best[i]) == 0:
+		case isAdmin(i):
+			// An administrator has nothing more to gain: report only the
+			// step of its own that makes it one.
+			for _, e := range best[i] {
+				if e.To == e.From && endsAdmin(e, i) {
+					paths[i] = append(paths[i], newPath([]*EscalationEdge{e}, true))
+				}
+			}
+		default:
+			paths[i] = a.pathsFrom(i, best, endsAdmin)
 		}
-		paths[i] = a.pathsFrom(i, edges, endsAdmin, isAdmin)
 	})
 	for _, ps := range paths {
 		res.Paths = append(res.Paths, ps...)
@@ -116,7 +129,7 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 // multi-step paths (breadth first, bounded by MaxDepth and
 // MaxPathsPerPrincipal) to principals it can reach with administrator
 // power.
-func (a *analyzer) pathsFrom(i int, edges [][]*EscalationEdge, endsAdmin func(*EscalationEdge, int) bool, isAdmin func(int) bool) []*EscalationPath {
+func (a *analyzer) pathsFrom(i int, edges [][]*EscalationEdge, endsAdmin func(*EscalationEdge, int) bool) []*EscalationPath {
 	var out []*EscalationPath
 	for _, e := range edges[i] {
 		j := a.pos[e.To]
@@ -302,6 +315,9 @@ func StepJSON(e *EscalationEdge) map[string]any {
 	}
 	if e.Via != "" {
 		s["via"] = e.Via
+	}
+	if len(e.Alternatives) > 0 {
+		s["alternatives"] = e.Alternatives
 	}
 	if e.Potential {
 		s["potential"] = true
