@@ -74,6 +74,9 @@ func computedAttrs(typ, addr string, v map[string]any, region string) {
 		set("function_name", n)
 		set("id", n)
 		set("arn", "arn:"+part+":lambda:"+reg+":"+Unknown+":function:"+n)
+		if v["package_type"] == nil {
+			v["package_type"] = "Zip" // the provider's default
+		}
 	case "aws_eks_cluster":
 		n := name("name")
 		set("id", n)

@@ -59,15 +59,19 @@ type builder struct {
 func (c *Config) Snapshot() *inventory.Snapshot {
 	b := &builder{c: c, snap: inventory.New(), node: map[string]*inventory.Node{},
 		byARN: map[string]*inventory.Node{}, byName: map[string]map[string]*inventory.Node{}, byID: map[string]*inventory.Node{}}
+	resources := make([]*Resource, 0, len(c.Resources))
 	for _, r := range c.Resources {
-		if r.Mode == "managed" && kinds[r.Type] != "" {
+		if r.Mode == "managed" {
+			resources = append(resources, settled(r))
+		}
+	}
+	for _, r := range resources {
+		if kinds[r.Type] != "" {
 			b.add(r)
 		}
 	}
-	for _, r := range c.Resources {
-		if r.Mode == "managed" {
-			b.relate(r)
-		}
+	for _, r := range resources {
+		b.relate(r)
 	}
 	for _, n := range b.snap.Nodes {
 		for _, k := range []string{"managed_policies", "groups", "security_groups", "access_entries"} {
@@ -78,6 +82,22 @@ func (c *Config) Snapshot() *inventory.Snapshot {
 	}
 	b.snap.Normalize()
 	return b.snap
+}
+
+// settled returns r without the attributes that are nothing but their own
+// unknown value ("<unknown:ADDRESS.ATTR>" of r itself, except id): a plan
+// lists every attribute the provider computes, source only those it sets,
+// and neither knows them.
+func settled(r *Resource) *Resource {
+	out := *r
+	out.Values = make(map[string]any, len(r.Values))
+	for k, v := range r.Values {
+		if s, ok := v.(string); ok && k != "id" && s == unknownRef(r.Address+"."+k) {
+			continue
+		}
+		out.Values[k] = v
+	}
+	return &out
 }
 
 func (b *builder) add(r *Resource) {
@@ -425,8 +445,19 @@ func normPolicy(v any) any {
 	if err := json.Unmarshal([]byte(s), &doc); err != nil {
 		return s
 	}
-	out, _ := json.Marshal(doc)
-	return string(out)
+	return compactJSON(doc)
+}
+
+// compactJSON encodes v without HTML escaping, so that unknown markers
+// read as they are written.
+func compactJSON(v any) string {
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return Unknown
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
 }
 
 func (b *builder) inline(n *inventory.Node, name string, doc any) {

@@ -44,6 +44,9 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 		if pc := p.Config.ProviderConfigs["aws"]; pc != nil {
 			if e := pc.Expressions["region"]; e != nil {
 				c.Region, _ = e.ConstantValue.(string)
+				if v, ok := singleVariable(e.References); ok && p.Variables[v] != nil {
+					c.Region, _ = p.Variables[v].Value.(string)
+				}
 			}
 		}
 	}
@@ -212,58 +215,48 @@ func normalizeJSON(v any) any {
 
 var instanceKey = regexp.MustCompile(`\[[^\]]*\]`)
 
-// resolvePlanReferences gives an attribute left unknown by the plan the
-// value of the resource attribute its configuration expression is a plain
-// reference to.
+// resolvePlanReferences gives an attribute left unknown by the plan (at
+// the top level, or in a nested block) the value of the resource attribute
+// its configuration expression is a plain reference to, following module
+// input variables up to the calling module.
 func (c *Config) resolvePlanReferences(root *tfjson.ConfigModule) {
 	for range 4 { // chains of references: a -> b -> c
 		changed := false
 		for _, r := range c.Resources {
-			mod := configModule(root, r.Module)
-			if mod == nil {
-				continue
-			}
-			local := r.Type + "." + r.Name
-			if r.Mode == "data" {
-				local = "data." + local
-			}
-			var cr *tfjson.ConfigResource
-			for _, x := range mod.Resources {
-				if x != nil && x.Address == local {
-					cr = x
-					break
-				}
-			}
+			cr := configResource(root, r)
 			if cr == nil {
 				continue
 			}
 			for k, v := range r.Values {
-				s, ok := v.(string)
-				if !ok || s != unknownRef(r.Address+"."+k) {
-					continue
-				}
 				e := cr.Expressions[k]
 				if e == nil {
 					continue
 				}
-				target, attr, ok := plainReference(e.References)
-				if !ok {
+				if s, ok := v.(string); ok && s == unknownRef(r.Address+"."+k) {
+					if nv, ok := c.follow(root, r.Module, e.References); ok && nv != s {
+						r.Values[k] = nv
+						changed = true
+					}
 					continue
 				}
-				if r.Module != "" {
-					target = r.Module + "." + target
-				}
-				tr := c.Resource(target)
-				if tr == nil {
+				list, ok := v.([]any)
+				if !ok || len(e.NestedBlocks) != len(list) {
 					continue
 				}
-				nv := tr.Values[attr]
-				if ns, ok := nv.(string); ok && ns != s {
-					r.Values[k] = ns
-					changed = true
-				} else if nv == nil || nv == Unknown {
-					r.Values[k] = unknownRef(target + "." + attr)
-					changed = true
+				for i, blk := range e.NestedBlocks {
+					obj, ok := list[i].(map[string]any)
+					if !ok {
+						continue
+					}
+					for nk, ne := range blk {
+						if ne == nil || obj[nk] != Unknown {
+							continue
+						}
+						if nv, ok := c.follow(root, r.Module, ne.References); ok && nv != Unknown {
+							obj[nk] = nv
+							changed = true
+						}
+					}
 				}
 			}
 		}
@@ -271,6 +264,74 @@ func (c *Config) resolvePlanReferences(root *tfjson.ConfigModule) {
 			return
 		}
 	}
+}
+
+// follow resolves a reference list found in the module at module to the
+// value it stands for.
+func (c *Config) follow(root *tfjson.ConfigModule, module string, refs []string) (string, bool) {
+	for range maxModuleDepth {
+		if v, ok := singleVariable(refs); ok && module != "" {
+			parent, call := parentModule(module)
+			pm := configModule(root, parent)
+			if pm == nil || pm.ModuleCalls[call] == nil || pm.ModuleCalls[call].Expressions[v] == nil {
+				return "", false
+			}
+			refs, module = pm.ModuleCalls[call].Expressions[v].References, parent
+			continue
+		}
+		break
+	}
+	target, attr, ok := plainReference(refs)
+	if !ok {
+		return "", false
+	}
+	if module != "" {
+		target = module + "." + target
+	}
+	tr := c.Resource(target)
+	if tr == nil {
+		return "", false
+	}
+	if ns, ok := tr.Values[attr].(string); ok && ns != Unknown {
+		return ns, true
+	}
+	if tr.Values[attr] == nil || tr.Values[attr] == Unknown {
+		return unknownRef(target + "." + attr), true
+	}
+	return "", false
+}
+
+// singleVariable returns NAME when refs is exactly ["var.NAME"].
+func singleVariable(refs []string) (string, bool) {
+	if len(refs) == 1 && strings.HasPrefix(refs[0], "var.") && !strings.ContainsAny(refs[0][4:], ".[") {
+		return refs[0][4:], true
+	}
+	return "", false
+}
+
+// parentModule splits "module.a.module.b[0]" into "module.a" and "b".
+func parentModule(addr string) (parent, call string) {
+	i := strings.LastIndex(addr, "module.")
+	parent = strings.TrimSuffix(addr[:i], ".")
+	call = instanceKey.ReplaceAllString(addr[i+len("module."):], "")
+	return parent, call
+}
+
+func configResource(root *tfjson.ConfigModule, r *Resource) *tfjson.ConfigResource {
+	mod := configModule(root, r.Module)
+	if mod == nil {
+		return nil
+	}
+	local := r.Type + "." + r.Name
+	if r.Mode == "data" {
+		local = "data." + local
+	}
+	for _, x := range mod.Resources {
+		if x != nil && x.Address == local {
+			return x
+		}
+	}
+	return nil
 }
 
 // plainReference reads Terraform's reference list for one expression

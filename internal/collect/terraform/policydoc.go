@@ -42,8 +42,7 @@ func renderPolicyDocument(v map[string]any) string {
 		stmts = []map[string]any{}
 	}
 	doc["Statement"] = stmts
-	b, _ := json.Marshal(doc)
-	return string(b)
+	return compactJSON(doc)
 }
 
 func docStatements(src string) ([]map[string]any, bool) {
