@@ -34,8 +34,8 @@ type EscalationEdge struct {
 }
 
 // better reports whether e is a stronger edge than f for the same pair:
-// concrete before potential, unconditional before conditional, then by
-// technique id.
+// concrete before potential, unconditional before conditional, control
+// before identity, then by technique id.
 func (e *EscalationEdge) better(f *EscalationEdge) bool {
 	if e.Potential != f.Potential {
 		return !e.Potential
@@ -45,6 +45,9 @@ func (e *EscalationEdge) better(f *EscalationEdge) bool {
 	}
 	if len(e.Conditions) != len(f.Conditions) {
 		return len(e.Conditions) < len(f.Conditions)
+	}
+	if e.Technique.Gain != f.Technique.Gain {
+		return e.Technique.Gain == GainControl // control of a principal includes its identity
 	}
 	return e.Technique.ID < f.Technique.ID
 }

@@ -1,0 +1,128 @@
+package iam_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	awscollect "github.com/parapet-sec/parapet/internal/collect/aws"
+	"github.com/parapet-sec/parapet/internal/iam"
+)
+
+// loadFixture writes the fixture's authorization details to a file, loads
+// them the way `parapet iam analyze --authz` does, and attaches its SCP.
+func loadFixture(t *testing.T, f *fixture) *iam.Model {
+	t.Helper()
+	data, err := json.MarshalIndent(f.doc, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(t.TempDir(), "authz.json")
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := awscollect.LoadIAM(awscollect.IAMInputs{Authz: []string{name}})
+	if err != nil {
+		t.Fatalf("loading the fixture: %v", err)
+	}
+	m := d.Model
+	if f.scp != nil {
+		m.SetOrganization(&iam.Organization{ID: "o-fixture", ManagementAccount: fxOther,
+			Parents: map[string]string{fxAccount: "ou-fixture", "ou-fixture": "r-root", fxOther: "r-root"}})
+		m.AddOrgPolicy(iam.SCP, f.scp, fxAccount)
+	}
+	return m
+}
+
+// find returns the edges of technique id from actor.
+func find(res *iam.Escalation, id, from string) []*iam.EscalationEdge {
+	var out []*iam.EscalationEdge
+	for _, e := range res.Edges {
+		if e.Technique.ID == id && e.From == from {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestEveryTechniqueIsFoundWhereItExists(t *testing.T) {
+	for _, tech := range iam.Techniques {
+		variants := []variant{positive}
+		if tech.Needs != "" {
+			variants = append(variants, withInventory)
+		}
+		for _, v := range variants {
+			t.Run(tech.ID+"/"+string(v), func(t *testing.T) {
+				f := buildFixture(tech, v)
+				res := iam.AnalyzeEscalation(loadFixture(t, f), iam.AnalyzeOptions{Inventory: f.inventory})
+				edges := find(res, tech.ID, f.actor)
+				var hit *iam.EscalationEdge
+				for _, e := range edges {
+					if e.To == f.target {
+						hit = e
+					}
+				}
+				if hit == nil {
+					t.Fatalf("%s from %s to %s not found; edges: %s", tech.ID, f.actor, f.target, describe(res.Edges))
+				}
+				if hit.Conditional() {
+					t.Errorf("edge is conditional on %v; the fixture grants without conditions", hit.Conditions)
+				}
+				wantPotential := tech.Needs != "" && f.inventory == nil
+				if hit.Potential != wantPotential {
+					t.Errorf("potential = %v, want %v (needs %q, inventory %v)", hit.Potential, wantPotential, tech.Needs, f.inventory != nil)
+				}
+				if f.workload != nil && tech.Target == iam.TargetWorkloadRole && hit.Via != f.workload.ARN {
+					t.Errorf("via %q, want the workload %s", hit.Via, f.workload.ARN)
+				}
+				if len(hit.Evidence) == 0 {
+					t.Error("edge carries no evidence")
+				}
+				if len(hit.Actions) != len(tech.Requires) {
+					t.Errorf("edge names actions %v, technique requires %v", hit.Actions, tech.Actions())
+				}
+				// Every path to the target ends in administrator power:
+				// the target is an administrator, or the technique gives
+				// control of a principal nothing caps.
+				admin := false
+				for _, p := range res.Paths {
+					if p.From == f.actor && p.To == f.target && p.Admin {
+						admin = true
+					}
+				}
+				if !admin {
+					t.Errorf("no admin path from %s to %s", f.actor, f.target)
+				}
+			})
+		}
+	}
+}
+
+func TestNoTechniqueIsFoundWhereItIsStopped(t *testing.T) {
+	for _, tech := range iam.Techniques {
+		for _, v := range variantsFor(tech) {
+			t.Run(tech.ID+"/"+string(v), func(t *testing.T) {
+				f := buildFixture(tech, v)
+				res := iam.AnalyzeEscalation(loadFixture(t, f), iam.AnalyzeOptions{Inventory: f.inventory})
+				for _, e := range find(res, tech.ID, f.actor) {
+					if e.To == f.target {
+						t.Fatalf("%s from %s to %s reported despite %s: evidence %v, conditions %v", tech.ID, f.actor, f.target, v, e.Evidence, e.Conditions)
+					}
+				}
+			})
+		}
+	}
+}
+
+func describe(es []*iam.EscalationEdge) string {
+	if len(es) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for _, e := range es {
+		b.WriteString("\n  " + e.From + " -[" + e.Technique.ID + "]-> " + e.To)
+	}
+	return b.String()
+}
