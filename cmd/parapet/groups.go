@@ -7,5 +7,6 @@ import "github.com/spf13/cobra"
 func commandGroups() []*cobra.Command {
 	return []*cobra.Command{
 		newPolicyCmd(),
+		newIAMCmd(),
 	}
 }
