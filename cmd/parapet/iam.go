@@ -32,6 +32,7 @@ func newIAMCmd() *cobra.Command {
 		Short: "AWS identities: effective permissions, policy simulation, escalation paths",
 	}
 	cmd.AddCommand(newIAMCanCmd(), newIAMWhoCanCmd(), newIAMFetchManagedPoliciesCmd())
+	cmd.AddCommand(newIAMAnalyzeCmd())
 	return cmd
 }
 

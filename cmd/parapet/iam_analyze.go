@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	collectaws "github.com/parapet-sec/parapet/internal/collect/aws"
+	"github.com/parapet-sec/parapet/internal/iam"
+	"github.com/parapet-sec/parapet/internal/inventory"
+	"github.com/parapet-sec/parapet/internal/report"
+	"github.com/spf13/cobra"
+)
+
+func newIAMAnalyzeCmd() *cobra.Command {
+	var (
+		in     iamInputs
+		format string
+		output string
+		failOn string
+		depth  int
+	)
+	cmd := &cobra.Command{
+		Use:   "analyze",
+		Short: "Find admin-equivalent principals and privilege-escalation paths",
+		Long: `Build the privilege-escalation graph of the input: an edge from A to B means
+A can gain B's identity or permissions (assume it, pass it to a compute
+service, create its keys, rewrite its policies or trust policy, take over a
+workload that runs as it, ...), named by the technique's pathfinding.cloud
+id. Prints the principals with their admin-equivalence, then the paths,
+worst first. A path that needs an existing resource (a function, instance,
+stack or notebook running as the target) that the input does not show is
+"potential"; --aws DIR gives the resources and makes it concrete or drops it.
+
+Exit status: 0 no finding at or above --fail-on, 1 findings at or above it,
+2 input error.`,
+		Example: `  parapet iam analyze --authz authz.json
+  parapet iam analyze --authz a.json --authz b.json --scp org/ --aws account-data/demo --format json --output escalation.json
+  parapet iam analyze --authz authz.json --fail-on critical`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return withCode(exitUsage, fmt.Errorf("--format %q: want table or json", format))
+			}
+			min, err := inventory.ParseSeverity(failOn)
+			if err != nil {
+				return withCode(exitUsage, fmt.Errorf("--fail-on: %w", err))
+			}
+			data, err := loadIAMModel(&in)
+			if err != nil {
+				return err
+			}
+			opt := iam.AnalyzeOptions{MaxDepth: depth}
+			if len(in.aws) > 0 {
+				snap, err := collectaws.CollectResources(in.aws...)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				// CloudMapper's account data always lists functions and
+				// instances: their absence means there are none.
+				opt.Inventory = iam.WorkloadsFromSnapshot(snap, iam.WorkloadLambda, iam.WorkloadEC2Instance)
+			}
+			res := iam.AnalyzeEscalation(data.Model, opt)
+			findings := res.Findings()
+			report.Sort(findings)
+			err = writeOutput(output, func(w io.Writer) error {
+				if format == "json" {
+					doc := res.JSON()
+					doc.Findings = findings
+					return report.JSON(w, doc)
+				}
+				return writeAnalyzeTable(w, res)
+			})
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			for _, f := range findings {
+				if f.Severity.AtLeast(min) {
+					return withCode(exitFindings, nil)
+				}
+			}
+			return nil
+		},
+	}
+	addIAMInputFlags(cmd, &in)
+	f := cmd.Flags()
+	f.StringVar(&format, "format", "table", "output format: table or json")
+	f.StringVarP(&output, "output", "o", "", "write to FILE instead of stdout (atomically)")
+	f.StringVar(&failOn, "fail-on", "high", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info, none)")
+	f.IntVar(&depth, "max-depth", 6, "longest escalation path searched, in steps")
+	return cmd
+}
+
+// writeAnalyzeTable prints the principals (administrators first) and the
+// paths, worst first.
+func writeAnalyzeTable(w io.Writer, res *iam.Escalation) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PRINCIPAL\tKIND\tADMIN\tWHY")
+	admins := 0
+	for _, pass := range []bool{true, false} {
+		for _, p := range res.Principals {
+			if p.Status.Admin != pass {
+				continue
+			}
+			admin, why := "no", ""
+			if p.Status.Admin {
+				admins++
+				admin, why = "yes", p.Status.Reason
+				if len(p.Status.Conditions) > 0 {
+					admin = "if conditions hold"
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.ARN, p.Kind, admin, why)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%d principals, %d admin-equivalent, %d escalation paths\n\n", len(res.Principals), admins, len(res.Paths))
+	if len(res.Paths) == 0 {
+		return nil
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEVERITY\tFROM\tTO\tADMIN\tSTEPS")
+	for _, p := range res.Paths {
+		var steps []string
+		for _, s := range p.Steps {
+			steps = append(steps, s.Technique.ID)
+		}
+		admin := "no"
+		if p.Admin {
+			admin = "yes"
+		}
+		var notes []string
+		if p.Potential {
+			notes = append(notes, "potential")
+		}
+		if p.Conditional() {
+			notes = append(notes, "conditional")
+		}
+		line := strings.Join(steps, " > ")
+		if len(notes) > 0 {
+			line += " (" + strings.Join(notes, ", ") + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", strings.ToUpper(string(p.Severity())), p.From, p.To, admin, line)
+	}
+	return tw.Flush()
+}
