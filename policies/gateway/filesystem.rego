@@ -1,0 +1,44 @@
+# METADATA
+# title: Credential files through a filesystem tool
+# description: >-
+#   Least privilege for filesystem servers: agents do not read or write
+#   credential stores (SSH and cloud credentials, kubeconfigs, service
+#   account tokens, .env files, the process environment, password hashes).
+# custom:
+#   id: PAR-GW-FS-CREDENTIALS
+#   severity: critical
+#   frameworks: ["owasp-llm-2025:LLM02", "owasp-asi-2026:ASI03", "nist-800-53:AC-6", "atlas:AML.T0055"]
+#   remediation: Give the agent the data it needs another way; if this read is truly needed, add a user policy that allows this path for this agent.
+#   inputs: [tool_call]
+package parapet.gateway.filesystem
+
+import data.parapet.lib.gateway
+import rego.v1
+
+credential_patterns := [
+	`(^|/)\.ssh(/|$)`,
+	`(^|/)\.aws/(credentials|config)$`,
+	`(^|/)\.kube/config$`,
+	`(^|/)\.config/gcloud(/|$)`,
+	`(^|/)\.azure(/|$)`,
+	`(^|/)\.docker/config\.json$`,
+	`(^|/)\.netrc$`,
+	`(^|/)\.git-credentials$`,
+	`(^|/)\.npmrc$`,
+	`(^|/)\.pypirc$`,
+	`(^|/)\.env(\.[A-Za-z0-9_-]+)?$`,
+	`^/etc/(shadow|gshadow|sudoers)`,
+	`^/proc/[^/]+/environ$`,
+	`^/var/run/secrets/`,
+	`^/run/secrets/`,
+	`(^|/)id_(rsa|dsa|ecdsa|ed25519)(\.pub)?$`,
+	`\.(pem|p12|pfx|key)$`,
+]
+
+deny contains msg if {
+	gateway.is_filesystem
+	some p in gateway.paths
+	some pattern in credential_patterns
+	regex.match(pattern, p)
+	msg := sprintf("%s.%s may not touch %q: it is a credential store", [input.tool.server, input.tool.name, p])
+}
