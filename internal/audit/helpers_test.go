@@ -107,3 +107,6 @@ func appendRaw(t testing.TB, l *Log, entries func(i int) []byte, n int) {
 }
 
 var _ store.Store
+
+func noteVerifier(vkey string) (note.Verifier, error) { return note.NewVerifier(vkey) }
+func noteSigner(skey string) (note.Signer, error)     { return note.NewSigner(skey) }
