@@ -7,6 +7,8 @@ import "github.com/spf13/cobra"
 func commandGroups() []*cobra.Command {
 	return []*cobra.Command{
 		newPolicyCmd(),
+		newCheckCmd(),
 		newIAMCmd(),
+		newScanCmd(),
 	}
 }
