@@ -96,7 +96,7 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 	}
 
 	done = stage(StageIAM)
-	access, err := buildIAM(snap, in)
+	ir, err := buildIAM(snap, in)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +117,8 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 		}
 		opts.Sensitivity = rules
 	}
-	if access != nil {
-		opts.Access = access
+	if ir.access != nil {
+		opts.Access = ir.access
 	}
 	snap.Normalize()
 	gr, err := graph.Analyze(snap, opts)
@@ -143,7 +143,7 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 
 	res.Snapshot = snap
 	res.Graph = gr.Graph
-	res.Findings = append(gr.Findings, pf...)
+	res.Findings = append(append(gr.Findings, ir.findings...), pf...)
 	graph.Rank(res.Findings)
 	return res, nil
 }

@@ -3,7 +3,6 @@ package scan
 import (
 	"fmt"
 
-	"github.com/parapet-sec/parapet/internal/graph"
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
@@ -13,13 +12,6 @@ func collectK8s(snap *inventory.Snapshot, paths []string) error {
 		return fmt.Errorf("--k8s: the Kubernetes collector is not available in this build")
 	}
 	return nil
-}
-
-// buildIAM builds the IAM model of the scanned accounts and adds its
-// escalation edges to snap; it returns the access evaluator the graph uses,
-// or nil when there is no IAM data.
-func buildIAM(snap *inventory.Snapshot, in Inputs) (graph.AccessEvaluator, error) {
-	return nil, nil
 }
 
 // recogniseAI adds the AI inventory (agents, models, keys, AI egress).
