@@ -18,13 +18,20 @@ const testOrigin = "audit.example.com/test"
 // its signer and the store's location.
 func newTestLog(t testing.TB, k storetest.Kind) (*Log, note.Signer, string) {
 	t.Helper()
-	loc := k.New(t)
-	st := storetest.Open(t, loc)
-	skey, vkey, err := GenerateKey(testOrigin)
+	l, skey, loc := newTestLogKey(t, k)
+	signer, err := note.NewSigner(skey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := note.NewSigner(skey)
+	return l, signer, loc
+}
+
+// newTestLogKey is newTestLog returning the signing key's text.
+func newTestLogKey(t testing.TB, k storetest.Kind) (*Log, string, string) {
+	t.Helper()
+	loc := k.New(t)
+	st := storetest.Open(t, loc)
+	skey, vkey, err := GenerateKey(testOrigin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +44,7 @@ func newTestLog(t testing.TB, k storetest.Kind) (*Log, note.Signer, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	return l, signer, loc
+	return l, skey, loc
 }
 
 // reopen opens the log at loc again in a new store handle.

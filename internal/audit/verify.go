@@ -114,7 +114,7 @@ func (rc *recompute) compare(t *tile, width int) error {
 		shift := uint64(tileHeight)*t.level + uint64(k)
 		first := ((t.index*tileWidth)>>k + uint64(pos)) << shift
 		if t.level == 0 && k == 0 {
-			return tamperAt(first, "its hash differs from the one the tree recorded when it was appended: the entry was changed, replaced or moved")
+			return tamperAt(first, "its hash does not match the hash the tree recorded for it: the entry, or the tree's record of it, was changed, replaced or moved")
 		}
 		return tamperAt(first, "tree node %d/%d (covering entries %d to %d) differs from the one recomputed from the entries", shift, first>>shift, first, first+(1<<shift)-1)
 	}

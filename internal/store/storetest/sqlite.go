@@ -7,16 +7,14 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-func execSQLite(t testing.TB, path string, stmts []string) {
+func execSQLite(t testing.TB, path string, stmt string, args []any) {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}
 	defer db.Close()
-	for _, s := range stmts {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
+	if _, err := db.Exec(stmt, args...); err != nil {
+		t.Fatalf("%s: %v", stmt, err)
 	}
 }

@@ -104,9 +104,10 @@ func newPostgres(t testing.TB) string {
 	return u.String()
 }
 
-// Exec runs SQL statements directly against the database behind a location,
-// bypassing the store: tests use it to tamper with a log.
-func Exec(t testing.TB, location string, stmts ...string) {
+// Exec runs one SQL statement directly against the database behind a
+// location, bypassing the store: tests use it to tamper with a log.
+// Parameters are written $1, $2, ... for both databases.
+func Exec(t testing.TB, location string, stmt string, args ...any) {
 	t.Helper()
 	ctx := context.Background()
 	if strings.HasPrefix(location, "postgres") {
@@ -115,12 +116,10 @@ func Exec(t testing.TB, location string, stmts ...string) {
 			t.Fatalf("connect: %v", err)
 		}
 		defer conn.Close(ctx)
-		for _, s := range stmts {
-			if _, err := conn.Exec(ctx, s); err != nil {
-				t.Fatalf("%s: %v", s, err)
-			}
+		if _, err := conn.Exec(ctx, stmt, args...); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
 		}
 		return
 	}
-	execSQLite(t, strings.TrimPrefix(location, "sqlite:"), stmts)
+	execSQLite(t, strings.TrimPrefix(location, "sqlite:"), stmt, args)
 }
