@@ -255,8 +255,13 @@ func (ec *evalCtx) lookup(key string) ([]string, keyState) {
 		}
 		return nil, keyUnknown
 	case callerAccount:
-		if key == "aws:principalaccount" {
+		switch key {
+		case "aws:principalaccount":
 			return ec.m.values.get(ec.acct), keyKnown
+		case "aws:principalisawsservice":
+			return falseVals, keyKnown
+		case "aws:principalorgid", "aws:principalorgpaths":
+			return ec.orgKey(key)
 		}
 		return nil, keyUnknown
 	case callerService:
@@ -290,16 +295,8 @@ func (ec *evalCtx) lookup(key string) ([]string, keyState) {
 		return falseVals, keyKnown
 	case "aws:principalservicename":
 		return nil, keyAbsent
-	case "aws:principalorgid":
-		if ec.org != nil && ec.m.org.ID != "" {
-			return pr.orgID, keyKnown
-		}
-		return nil, keyUnknown
-	case "aws:principalorgpaths":
-		if ec.org != nil {
-			return pr.orgPath, keyKnown
-		}
-		return nil, keyUnknown
+	case "aws:principalorgid", "aws:principalorgpaths":
+		return ec.orgKey(key)
 	}
 	if strings.HasPrefix(key, "aws:principaltag/") {
 		if !p.TagsKnown {
@@ -308,6 +305,24 @@ func (ec *evalCtx) lookup(key string) ([]string, keyState) {
 		if v, ok := pr.tags[key[len("aws:principaltag/"):]]; ok {
 			return v, keyKnown
 		}
+		return nil, keyAbsent
+	}
+	return nil, keyUnknown
+}
+
+// orgKey answers aws:PrincipalOrgID and aws:PrincipalOrgPaths: known when
+// the caller's account is in the organization given; taken as absent when
+// an organization was given and the account is not in it (it belongs to
+// another organization or none, so it never equals this one's values);
+// unknown without organization data.
+func (ec *evalCtx) orgKey(key string) ([]string, keyState) {
+	switch {
+	case ec.org != nil && ec.m.org.ID != "":
+		if key == "aws:principalorgid" {
+			return ec.m.values.get(ec.m.org.ID), keyKnown
+		}
+		return ec.m.values.get(ec.org.path), keyKnown
+	case ec.m.org != nil && ec.m.org.ID != "" && ec.org == nil:
 		return nil, keyAbsent
 	}
 	return nil, keyUnknown
@@ -592,8 +607,8 @@ const maxOrgDepth = 8 // root + up to 5 OU levels + account, with room
 
 // Evaluate decides whether the request is allowed, following AWS's policy
 // evaluation logic: an explicit deny in any applicable policy wins; then
-// every level of SCPs (for principals of member accounts) and RCPs (for
-// resources in member accounts) must allow; then a resource-based policy
+// every level of SCPs (for principals of member accounts) must allow, and
+// RCPs (for resources in member accounts) must not deny; then a resource-based policy
 // may grant on its own within the account when it names the caller itself,
 // while one naming the account, and every cross-account request, also needs
 // the caller's identity-based policies; identity-based grants are limited by
@@ -697,14 +712,8 @@ func (m *Model) Evaluate(r Request) Decision {
 			return Decision{Result: Denied, Reason: "not allowed by the SCPs attached to " + scpLv[i].target}
 		}
 	}
-	for i := range rcpLv {
-		// An RCP's allow has a Principal element; either kind counts.
-		v := rcp[i].direct
-		v.or(rcp[i].account)
-		if !acc.andSilent(v) {
-			return Decision{Result: Denied, Reason: "not allowed by the RCPs attached to " + rcpLv[i].target}
-		}
-	}
+	// RCPs need no allow: RCPFullAWSAccess is attached at every level and
+	// cannot be detached, so only their denies (above) restrict.
 
 	// 3. Identity side and resource side.
 	switch ec.kind {

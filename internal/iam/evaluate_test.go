@@ -87,3 +87,306 @@ func TestDateConditionsAreJudgedAtAnalysisTime(t *testing.T) {
 		t.Errorf("after the date: got %v (%s)", d.Result, d.Reason)
 	}
 }
+
+// estate builds a model for tests: accounts acct (member) and other, an
+// organization where acct sits under r-root/ou-a/ou-b and mgmt is the
+// management account.
+type estate struct {
+	t testing.TB
+	m *Model
+}
+
+func newEstate(t testing.TB) *estate { return &estate{t: t, m: NewModel()} }
+
+func (e *estate) add(p *Principal) *Principal { e.m.AddPrincipal(p); return p }
+
+func (e *estate) resource(arn, doc string) {
+	e.m.SetResourcePolicy(arn, mustPolicy(e.t, arn+" policy", doc))
+}
+
+func (e *estate) can(principal, action, resource string, ctx map[string][]string) Decision {
+	return e.m.Evaluate(Request{Principal: principal, Action: action, Resource: resource, Context: ctx})
+}
+
+func userARN(account, name string) string { return "arn:aws:iam::" + account + ":user/" + name }
+func roleARN(account, name string) string { return "arn:aws:iam::" + account + ":role/" + name }
+
+const mgmt = "999999999999"
+
+func (e *estate) org(scps map[string][]string, rcps map[string][]string) {
+	e.m.SetOrganization(&Organization{ID: "o-exampleorg", ManagementAccount: mgmt, Parents: map[string]string{
+		"r-root": "", "ou-a": "r-root", "ou-b": "ou-a", acct: "ou-b", mgmt: "r-root", other: "r-root",
+	}})
+	for target, docs := range scps {
+		for i, d := range docs {
+			e.m.AddOrgPolicy(SCP, mustPolicy(e.t, "SCP "+target+string(rune('0'+i)), d), target)
+		}
+	}
+	for target, docs := range rcps {
+		for i, d := range docs {
+			e.m.AddOrgPolicy(RCP, mustPolicy(e.t, "RCP "+target+string(rune('0'+i)), d), target)
+		}
+	}
+}
+
+const fullAccess = `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`
+
+type evalCase struct {
+	name                        string
+	principal, action, resource string
+	ctx                         map[string][]string
+	want                        Result
+	reason                      string // substring of the reason, when set
+}
+
+func runCases(t *testing.T, e *estate, cases []evalCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.can(tt.principal, tt.action, tt.resource, tt.ctx)
+			if d.Result != tt.want {
+				t.Fatalf("got %v (%s; conditions %v), want %v", d.Result, d.Reason, d.Conditions, tt.want)
+			}
+			if tt.reason != "" && !strings.Contains(d.Reason, tt.reason) {
+				t.Errorf("reason %q does not mention %q", d.Reason, tt.reason)
+			}
+		})
+	}
+}
+
+func TestSCPsMustAllowAtEveryLevel(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "dev", fullAccess))
+	e.add(user(t, mgmt, "boss", fullAccess))
+	slr := role(t, acct, "AWSServiceRoleForSupport", "", fullAccess)
+	slr.Path, slr.ServiceLinked = "/aws-service-role/support.amazonaws.com/", true
+	e.add(slr)
+	e.org(map[string][]string{
+		"r-root": {fullAccess, deny("s3:DeleteBucket", "*")},
+		"ou-a":   {allow("s3:*", "*"), allow("iam:*", "*")},
+		"ou-b":   {allow("s3:*", "*")},
+		acct:     {fullAccess},
+		mgmt:     {allow("ec2:*", "*")},
+	}, nil)
+	dev := userARN(acct, "dev")
+	runCases(t, e, []evalCase{
+		{"an action every level allows is allowed", dev, "s3:GetObject", "arn:aws:s3:::b/k", nil, Allowed, ""},
+		{"an action the deepest OU does not allow is denied", dev, "iam:CreateUser", "*", nil, Denied, "ou-b"},
+		{"an action only the account level allows is denied", dev, "ec2:RunInstances", "*", nil, Denied, "ou-a"},
+		{"an explicit deny in the root SCP wins", dev, "s3:DeleteBucket", "arn:aws:s3:::b", nil, Denied, "explicitly denied by an SCP attached to r-root"},
+		{"the management account is exempt from SCPs", userARN(mgmt, "boss"), "s3:DeleteBucket", "arn:aws:s3:::b", nil, Allowed, ""},
+		{"a service-linked role is exempt from SCPs", roleARN(acct, "AWSServiceRoleForSupport"), "iam:CreateUser", "*", nil, Allowed, ""},
+	})
+}
+
+func TestRCPsLimitResourcesOfMemberAccounts(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "dev", fullAccess))
+	e.add(user(t, other, "partner", fullAccess))
+	e.add(user(t, mgmt, "boss", fullAccess))
+	onlyOrg := `{"Statement":{"Effect":"Deny","Principal":"*","Action":["s3:*","sqs:*"],"Resource":"*",
+		"Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-exampleorg"},"BoolIfExists":{"aws:PrincipalIsAWSService":"false"}}}}`
+	e.org(nil, map[string][]string{"r-root": {onlyOrg}})
+	public := `{"Statement":{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","sqs:SendMessage","lambda:InvokeFunction"],"Resource":"*"}}`
+	e.resource("arn:aws:s3:::member-bucket", public)
+	e.m.SetResourceOwner("arn:aws:s3:::member-bucket", acct)
+	e.resource("arn:aws:s3:::mgmt-bucket", public)
+	e.m.SetResourceOwner("arn:aws:s3:::mgmt-bucket", mgmt)
+	e.resource("arn:aws:lambda:us-east-1:"+acct+":function:f", public)
+	runCases(t, e, []evalCase{
+		{"a principal of the organization reads a member bucket", userARN(acct, "dev"), "s3:GetObject", "arn:aws:s3:::member-bucket/k", nil, Allowed, ""},
+		{"an anonymous caller is denied by the RCP", "*", "s3:GetObject", "arn:aws:s3:::member-bucket/k", nil, Denied, "RCP"},
+		{"an outside account is denied by the RCP", "arn:aws:iam::333333333333:root", "s3:GetObject", "arn:aws:s3:::member-bucket/k", nil, Denied, "RCP"},
+		{"resources of the management account are exempt from RCPs", "*", "s3:GetObject", "arn:aws:s3:::mgmt-bucket/k", nil, Allowed, ""},
+		{"RCPs do not apply to services they do not support", "*", "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:" + acct + ":function:f", nil, Allowed, ""},
+	})
+}
+
+func TestPermissionsBoundaryIntersects(t *testing.T) {
+	e := newEstate(t)
+	u := user(t, acct, "bounded", allow("s3:*", "*"), allow("iam:*", "*"))
+	u.Boundary = mustPolicy(t, "boundary", `{"Statement":[{"Effect":"Allow","Action":["s3:*","ec2:*"],"Resource":"*"}]}`)
+	e.add(u)
+	r := role(t, acct, "bounded-role", "", allow("sqs:*", "*"))
+	r.Boundary = mustPolicy(t, "boundary", allow("s3:*", "*"))
+	e.add(r)
+	e.resource("arn:aws:sqs:us-east-1:"+acct+":q", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"`+userARN(acct, "bounded")+`"},"Action":"sqs:*","Resource":"*"}}`)
+	e.resource("arn:aws:sqs:us-east-1:"+acct+":rq", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"`+roleARN(acct, "bounded-role")+`"},"Action":"sqs:*","Resource":"*"}}`)
+	b := userARN(acct, "bounded")
+	runCases(t, e, []evalCase{
+		{"what both identity policy and boundary allow is allowed", b, "s3:PutObject", "arn:aws:s3:::x/y", nil, Allowed, ""},
+		{"what the boundary does not allow is denied", b, "iam:CreateUser", "*", nil, Denied, "permissions boundary"},
+		{"what only the boundary allows is denied", b, "ec2:RunInstances", "*", nil, Denied, "identity-based"},
+		{"a same-account resource policy naming the user is not limited by its boundary", b, "sqs:SendMessage", "arn:aws:sqs:us-east-1:" + acct + ":q", nil, Allowed, ""},
+		{"a same-account resource policy naming a role is limited by its boundary", roleARN(acct, "bounded-role"), "sqs:SendMessage", "arn:aws:sqs:us-east-1:" + acct + ":rq", nil, Denied, ""},
+	})
+}
+
+func TestResourcePoliciesSameAndCrossAccount(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "noperms"))
+	e.add(user(t, acct, "reader", allow("s3:GetObject", "*")))
+	e.add(user(t, other, "partner", allow("s3:GetObject", "*")))
+	e.add(user(t, other, "partner-noperms"))
+	e.resource("arn:aws:s3:::named", `{"Statement":{"Effect":"Allow","Principal":{"AWS":["`+userARN(acct, "noperms")+`","`+userARN(other, "partner-noperms")+`"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::named/*"}}`)
+	e.m.SetResourceOwner("arn:aws:s3:::named", acct)
+	e.resource("arn:aws:s3:::account", `{"Statement":{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::`+acct+`:root","`+other+`"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::account/*"}}`)
+	e.m.SetResourceOwner("arn:aws:s3:::account", acct)
+	e.m.SetResourceOwner("arn:aws:s3:::private", acct)
+	runCases(t, e, []evalCase{
+		{"a resource policy naming the user's ARN grants on its own within the account", userARN(acct, "noperms"), "s3:GetObject", "arn:aws:s3:::named/k", nil, Allowed, "names the caller"},
+		{"a resource policy naming the account root needs an identity allow", userARN(acct, "noperms"), "s3:GetObject", "arn:aws:s3:::account/k", nil, Denied, "identity"},
+		{"a resource policy naming the account root with an identity allow is allowed", userARN(acct, "reader"), "s3:GetObject", "arn:aws:s3:::account/k", nil, Allowed, ""},
+		{"cross-account needs the resource policy and an identity allow: both present", userARN(other, "partner"), "s3:GetObject", "arn:aws:s3:::account/k", nil, Allowed, "cross-account"},
+		{"cross-account with a resource policy naming the user but no identity allow is denied", userARN(other, "partner-noperms"), "s3:GetObject", "arn:aws:s3:::named/k", nil, Denied, ""},
+		{"cross-account without a resource policy is denied", userARN(other, "partner"), "s3:GetObject", "arn:aws:s3:::private/k", nil, Denied, "cross-account"},
+		{"same account without a resource policy follows the identity policy", userARN(acct, "reader"), "s3:GetObject", "arn:aws:s3:::private/k", nil, Allowed, ""},
+	})
+}
+
+func TestTrustPoliciesDecideAssumeRole(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "alice"))
+	e.add(user(t, acct, "bob", allow("sts:AssumeRole", "*")))
+	e.add(user(t, acct, "carol", allow("sts:AssumeRole", "*")))
+	e.add(user(t, other, "dave", allow("sts:AssumeRole", "*")))
+	e.add(role(t, acct, "by-arn", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"`+userARN(acct, "alice")+`"},"Action":"sts:AssumeRole"}}`))
+	e.add(role(t, acct, "by-account", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct+`:root"},"Action":"sts:AssumeRole"}}`))
+	e.add(role(t, acct, "lambda-only", `{"Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}`))
+	e.add(role(t, acct, "cross", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"`+other+`"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"s3cr3t"}}}}`))
+	runCases(t, e, []evalCase{
+		{"a trust policy naming the user lets it assume the role without an identity policy", userARN(acct, "alice"), "sts:AssumeRole", roleARN(acct, "by-arn"), nil, Allowed, "trust policy"},
+		{"a trust policy naming the account needs an identity allow", userARN(acct, "alice"), "sts:AssumeRole", roleARN(acct, "by-account"), nil, Denied, ""},
+		{"a trust policy naming the account with an identity allow is allowed", userARN(acct, "bob"), "sts:AssumeRole", roleARN(acct, "by-account"), nil, Allowed, ""},
+		{"an identity allow alone does not let a user assume a role that does not trust it", userARN(acct, "carol"), "sts:AssumeRole", roleARN(acct, "lambda-only"), nil, Denied, "trust policy"},
+		{"a service principal named in the trust policy may assume the role", "lambda.amazonaws.com", "sts:AssumeRole", roleARN(acct, "lambda-only"), nil, Allowed, ""},
+		{"a cross-account assume with an unknown external ID is conditional", userARN(other, "dave"), "sts:AssumeRole", roleARN(acct, "cross"), nil, Conditional, ""},
+		{"a cross-account assume with the right external ID is allowed", userARN(other, "dave"), "sts:AssumeRole", roleARN(acct, "cross"), map[string][]string{"sts:ExternalId": {"s3cr3t"}}, Allowed, ""},
+		{"a cross-account assume with a wrong external ID is denied", userARN(other, "dave"), "sts:AssumeRole", roleARN(acct, "cross"), map[string][]string{"sts:ExternalId": {"guess"}}, Denied, ""},
+	})
+}
+
+func TestNotActionNotResourceNotPrincipal(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "poweruser", `{"Statement":{"Effect":"Allow","NotAction":["iam:*","organizations:*"],"Resource":"*"}}`))
+	e.add(user(t, acct, "fenced", `{"Statement":{"Effect":"Allow","Action":"s3:*","NotResource":["arn:aws:s3:::secret","arn:aws:s3:::secret/*"]}}`))
+	e.add(user(t, acct, "alice", allow("s3:*", "*")))
+	e.add(user(t, acct, "bob", allow("s3:*", "*")))
+	e.resource("arn:aws:s3:::locked", `{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":["`+userARN(acct, "alice")+`","arn:aws:iam::`+acct+`:root"]},"Action":"s3:*","Resource":["arn:aws:s3:::locked","arn:aws:s3:::locked/*"]}}`)
+	e.resource("arn:aws:s3:::half-locked", `{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"`+userARN(acct, "alice")+`"},"Action":"s3:*","Resource":"arn:aws:s3:::half-locked/*"}}`)
+	runCases(t, e, []evalCase{
+		{"NotAction allows what it does not list", userARN(acct, "poweruser"), "ec2:TerminateInstances", "*", nil, Allowed, ""},
+		{"NotAction does not allow what it lists", userARN(acct, "poweruser"), "iam:CreateUser", "*", nil, Denied, ""},
+		{"NotAction matches action names without regard to case", userARN(acct, "poweruser"), "IAM:CreateUser", "*", nil, Denied, ""},
+		{"NotResource allows other resources", userARN(acct, "fenced"), "s3:GetObject", "arn:aws:s3:::public/k", nil, Allowed, ""},
+		{"NotResource does not allow the listed resources", userARN(acct, "fenced"), "s3:GetObject", "arn:aws:s3:::secret/k", nil, Denied, ""},
+		{"a Deny with NotPrincipal spares the named principal and its account", userARN(acct, "alice"), "s3:GetObject", "arn:aws:s3:::locked/k", nil, Allowed, ""},
+		{"a Deny with NotPrincipal denies everyone else", userARN(acct, "bob"), "s3:GetObject", "arn:aws:s3:::locked/k", nil, Denied, "explicitly denied"},
+		{"a Deny with NotPrincipal naming the user but not its account denies it too", userARN(acct, "alice"), "s3:GetObject", "arn:aws:s3:::half-locked/k", nil, Denied, "explicitly denied"},
+	})
+}
+
+func TestPolicyVariables(t *testing.T) {
+	e := newEstate(t)
+	home := `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}}`
+	team := `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::teams/${aws:PrincipalTag/team, 'none'}/*"}}`
+	lit := `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::odd/${*}${?}${$}"}}`
+	acctVar := `{"Statement":{"Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:*:${aws:PrincipalAccount}:*"}}`
+	alice := user(t, acct, "alice", home, team, lit, acctVar)
+	alice.Tags = map[string]string{"team": "blue"}
+	e.add(alice)
+	e.add(user(t, acct, "untagged", team))
+	notags := user(t, acct, "tagsunknown", team)
+	notags.TagsKnown = false
+	e.add(notags)
+	e.add(role(t, acct, "worker", "", home))
+	runCases(t, e, []evalCase{
+		{"${aws:username} resolves to the user's name", userARN(acct, "alice"), "s3:PutObject", "arn:aws:s3:::home/alice/notes.txt", nil, Allowed, ""},
+		{"${aws:username} does not match another user's folder", userARN(acct, "alice"), "s3:PutObject", "arn:aws:s3:::home/bob/notes.txt", nil, Denied, ""},
+		{"${aws:username} has no value for a role, so nothing matches", roleARN(acct, "worker"), "s3:PutObject", "arn:aws:s3:::home/worker/x", nil, Denied, ""},
+		{"a principal tag variable resolves from the principal's tags", userARN(acct, "alice"), "s3:GetObject", "arn:aws:s3:::teams/blue/x", nil, Allowed, ""},
+		{"a missing tag takes the variable's default", userARN(acct, "untagged"), "s3:GetObject", "arn:aws:s3:::teams/none/x", nil, Allowed, ""},
+		{"unknown tags make the match conditional", userARN(acct, "tagsunknown"), "s3:GetObject", "arn:aws:s3:::teams/blue/x", nil, Conditional, ""},
+		{"${*}, ${?} and ${$} stand for the literal characters", userARN(acct, "alice"), "s3:GetObject", "arn:aws:s3:::odd/*?$", nil, Allowed, ""},
+		{"literal ${*} is not a wildcard", userARN(acct, "alice"), "s3:GetObject", "arn:aws:s3:::odd/abc", nil, Denied, ""},
+		{"${aws:PrincipalAccount} resolves to the caller's account", userARN(acct, "alice"), "sqs:SendMessage", "arn:aws:sqs:us-east-1:" + acct + ":q", nil, Allowed, ""},
+	})
+}
+
+func TestSessionPolicyLimits(t *testing.T) {
+	e := newEstate(t)
+	e.add(role(t, acct, "agent", "", fullAccess))
+	sp := mustPolicy(t, "session", allow("s3:GetObject", "*"))
+	d := e.m.Evaluate(Request{Principal: roleARN(acct, "agent"), Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", SessionPolicy: sp})
+	if d.Result != Allowed {
+		t.Errorf("what the session policy allows: got %v (%s)", d.Result, d.Reason)
+	}
+	d = e.m.Evaluate(Request{Principal: roleARN(acct, "agent"), Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k", SessionPolicy: sp})
+	if d.Result != Denied || !strings.Contains(d.Reason, "session policy") {
+		t.Errorf("what the session policy does not allow: got %v (%s)", d.Result, d.Reason)
+	}
+	// An assumed-role session ARN is evaluated as its role.
+	d = e.m.Evaluate(Request{Principal: "arn:aws:sts::" + acct + ":assumed-role/agent/run-42", Action: "ec2:RunInstances", Resource: "*"})
+	if d.Result != Allowed {
+		t.Errorf("assumed-role session: got %v (%s)", d.Result, d.Reason)
+	}
+}
+
+func TestGroupPoliciesApplyToMembers(t *testing.T) {
+	e := newEstate(t)
+	g := &Principal{ARN: "arn:aws:iam::" + acct + ":group/admins", Kind: KindGroup, Name: "admins", Account: acct}
+	g.Managed = []*Policy{mustPolicy(t, "arn:aws:iam::aws:policy/AdministratorAccess", fullAccess)}
+	e.add(g)
+	u := user(t, acct, "member")
+	u.Groups = []string{g.ARN}
+	e.add(u)
+	e.add(user(t, acct, "outsider"))
+	runCases(t, e, []evalCase{
+		{"a group's managed policy applies to its members", userARN(acct, "member"), "iam:CreateUser", "*", nil, Allowed, ""},
+		{"a group's policy does not apply to others", userARN(acct, "outsider"), "iam:CreateUser", "*", nil, Denied, ""},
+		{"a group itself cannot make requests", g.ARN, "iam:CreateUser", "*", nil, Denied, "group"},
+	})
+}
+
+func TestAnonymousAndOutsideCallers(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "dev", fullAccess))
+	e.resource("arn:aws:s3:::public", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::public/*"}}`)
+	e.resource("arn:aws:s3:::aws-star", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::aws-star/*"}}`)
+	e.resource("arn:aws:s3:::partner", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::333333333333:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::partner/*"}}`)
+	e.resource("arn:aws:s3:::partner-role", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::333333333333:role/reader"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::partner-role/*"}}`)
+	e.resource("arn:aws:s3:::vpc-only", `{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::vpc-only/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}}`)
+	for _, b := range []string{"public", "aws-star", "partner", "partner-role", "vpc-only"} {
+		e.m.SetResourceOwner("arn:aws:s3:::"+b, acct)
+	}
+	outside := "arn:aws:iam::333333333333:root"
+	runCases(t, e, []evalCase{
+		{"Principal \"*\" lets an anonymous caller read", "*", "s3:GetObject", "arn:aws:s3:::public/k", nil, Allowed, ""},
+		{"Principal {\"AWS\": \"*\"} lets an anonymous caller read too", "*", "s3:GetObject", "arn:aws:s3:::aws-star/k", nil, Allowed, ""},
+		{"an anonymous caller gets nothing a policy does not grant", "*", "s3:PutObject", "arn:aws:s3:::public/k", nil, Denied, ""},
+		{"an account named in the policy can read from outside", outside, "s3:GetObject", "arn:aws:s3:::partner/k", nil, Allowed, ""},
+		{"an account not named cannot", "arn:aws:iam::444444444444:root", "s3:GetObject", "arn:aws:s3:::partner/k", nil, Denied, ""},
+		{"a role of the outside account named in the policy makes it conditional on being that role", outside, "s3:GetObject", "arn:aws:s3:::partner-role/k", nil, Conditional, ""},
+		{"a condition on an unknown key makes anonymous access conditional", "*", "s3:GetObject", "arn:aws:s3:::vpc-only/k", nil, Conditional, ""},
+	})
+	d := e.can("*", "s3:GetObject", "arn:aws:s3:::vpc-only/k", nil)
+	if len(d.Conditions) != 1 || d.Conditions[0].Key != "aws:SourceVpce" || d.Conditions[0].Operator != "StringEquals" {
+		t.Errorf("conditions: got %v, want the StringEquals aws:SourceVpce condition", d.Conditions)
+	}
+}
+
+func TestKMSKeyPolicyIsRequired(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "admin", fullAccess))
+	e.add(user(t, acct, "none"))
+	key := "arn:aws:kms:us-east-1:" + acct + ":key/k1"
+	e.resource(key, `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct+`:root"},"Action":"kms:*","Resource":"*"}]}`)
+	key2 := "arn:aws:kms:us-east-1:" + acct + ":key/k2"
+	e.resource(key2, `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct+`:user/none"},"Action":"kms:Decrypt","Resource":"*"}]}`)
+	runCases(t, e, []evalCase{
+		{"a key policy delegating to the account lets IAM policies grant", userARN(acct, "admin"), "kms:Decrypt", key, nil, Allowed, ""},
+		{"a key policy delegating to the account grants nothing alone", userARN(acct, "none"), "kms:Decrypt", key, nil, Denied, ""},
+		{"a key policy that names neither the caller nor the account denies even an admin", userARN(acct, "admin"), "kms:Decrypt", key2, nil, Denied, "key policy"},
+		{"a key policy naming the user grants alone", userARN(acct, "none"), "kms:Decrypt", key2, nil, Allowed, ""},
+	})
+}

@@ -371,8 +371,8 @@ type prepared struct {
 	identity stmtIndex
 	boundary stmtIndex
 
-	arn, account, ptype, name, id, orgID, orgPath []string
-	tags                                          map[string][]string // lower-case tag key
+	arn, account, ptype, name, id []string
+	tags                          map[string][]string // lower-case tag key
 }
 
 // stmtIndex indexes statements by the service prefixes of their actions.
@@ -430,10 +430,6 @@ func (m *Model) preparePrincipal(p *Principal) {
 		pr.ptype = userType
 	default:
 		pr.ptype = roleType
-	}
-	if lv := m.levels[p.Account]; lv != nil {
-		pr.orgID = []string{m.org.ID}
-		pr.orgPath = []string{lv.path}
 	}
 	pr.tags = make(map[string][]string, len(p.Tags))
 	for k, v := range p.Tags {
