@@ -10,5 +10,6 @@ func commandGroups() []*cobra.Command {
 		newCheckCmd(),
 		newIAMCmd(),
 		newScanCmd(),
+		newPlanCmd(),
 	}
 }
