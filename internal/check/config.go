@@ -109,14 +109,14 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 	c := &Config{File: name}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	var root yaml.Node
-	if err := dec.Decode(&root); err != nil {
+	if err := dec.Decode(c); err != nil {
 		if errors.Is(err, io.EOF) {
 			return c, nil
 		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := root.Decode(c); err != nil {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	lines := suppressionLines(&root)
