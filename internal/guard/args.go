@@ -12,6 +12,15 @@ import (
 // DefaultSchemes are the URL schemes tools may use when the rules name none.
 var DefaultSchemes = []string{"http", "https"}
 
+// fetchSchemes are URL schemes that HTTP clients, fetchers and URL libraries
+// dereference over the network or the local file system: the ones SSRF
+// uses. Only DefaultSchemes (or the configured ones) of them are allowed.
+var fetchSchemes = map[string]bool{
+	"http": true, "https": true, "ws": true, "wss": true, "ftp": true, "ftps": true, "sftp": true, "tftp": true,
+	"file": true, "gopher": true, "dict": true, "ldap": true, "ldaps": true, "jar": true, "netdoc": true,
+	"smb": true, "telnet": true, "ssh": true, "scp": true, "rtsp": true, "imap": true, "pop3": true, "smtp": true,
+}
+
 // hostKeys are argument names whose string values are host names or
 // addresses rather than URLs.
 var hostKeys = map[string]bool{
@@ -43,6 +52,11 @@ func (r *URLRules) CheckURL(ctx context.Context, raw string) error {
 		return fmt.Errorf("%w: unparseable URL: %v", ErrBlocked, err)
 	}
 	scheme := strings.ToLower(u.Scheme)
+	if !fetchSchemes[scheme] {
+		// Not a scheme a tool dereferences over the network (s3://, gs://,
+		// arn-like strings): not this guard's business.
+		return nil
+	}
 	schemes := r.Schemes
 	if len(schemes) == 0 {
 		schemes = DefaultSchemes

@@ -82,7 +82,8 @@ func TestCheckArgumentsFindsURLsAndHostsAnywhere(t *testing.T) {
 		"nested": map[string]any{
 			"requests": []any{map[string]any{"target": "10.0.0.5:8080"}},
 		},
-		"file": "file:///etc/passwd",
+		"file":   "file:///etc/passwd",
+		"bucket": "s3://data-bucket/key",
 	}
 	v := r.CheckArguments(context.Background(), args)
 	want := []string{"arguments.file", "arguments.nested.requests[0].target", "arguments.notes"}

@@ -1,0 +1,48 @@
+package gateway
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the gateway's Prometheus metrics.
+type Metrics struct {
+	calls      *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	trips      *prometheus.CounterVec
+	injections *prometheus.CounterVec
+}
+
+// NewMetrics creates the metrics and registers them with reg (nil: not
+// registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parapet_gateway_calls_total", Help: "Tool calls decided, by tool and verdict.",
+		}, []string{"tool", "verdict"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parapet_gateway_call_seconds", Help: "Time to decide and complete a tool call, upstream included.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .05, .25, 1, 5},
+		}, []string{"verdict"}),
+		trips: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parapet_gateway_breaker_trips_total", Help: "Circuit-breaker trips, by agent.",
+		}, []string{"agent"}),
+		injections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parapet_gateway_injections_total", Help: "Tool responses withheld for prompt injection, by tool.",
+		}, []string{"tool"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.calls, m.latency, m.trips, m.injections)
+	}
+	return m
+}
+
+func (m *Metrics) observe(tool, verdict string, d time.Duration) {
+	m.calls.WithLabelValues(tool, verdict).Inc()
+	m.latency.WithLabelValues(verdict).Observe(d.Seconds())
+}
+
+func (m *Metrics) breakerTripped(agent string) { m.trips.WithLabelValues(agent).Inc() }
+
+func (m *Metrics) injection(tool string) { m.injections.WithLabelValues(tool).Inc() }

@@ -1,0 +1,188 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/parapet-sec/parapet/internal/approval"
+	"github.com/parapet-sec/parapet/internal/audit"
+	"github.com/parapet-sec/parapet/internal/guard"
+	"github.com/parapet-sec/parapet/internal/inspect"
+	"github.com/parapet-sec/parapet/internal/policy"
+	"github.com/parapet-sec/parapet/internal/store"
+)
+
+// Runtime is a gateway with everything it runs on: the state store, the
+// decision log, the egress proxy and the metrics registry. Close releases
+// them all.
+type Runtime struct {
+	Gateway  *Gateway
+	Auth     *Authenticator
+	Registry *prometheus.Registry
+	Log      *audit.Log
+	State    store.GatewayState
+	// EgressURL is the egress proxy stdio upstreams are pointed at.
+	EgressURL string
+	Egress    *guard.EgressProxy
+
+	closers []func() error
+}
+
+// Hooks let tests and embedders replace what the configuration cannot name.
+type Hooks struct {
+	// Resolver resolves names for the argument guards and the egress proxy.
+	Resolver guard.Resolver
+	// Now is the clock of approvals and the breaker.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Plans verifies signed plans for tools labelled applies_infrastructure.
+	Plans PlanVerifier
+}
+
+// Start assembles a gateway from its configuration: opens the state store
+// and the decision log, loads the policies and the detectors, starts the
+// egress proxy on loopback, and connects the upstreams.
+func Start(ctx context.Context, cfg *Config, h Hooks) (rt *Runtime, err error) {
+	rt = &Runtime{Registry: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			rt.Close()
+			rt = nil
+		}
+	}()
+	rt.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if cfg.Store == "" {
+		return nil, errors.New("gateway: store is required (sqlite:PATH or postgres://...)")
+	}
+	rt.State, err = store.OpenGatewayState(ctx, cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	rt.closers = append(rt.closers, rt.State.Close)
+
+	if !cfg.Audit.Disabled {
+		loc := cfg.Audit.Store
+		if loc == "" {
+			loc = cfg.Store
+		}
+		st, err := store.Open(ctx, loc)
+		if err != nil {
+			return nil, fmt.Errorf("audit store: %w", err)
+		}
+		meta, err := st.Meta(ctx)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("audit log: %w (create it with `parapet audit init --store %s`)", err, loc)
+		}
+		v, err := note.NewVerifier(meta.VerifierKey)
+		if err != nil {
+			st.Close()
+			return nil, fmt.Errorf("audit log verifier key: %w", err)
+		}
+		rt.Log, err = audit.Config{QueueSize: cfg.Audit.Queue}.Open(ctx, st, v)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		rt.closers = append(rt.closers, func() error {
+			err := rt.Log.Close()
+			st.Close()
+			return err
+		})
+	}
+
+	eng, err := policy.Load(ctx, policy.Options{Builtin: !cfg.NoBuiltin, Dirs: cfg.Policies})
+	if err != nil {
+		return nil, err
+	}
+	det, err := inspect.New(inspect.Options{})
+	if err != nil {
+		return nil, err
+	}
+	apr := &approval.Service{State: rt.State, TTL: time.Duration(cfg.Approvals.TTL), Webhook: cfg.Approvals.Webhook, Now: h.Now}
+
+	var log DecisionLog
+	if rt.Log != nil {
+		log = rt.Log
+	}
+	metrics := NewMetrics(rt.Registry)
+	g, err := New(Options{Config: cfg, Policy: eng, Inspector: Detectors{Inspector: det}, Log: log, Approvals: apr,
+		Plans: h.Plans, Metrics: metrics, Logger: h.Logger, Now: h.Now, Resolver: h.Resolver})
+	if err != nil {
+		return nil, err
+	}
+	apr.OnDecision = func(r store.ApprovalRecord) {
+		verdict := "allow"
+		if r.Status == store.ApprovalDenied {
+			verdict = "deny"
+		}
+		if err := g.enqueue(audit.Record{Time: g.now().UTC(), Actor: r.Approver, OnBehalfOf: r.Agent, Action: "approval/" + r.Status,
+			Tool: r.Tool, Args: r.Arguments, Verdict: verdict, Reason: r.Reason, Approver: r.Approver}); err != nil {
+			g.logger.Error("approval not recorded", "id", r.ID, "err", err)
+		}
+	}
+	rt.Gateway = g
+
+	var jwt *JWTVerifier
+	if cfg.Auth != nil {
+		jwt, err = NewJWTVerifier(ctx, cfg.Auth, cfg.PublicURL)
+		if err != nil {
+			return nil, err
+		}
+	}
+	rt.Auth = NewAuthenticator(cfg, jwt)
+
+	// The egress proxy for stdio upstreams, on loopback only.
+	cidrs, _ := cfg.Guards.rules()
+	rt.Egress = &guard.EgressProxy{
+		Rules: guard.HostRules{AllowPrivate: cfg.Guards.AllowPrivate, AllowCIDRs: cidrs, AllowHosts: cfg.Guards.AllowHosts,
+			DenyHosts: cfg.Guards.DenyHosts, Resolver: h.Resolver},
+		OnDecision: func(up, target string, err error) {
+			if err == nil {
+				return
+			}
+			g.enqueue(audit.Record{Time: g.now().UTC(), Actor: "upstream:" + up, Action: "egress/connect", Tool: target,
+				Verdict: "deny", Reason: err.Error()})
+		},
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("egress proxy: %w", err)
+	}
+	psrv := &http.Server{Handler: rt.Egress, ReadHeaderTimeout: 10 * time.Second}
+	go psrv.Serve(ln)
+	rt.closers = append(rt.closers, psrv.Close)
+	rt.EgressURL = "http://" + ln.Addr().String()
+
+	if err := g.Connect(ctx, rt.EgressURL); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// Handler is the gateway's HTTP handler.
+func (rt *Runtime) Handler() http.Handler { return rt.Gateway.Handler(rt.Auth, rt.Registry) }
+
+// Close stops the egress proxy, disconnects upstreams, flushes the decision
+// log and closes the stores.
+func (rt *Runtime) Close() error {
+	var errs []error
+	if rt.Gateway != nil {
+		rt.Gateway.closeUpstreams()
+	}
+	for i := len(rt.closers) - 1; i >= 0; i-- {
+		if err := rt.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

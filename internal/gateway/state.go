@@ -1,0 +1,245 @@
+package gateway
+
+import (
+	"path"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/parapet-sec/parapet/internal/policy"
+)
+
+// maxHistory bounds the calls a session remembers for policies.
+const maxHistory = 64
+
+// session is the state the gateway keeps per MCP session: the calls made
+// and whether untrusted content has entered it.
+type session struct {
+	mu       sync.Mutex
+	id       string
+	agent    string
+	tainted  bool
+	taintBy  string
+	history  []policy.PastCall
+	lastSeen time.Time
+}
+
+func (s *session) snapshot() policy.Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := make([]policy.PastCall, len(s.history))
+	copy(h, s.history)
+	return policy.Session{ID: s.id, Tainted: s.tainted, History: h}
+}
+
+func (s *session) record(c policy.PastCall) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.history = append(s.history, c)
+	if len(s.history) > maxHistory {
+		s.history = s.history[len(s.history)-maxHistory:]
+	}
+}
+
+func (s *session) taint(by string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.tainted {
+		s.tainted, s.taintBy = true, by
+	}
+}
+
+// sessions holds session state, dropping sessions idle for longer than idle.
+type sessions struct {
+	mu   sync.Mutex
+	m    map[string]*session
+	idle time.Duration
+}
+
+func (ss *sessions) get(id, agent string, now time.Time) *session {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.m == nil {
+		ss.m = map[string]*session{}
+	}
+	s := ss.m[id]
+	if s != nil && now.Sub(s.lastSeen) > ss.idle {
+		s = nil // idle too long: a fresh context
+	}
+	if s == nil || s.agent != agent {
+		// A session id is never shared across agents: another agent
+		// presenting it gets a fresh, separate state under a distinct key.
+		key := id
+		if s != nil && s.agent != agent {
+			key = agent + "|" + id
+			if s2 := ss.m[key]; s2 != nil && now.Sub(s2.lastSeen) <= ss.idle {
+				s2.lastSeen = now
+				return s2
+			}
+		}
+		s = &session{id: id, agent: agent}
+		ss.m[key] = s
+	}
+	s.lastSeen = now
+	if len(ss.m) > 4096 {
+		for k, v := range ss.m {
+			if now.Sub(v.lastSeen) > ss.idle {
+				delete(ss.m, k)
+			}
+		}
+	}
+	return s
+}
+
+// Breaker events.
+const (
+	eventDenial      = "denial"
+	eventDestructive = "destructive"
+	eventInjection   = "injection"
+	eventSpend       = "spend"
+)
+
+type event struct {
+	at     time.Time
+	kind   string
+	amount float64
+}
+
+// breaker trips an agent into a blocked state when its recent events pass
+// the configured limits; a person resets it.
+type breaker struct {
+	mu      sync.Mutex
+	cfg     BreakerConfig
+	events  map[string][]event
+	tripped map[string]string // agent -> why
+}
+
+// add records an event and reports whether the agent is now tripped.
+func (b *breaker) add(agent, kind string, amount float64, now time.Time) (tripped bool, why string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.events == nil {
+		b.events, b.tripped = map[string][]event{}, map[string]string{}
+	}
+	window := time.Duration(b.cfg.Window)
+	evs := b.events[agent]
+	keep := evs[:0]
+	for _, e := range evs {
+		if now.Sub(e.at) <= window {
+			keep = append(keep, e)
+		}
+	}
+	keep = append(keep, event{now, kind, amount})
+	b.events[agent] = keep
+	if why, ok := b.tripped[agent]; ok {
+		return true, why
+	}
+	var n = map[string]int{}
+	var spend float64
+	for _, e := range keep {
+		n[e.kind]++
+		if e.kind == eventSpend {
+			spend += e.amount
+		}
+	}
+	switch {
+	case n[eventDenial] >= b.cfg.MaxDenials:
+		why = "too many denied calls"
+	case n[eventDestructive] >= b.cfg.MaxDestructive:
+		why = "too many destructive calls"
+	case n[eventInjection] >= b.cfg.MaxInjections:
+		why = "too many prompt-injection findings in tool responses"
+	case b.cfg.MaxSpend > 0 && spend > b.cfg.MaxSpend:
+		why = "spend limit reached"
+	default:
+		return false, ""
+	}
+	why = why + " within " + window.String()
+	b.tripped[agent] = why
+	return true, why
+}
+
+func (b *breaker) isTripped(agent string) (bool, string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	why, ok := b.tripped[agent]
+	return ok, why
+}
+
+// reset unblocks an agent and forgets its events.
+func (b *breaker) reset(agent string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, was := b.tripped[agent]
+	delete(b.tripped, agent)
+	delete(b.events, agent)
+	return was
+}
+
+func (b *breaker) trippedAgents() map[string]string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make(map[string]string, len(b.tripped))
+	for k, v := range b.tripped {
+		out[k] = v
+	}
+	return out
+}
+
+// budgets enforce call-rate and spend limits per agent and tool.
+type budgets struct {
+	mu    sync.Mutex
+	rules []Budget
+	calls map[string][]time.Time // rule index|agent -> call times
+	spend map[string]float64     // rule index|agent -> spend (for the life of the gateway)
+}
+
+// charge checks and records one call; it returns a reason when a budget
+// would be exceeded (and records nothing then).
+func (b *budgets) charge(agent, tool string, now time.Time) (cost float64, refused string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.calls == nil {
+		b.calls, b.spend = map[string][]time.Time{}, map[string]float64{}
+	}
+	type hit struct {
+		key string
+		r   Budget
+	}
+	var hits []hit
+	for i, r := range b.rules {
+		if r.Agent != "*" && r.Agent != agent {
+			continue
+		}
+		if ok, _ := path.Match(r.Tool, tool); !ok {
+			continue
+		}
+		key := strconv.Itoa(i) + "|" + agent
+		if r.Calls > 0 {
+			per := time.Duration(r.Per)
+			ts := b.calls[key]
+			keep := ts[:0]
+			for _, t := range ts {
+				if now.Sub(t) < per {
+					keep = append(keep, t)
+				}
+			}
+			b.calls[key] = keep
+			if len(keep) >= r.Calls {
+				return 0, "rate limit: " + strconv.Itoa(r.Calls) + " calls of " + r.Tool + " per " + per.String()
+			}
+		}
+		if r.MaxSpend > 0 && b.spend[key]+r.Cost > r.MaxSpend {
+			return 0, "budget exhausted for " + r.Tool
+		}
+		hits = append(hits, hit{key, r})
+	}
+	for _, h := range hits {
+		if h.r.Calls > 0 {
+			b.calls[h.key] = append(b.calls[h.key], now)
+		}
+		b.spend[h.key] += h.r.Cost
+		cost += h.r.Cost
+	}
+	return cost, ""
+}

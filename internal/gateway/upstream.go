@@ -1,0 +1,232 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/parapet-sec/parapet/internal/approval"
+)
+
+// upstream is a connected MCP server behind the gateway.
+type upstream struct {
+	cfg     Upstream
+	session *mcp.ClientSession
+	mu      sync.Mutex
+}
+
+func (u *upstream) call(ctx context.Context, name string, args json.RawMessage) (*mcp.CallToolResult, error) {
+	var a any = args
+	if len(bytes.TrimSpace(args)) == 0 {
+		a = map[string]any{}
+	}
+	return u.session.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: a})
+}
+
+// headerTransport adds configured headers to an HTTP upstream's requests.
+type headerTransport struct {
+	base    http.RoundTripper
+	headers map[string]string
+}
+
+func (h *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, v := range h.headers {
+		r.Header.Set(k, v)
+	}
+	return h.base.RoundTrip(r)
+}
+
+// Connect starts or dials every configured upstream, lists its tools and
+// pins their definitions. egressURL is the egress proxy stdio upstreams
+// must use ("" for none).
+func (g *Gateway) Connect(ctx context.Context, egressURL string) error {
+	for _, uc := range g.cfg.Upstreams {
+		if err := g.connectUpstream(ctx, uc, egressURL); err != nil {
+			return fmt.Errorf("upstream %s: %w", uc.Name, err)
+		}
+	}
+	return nil
+}
+
+func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL string) error {
+	u := &upstream{cfg: uc}
+	client := mcp.NewClient(&mcp.Implementation{Name: "parapet-gateway", Version: "1"}, &mcp.ClientOptions{
+		ToolListChangedHandler: func(ctx context.Context, _ *mcp.ToolListChangedRequest) {
+			if err := g.refresh(context.WithoutCancel(ctx), u); err != nil {
+				g.logger.Error("refreshing tools", "upstream", uc.Name, "err", err)
+			}
+		},
+	})
+	var transport mcp.Transport
+	if uc.Command != "" {
+		cmd := exec.Command(uc.Command, uc.Args...)
+		cmd.Dir = uc.Dir
+		// An empty environment plus what the configuration gives: never the
+		// gateway's own credentials.
+		cmd.Env = stdioEnv(uc, egressURL)
+		transport = &mcp.CommandTransport{Command: cmd}
+	} else {
+		hc := &http.Client{Transport: &headerTransport{base: http.DefaultTransport, headers: uc.Headers}}
+		transport = &mcp.StreamableClientTransport{Endpoint: uc.URL, HTTPClient: hc}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	s, err := client.Connect(cctx, transport, nil)
+	if err != nil {
+		return err
+	}
+	u.session = s
+	g.mu.Lock()
+	g.upstreams = append(g.upstreams, u)
+	g.mu.Unlock()
+	return g.refresh(cctx, u)
+}
+
+// stdioEnv builds a stdio upstream's environment: the configured variables,
+// and the egress proxy for HTTP(S), with the upstream's name as the proxy
+// user so the proxy's decisions name it.
+func stdioEnv(uc Upstream, egressURL string) []string {
+	env := make([]string, 0, len(uc.Env)+6)
+	keys := make([]string, 0, len(uc.Env))
+	for k := range uc.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+uc.Env[k])
+	}
+	if egressURL != "" {
+		p, err := url.Parse(egressURL)
+		if err == nil {
+			p.User = url.User(uc.Name)
+			for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"} {
+				env = append(env, k+"="+p.String())
+			}
+			env = append(env, "NO_PROXY=", "no_proxy=")
+		}
+	}
+	return env
+}
+
+// refresh lists an upstream's tools, pins their definitions and publishes
+// them to clients.
+func (g *Gateway) refresh(ctx context.Context, u *upstream) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var defs []*mcp.Tool
+	for t, err := range u.session.Tools(ctx, nil) {
+		if err != nil {
+			return err
+		}
+		defs = append(defs, t)
+	}
+	fresh := map[string]*tool{}
+	for _, d := range defs {
+		name := u.cfg.Name + "." + d.Name
+		t := &tool{name: name, upstream: u, def: d, hash: definitionHash(d), labels: g.cfg.labelsFor(name)}
+		if err := g.checkPin(ctx, t); err != nil {
+			return err
+		}
+		fresh[name] = t
+	}
+	g.mu.Lock()
+	var gone []string
+	for name, t := range g.tools {
+		if t.upstream == u {
+			if _, ok := fresh[name]; !ok {
+				gone = append(gone, name)
+				delete(g.tools, name)
+			}
+		}
+	}
+	for name, t := range fresh {
+		g.tools[name] = t
+	}
+	g.mu.Unlock()
+	if g.onToolsChanged != nil {
+		g.onToolsChanged(gone)
+	}
+	return nil
+}
+
+// definitionHash is the SHA-256 of a tool's name, description and schemas:
+// what an agent relies on when it decides to call the tool.
+func definitionHash(t *mcp.Tool) string {
+	b, _ := json.Marshal(struct {
+		Name         string `json:"name"`
+		Description  string `json:"description"`
+		InputSchema  any    `json:"inputSchema"`
+		OutputSchema any    `json:"outputSchema,omitempty"`
+	}{t.Name, t.Description, t.InputSchema, t.OutputSchema})
+	// Re-encode through a generic value so key order cannot change the hash.
+	var v any
+	json.Unmarshal(b, &v)
+	b, _ = json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// pinAgent is the identity approvals of tool-definition changes are bound to.
+const pinAgent = "parapet:tool-definition"
+
+// checkPin compares a tool's definition with the one pinned on first sight.
+// A changed definition (a rug pull) blocks the tool until a person approves
+// the change, which re-pins it.
+func (g *Gateway) checkPin(ctx context.Context, t *tool) error {
+	pinned, err := g.approvals.State.PinTool(ctx, t.name, t.hash)
+	if err != nil {
+		return err
+	}
+	if pinned == t.hash {
+		t.setBlocked("")
+		return nil
+	}
+	args, _ := json.Marshal(map[string]string{"tool": t.name, "pinned_sha256": pinned, "new_sha256": t.hash, "new_description": t.def.Description})
+	status, ar, err := g.approvals.CheckCall(ctx, approval.Call{Agent: pinAgent, Tool: t.name, Arguments: args,
+		Reason: "the tool's definition changed since it was pinned"})
+	if err != nil {
+		return err
+	}
+	switch status {
+	case approval.Approved:
+		if err := g.approvals.State.RepinTool(ctx, t.name, t.hash); err != nil {
+			return err
+		}
+		t.setBlocked("")
+	case approval.Denied:
+		t.setBlocked(fmt.Sprintf("tool %s changed its definition and %s refused the change (%s)", t.name, ar.Approver, ar.ID))
+	default:
+		t.setBlocked(fmt.Sprintf("tool %s changed its definition since it was pinned (possible rug pull); it is blocked until a person approves the change: parapet approvals approve %s", t.name, ar.ID))
+	}
+	return nil
+}
+
+func (g *Gateway) closeUpstreams() {
+	g.mu.Lock()
+	seen := map[*upstream]bool{}
+	for _, t := range g.tools {
+		seen[t.upstream] = true
+	}
+	ups := g.upstreams
+	g.mu.Unlock()
+	for _, u := range ups {
+		seen[u] = true
+	}
+	for u := range seen {
+		if u.session != nil {
+			u.session.Close()
+		}
+	}
+}
