@@ -10,6 +10,7 @@ func commandGroups() []*cobra.Command {
 		newCheckCmd(),
 		newIAMCmd(),
 		newScanCmd(),
+		newAuditCmd(),
 		newPlanCmd(),
 	}
 }
