@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -45,16 +46,16 @@ type principalPat struct {
 
 func compileStatement(s *Statement, path string) (*compiled, error) {
 	c := &compiled{}
-	acts := s.Action
+	acts, actElem := s.Action, ".Action["
 	if s.NotAction != nil {
-		acts, c.notAction = s.NotAction, true
+		acts, actElem, c.notAction = s.NotAction, ".NotAction[", true
 	}
 	anySvc := c.notAction
 	seen := map[string]bool{}
 	for i, a := range acts {
 		p, err := compilePattern(a, true, true)
 		if err != nil {
-			return nil, perr(path+".Action["+itoa(i)+"]", "%v", err)
+			return nil, perr(path+actElem+strconv.Itoa(i)+"]", "%v", err)
 		}
 		c.actions = append(c.actions, p)
 		svc := strings.ToLower(serviceOf(a))
@@ -68,15 +69,15 @@ func compileStatement(s *Statement, path string) (*compiled, error) {
 	if anySvc {
 		c.services = nil
 	}
-	res := s.Resource
+	res, resElem := s.Resource, ".Resource["
 	if s.NotResource != nil {
-		res, c.notResource = s.NotResource, true
+		res, resElem, c.notResource = s.NotResource, ".NotResource[", true
 	}
 	c.anyResource = res == nil
 	for i, r := range res {
 		p, err := compilePattern(r, true, false)
 		if err != nil {
-			return nil, perr(path+".Resource["+itoa(i)+"]", "%v", err)
+			return nil, perr(path+resElem+strconv.Itoa(i)+"]", "%v", err)
 		}
 		c.resources = append(c.resources, p)
 	}
@@ -122,13 +123,6 @@ func compilePrincipal(typ, v string) principalPat {
 		pp.kind = ppCanonical
 	}
 	return pp
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return strings.TrimLeft(string([]byte{byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)}), "0")
 }
 
 // Result is the answer to a request: denied, allowed, or allowed only under

@@ -28,6 +28,8 @@ type Policy struct {
 	// Source names the policy for evidence: a managed policy ARN, or
 	// "user/alice inline policy P", "SCP p-1234 (DenyLeaving)", ...
 	Source string
+
+	stmtObject bool // Statement was an object, not an array (for JSON paths)
 }
 
 // Statement is one statement of a policy document. Every list element is
@@ -215,6 +217,7 @@ func policyFromJSON(doc any) (*Policy, error) {
 			return nil, err
 		}
 		p.Statements = []*Statement{s}
+		p.stmtObject = true
 	case []any:
 		for i, e := range st {
 			path := fmt.Sprintf("Statement[%d]", i)
@@ -418,7 +421,7 @@ func (p *Policy) Compile() error {
 	for i, s := range p.Statements {
 		s.Policy = p
 		path := fmt.Sprintf("Statement[%d]", i)
-		if len(p.Statements) == 1 && s.Index == 0 {
+		if p.stmtObject && len(p.Statements) == 1 {
 			path = "Statement"
 		}
 		c, err := compileStatement(s, path)
