@@ -8,9 +8,12 @@ func commandGroups() []*cobra.Command {
 	return []*cobra.Command{
 		newPolicyCmd(),
 		newCheckCmd(),
+		newAdmissionCmd(),
 		newIAMCmd(),
 		newScanCmd(),
 		newAuditCmd(),
 		newPlanCmd(),
+		newGatewayCmd(),
+		newApprovalsCmd(),
 	}
 }

@@ -236,6 +236,24 @@ func LoadConfig(file string) (*Config, error) {
 	return &c, nil
 }
 
+// Validate fills in defaults and checks the configuration; LoadConfig
+// calls it.
+func (c *Config) Validate() error { return c.validate() }
+
+// StdioCaller is the identity of calls over stdio: the agent named id, or
+// the first configured agent, or an agent "stdio-agent" with no labels.
+func (c *Config) StdioCaller(id string) (*Caller, error) {
+	for i := range c.Agents {
+		if id == "" || c.Agents[i].ID == id {
+			return &Caller{Agent: &c.Agents[i], Via: "stdio"}, nil
+		}
+	}
+	if id != "" {
+		return nil, fmt.Errorf("agent %q is not in the configuration", id)
+	}
+	return &Caller{Agent: &Agent{ID: "stdio-agent"}, Via: "stdio"}, nil
+}
+
 func (c *Config) validate() error {
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8088"
