@@ -183,7 +183,7 @@ func (in *Inspector) Scan(text string, src Source) Result {
 	prob, fs := in.scanLayer(text, 0, &budget)
 	res := Result{Source: src, Threshold: in.threshold, Score: prob, Findings: fs}
 	for _, f := range fs {
-		if f.Score > res.Score {
+		if isStructural(f) && f.Score > res.Score {
 			res.Score = f.Score
 		}
 	}
@@ -206,6 +206,21 @@ func (in *Inspector) Scan(text string, src Source) Result {
 		res.Secrets = Secrets(text)
 	}
 	return res
+}
+
+// structural categories raise the text's score on their own: their
+// evidence is the shape of the text (invisible characters that carry
+// words, a URL built to carry data out, a payload that decodes to an
+// injection), not word choice, which the classifier already weighs with
+// the rule hits as features.
+func isStructural(f Finding) bool {
+	switch f.Category {
+	case CategoryHidden, CategoryEncoded:
+		return true
+	case CategoryExfiltration:
+		return strings.HasSuffix(f.Rule, "-url")
+	}
+	return false
 }
 
 // reportFloor is the score below which rule findings are only reported

@@ -94,7 +94,7 @@ func ParseModel(data []byte) (*Model, error) {
 			return nil, fmt.Errorf("model header: %w", err)
 		}
 	}
-	if m.Bits < 8 || m.Bits > 24 || window == 0 {
+	if m.Bits < 8 || m.Bits > 24 || window == 0 || window > maxWindow {
 		return nil, fmt.Errorf("model header: bits %d window %d out of range", m.Bits, window)
 	}
 	m.Window = int(window)
@@ -253,6 +253,9 @@ func featurize(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, bits 
 	}
 }
 
+// maxWindow bounds the window length (the scorer's queue is sized for it).
+const maxWindow = 256
+
 // maxTokens bounds the tokens scored in one text (about 1 MiB of prose).
 const maxTokens = 1 << 18
 
@@ -291,30 +294,49 @@ func (m *Model) bestWindow(fs *featureSet, buf *[]float32) (best float32, from, 
 	return windowMax(contrib, m.Window, m.Bias)
 }
 
+// windowMax returns the highest sum of at most w consecutive
+// contributions, plus bias, and where it is. Only the strongest passage
+// counts, so the text around an injection neither dilutes nor hides it.
 func windowMax(contrib []float32, w int, bias float32) (best float32, from, to int) {
-	n := len(contrib)
-	if n == 0 {
-		return bias, 0, 0
+	return maxSubarray(contrib, 0, len(contrib), w, bias)
+}
+
+// maxSubarray finds the best run of 1..w contributions inside [lo, hi),
+// with prefix sums and a monotonic queue of prefix minima: O(hi-lo).
+func maxSubarray(c []float32, lo, hi, w int, bias float32) (best float32, from, to int) {
+	if hi <= lo {
+		return bias, lo, lo
 	}
-	if n <= w {
-		var s float32
-		for _, c := range contrib {
-			s += c
+	var q [512]int32 // ring of candidate start indices; w <= 256 fits
+	var pre [512]float32
+	var qh, qt int
+	p := float32(0)
+	// pre[k&511] is the prefix sum before index k.
+	pre[lo&511] = 0
+	q[qt&511] = int32(lo)
+	qt++
+	best, from, to = c[lo]+bias, lo, lo+1
+	for j := lo; j < hi; j++ {
+		p += c[j]
+		// Drop starts that are too far back.
+		for qh < qt && int(q[qh&511]) < j+1-w {
+			qh++
 		}
-		return s + bias, 0, n
-	}
-	var s float32
-	for i := 0; i < w; i++ {
-		s += contrib[i]
-	}
-	best, from, to = s, 0, w
-	for i := w; i < n; i++ {
-		s += contrib[i] - contrib[i-w]
-		if s > best {
-			best, from, to = s, i-w+1, i+1
+		if qh < qt {
+			i := int(q[qh&511])
+			if s := p - pre[i&511]; s+bias > best {
+				best, from, to = s+bias, i, j+1
+			}
 		}
+		// Start index j+1 with prefix p.
+		for qh < qt && pre[int(q[(qt-1)&511])&511] >= p {
+			qt--
+		}
+		pre[(j+1)&511] = p
+		q[qt&511] = int32(j + 1)
+		qt++
 	}
-	return best + bias, from, to
+	return best, from, to
 }
 
 func strHash(s string) uint32 {

@@ -31,6 +31,8 @@ func gm(groups ...int) uint32 {
 var rules = []rule{
 	{id: "override.ignore-prior", category: CategoryOverride, seq: []uint32{gm(gIgnore), gm(gPrior), gm(gInstr)}, gap: 32, score: 0.95,
 		explain: "asks the reader to set aside its earlier instructions"},
+	{id: "override.ignore-instructions-prior", category: CategoryOverride, seq: []uint32{gm(gIgnore), gm(gInstr), gm(gPrior)}, gap: 16, score: 0.9,
+		explain: "asks the reader to set aside its earlier instructions"},
 	{id: "override.ignore", category: CategoryOverride, seq: []uint32{gm(gIgnore), gm(gInstr)}, gap: 24, score: 0.7,
 		explain: "asks the reader to ignore instructions or rules"},
 	{id: "override.fake-boundary", category: CategoryOverride, seq: []uint32{gm(gBoundary), gm(gNew, gIgnore, gRoleStrong, gAI, gMust)}, gap: 200, score: 0.9,

@@ -1,0 +1,129 @@
+// Command train builds the development sets from ../shared/data/injection,
+// trains the injection classifier on the training split and writes the
+// model file that Parapet embeds. Run it from the repository root:
+//
+//	go run ./internal/inspect/train
+//
+// It prints the SHA-256 of the model it wrote and the metrics on every
+// held-back set. With -sets DIR it also writes the sets as JSON Lines for
+// `parapet inspect eval`. The same data and flags give the same model file,
+// byte for byte.
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"sort"
+
+	"github.com/parapet-sec/parapet/internal/inspect"
+	"github.com/parapet-sec/parapet/internal/inspect/dataset"
+)
+
+func main() {
+	data := flag.String("data", "../shared/data/injection", "the injection data folder (bipia/, injecguard/, gptfuzz/)")
+	out := flag.String("out", "internal/inspect/model.bin", "where to write the model")
+	sets := flag.String("sets", "", "also write the generated sets as JSON Lines into this folder")
+	bits := flag.Int("bits", 18, "log2 of the weight buckets")
+	window := flag.Int("window", 24, "tokens per scoring window")
+	epochs := flag.Int("epochs", 8, "training epochs")
+	flag.Parse()
+	if err := run(*data, *out, *sets, uint8(*bits), *window, *epochs); err != nil {
+		fmt.Fprintln(os.Stderr, "train:", err)
+		os.Exit(1)
+	}
+}
+
+func run(data, out, sets string, bits uint8, window, epochs int) error {
+	exs, err := dataset.Build(dataset.Options{Dir: data})
+	if err != nil {
+		return err
+	}
+	if sets != "" {
+		if err := dataset.Write(sets, exs); err != nil {
+			return err
+		}
+	}
+	model, err := inspect.Train(TrainingExamples(exs), inspect.TrainConfig{Bits: bits, Window: window, Epochs: epochs})
+	if err != nil {
+		return err
+	}
+	blob, err := model.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, blob, 0o644); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(blob)
+	fmt.Printf("wrote %s: %d bytes, sha256 %s\n", out, len(blob), hex.EncodeToString(sum[:]))
+	fmt.Printf("thresholds: strict %.4f balanced %.4f permissive %.4f\n", model.Thresh[0], model.Thresh[1], model.Thresh[2])
+	return report(exs, model)
+}
+
+// setWeights weigh the sets in training: NotInject and the hard negatives
+// are few and matter most for false positives; BIPIA's attacks are task
+// instructions without injection markers and would teach the model to
+// flag any request, so they count less.
+var setWeights = map[string]float32{
+	dataset.SetExplicit: 1, dataset.SetBIPIA: 0.3, dataset.SetJailbreak: 1, dataset.SetClean: 1,
+	dataset.SetNotInject: 4, dataset.SetWildGuard: 1, dataset.SetHardNeg: 3,
+}
+
+// TrainingExamples turns the training split into trainer input, holding
+// out about 15% of its groups for calibration.
+func TrainingExamples(exs []dataset.Example) []inspect.TrainExample {
+	var out []inspect.TrainExample
+	for _, e := range exs {
+		if e.Split != "train" {
+			continue
+		}
+		group := e.Carrier + "|" + e.Template
+		if group == "|" {
+			group = e.Text
+		}
+		h := fnv.New32a()
+		h.Write([]byte(group))
+		out = append(out, inspect.TrainExample{
+			Text: e.Text, Label: e.Label == 1, SpanStart: e.SpanStart, SpanEnd: e.SpanEnd,
+			Weight: setWeights[e.Set], Calibration: h.Sum32()%100 < 15,
+		})
+	}
+	return out
+}
+
+// report prints the held-back metrics: each positive set against the clean
+// carriers, and the false-positive rate of each negative set.
+func report(exs []dataset.Example, model *inspect.Model) error {
+	in, err := inspect.New(inspect.Options{Model: model, NoSecrets: true})
+	if err != nil {
+		return err
+	}
+	bySet := map[string][]string{}
+	for _, e := range exs {
+		if e.Split == "test" {
+			bySet[e.Set] = append(bySet[e.Set], e.Text)
+		}
+	}
+	var names []string
+	for n := range bySet {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	clean := bySet[dataset.SetClean]
+	for _, n := range names {
+		texts := bySet[n]
+		if n == dataset.SetExplicit || n == dataset.SetBIPIA || n == dataset.SetJailbreak {
+			m := in.Evaluate(texts, clean)
+			fmt.Printf("held-back %-14s n=%-5d recall %.3f  recall@1%%FPR %.3f  AUC %.4f  (negatives: clean carriers, FPR %.3f)\n",
+				n, len(texts), m.Recall, m.RecallAt1PctFPR, m.AUC, m.FPR)
+			continue
+		}
+		m := in.Evaluate(nil, texts)
+		fmt.Printf("held-back %-14s n=%-5d FPR %.3f\n", n, len(texts), m.FPR)
+	}
+	return nil
+}
