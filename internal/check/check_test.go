@@ -335,3 +335,22 @@ spec:
 		t.Errorf("a baseline-compliant pod in a baseline namespace got %v", got)
 	}
 }
+
+func TestTheDeployManifestsPassTheirOwnChecks(t *testing.T) {
+	rep, err := Run(context.Background(), []string{"../../deploy"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.Suppressed == nil {
+			t.Errorf("%s at %v: %v", f.Check, f.Location, f.Evidence["message"])
+		}
+	}
+	kinds := map[string]bool{}
+	for _, in := range rep.Inputs {
+		kinds[in.Kind] = true
+	}
+	if !kinds["manifest"] {
+		t.Error("deploy/ was not read as manifests")
+	}
+}
