@@ -15,5 +15,6 @@ func commandGroups() []*cobra.Command {
 		newPlanCmd(),
 		newGatewayCmd(),
 		newApprovalsCmd(),
+		newInspectCmd(),
 	}
 }

@@ -1,6 +1,12 @@
 package inspect
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
 	"sort"
 	"time"
 )
@@ -129,3 +135,36 @@ func recallAtFPR(pos, neg []float64, fpr float64) float64 {
 	return float64(n) / float64(len(pos))
 }
 
+// ReadTexts reads the "text" field of every line of a JSON Lines file;
+// other fields are ignored. Blank lines are skipped; a line that is not a
+// JSON object with a string "text" is an error naming the file and line.
+func ReadTexts(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	r := bufio.NewReader(f)
+	for line := 1; ; line++ {
+		b, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(b)) > 0 {
+			var rec struct {
+				Text *string `json:"text"`
+			}
+			if jerr := json.Unmarshal(b, &rec); jerr != nil {
+				return nil, fmt.Errorf("%s:%d: %v", path, line, jerr)
+			}
+			if rec.Text == nil {
+				return nil, fmt.Errorf("%s:%d: no \"text\" field", path, line)
+			}
+			out = append(out, *rec.Text)
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+	}
+}
