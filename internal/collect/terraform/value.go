@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"encoding/json"
 	"math/big"
 	"regexp"
 	"sort"
@@ -192,4 +193,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func jsonUnmarshal(s string, v any) error {
+	return json.Unmarshal([]byte(s), v)
 }

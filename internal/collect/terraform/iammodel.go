@@ -1,0 +1,239 @@
+package terraform
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	collectaws "github.com/parapet-sec/parapet/internal/collect/aws"
+	"github.com/parapet-sec/parapet/internal/iam"
+	"github.com/parapet-sec/parapet/internal/inventory"
+)
+
+// UnknownConditionKey is the condition key added to a policy statement
+// whose action or resource names hold a value unknown before apply. The
+// unknown part is matched as a wildcard, and no request sets this key, so
+// the IAM engine reports what the statement grants or denies as
+// conditional ("potential"), never as a plain allow.
+const UnknownConditionKey = "parapet:TerraformUnknownValue"
+
+// IAMOptions configures AddIAM.
+type IAMOptions struct {
+	// ManagedPolicies is a folder of AWS-managed policy documents (the
+	// layout collect/aws.ReadManagedPolicy reads). AWS-managed policies
+	// attached in the configuration are read from it; without it they are
+	// missing and their principals marked incomplete.
+	ManagedPolicies string
+}
+
+// AddIAM adds the IAM users, roles and groups of the configuration to m,
+// with their inline, attached and boundary policies, trust policies, and
+// S3 bucket policies as resource policies. Principals carry the ARN they
+// will have (unknown parts as markers: arn:aws:iam::<unknown>:user/NAME) and
+// their Terraform address in Source. A trust-policy principal that is not
+// one of the configuration's principals stays as written: one whose value
+// is unknown (data.aws_caller_identity, a variable) names an account that
+// is not the configuration's, so it is an outside principal. It returns
+// warnings about what is missing.
+func (c *Config) AddIAM(m *iam.Model, opts IAMOptions) []string {
+	snap := c.Snapshot()
+	a := &iamAdder{m: m, snap: snap, opts: opts, principals: map[string]bool{}}
+	for _, n := range snap.Nodes {
+		switch n.Kind {
+		case inventory.KindIAMUser, inventory.KindIAMRole, inventory.KindIAMGroup:
+			a.principals[n.ID] = true
+		}
+	}
+	for _, n := range snap.Nodes {
+		switch n.Kind {
+		case inventory.KindIAMUser, inventory.KindIAMRole, inventory.KindIAMGroup:
+			a.principal(n)
+		case inventory.KindS3Bucket:
+			if doc, ok := n.Props["policy"].(string); ok && doc != "" {
+				if p := a.policy(doc, fmt.Sprintf("%s bucket policy", addrOf(n)), nil); p != nil {
+					m.SetResourcePolicy(n.ID, p)
+					m.SetResourceOwner(n.ID, Unknown)
+				}
+			}
+		}
+	}
+	sort.Strings(a.warnings)
+	for _, w := range a.warnings {
+		m.Warn(w)
+	}
+	return a.warnings
+}
+
+type iamAdder struct {
+	m          *iam.Model
+	snap       *inventory.Snapshot
+	opts       IAMOptions
+	principals map[string]bool
+	warnings   []string
+	managed    map[string]*iam.Policy
+}
+
+func addrOf(n *inventory.Node) string {
+	a, _ := n.Props["terraform_address"].(string)
+	return a
+}
+
+func (a *iamAdder) principal(n *inventory.Node) {
+	kind := map[string]string{inventory.KindIAMUser: iam.KindUser, inventory.KindIAMRole: iam.KindRole, inventory.KindIAMGroup: iam.KindGroup}[n.Kind]
+	p := &iam.Principal{ARN: n.ID, Kind: kind, Name: n.Name, Account: Unknown, Path: "/",
+		Source: n.Source + " (" + addrOf(n) + ")", Tags: n.Tags, TagsKnown: true}
+	if s, ok := n.Props["path"].(string); ok {
+		p.Path = s
+	}
+	p.ServiceLinked = strings.HasPrefix(p.Path, "/aws-service-role/")
+	addr := addrOf(n)
+	if inl, ok := n.Props["inline_policies"].(map[string]any); ok {
+		for _, name := range sortedKeys(inl) {
+			if pol := a.policy(inl[name], fmt.Sprintf("%s inline policy %s", addr, name), p); pol != nil {
+				p.Inline = append(p.Inline, pol)
+			}
+		}
+	}
+	if mp, ok := n.Props["managed_policies"].([]string); ok {
+		for _, arn := range mp {
+			if pol := a.managedPolicy(arn, p); pol != nil {
+				p.Managed = append(p.Managed, pol)
+			}
+		}
+	}
+	if b, ok := n.Props["permissions_boundary"].(string); ok && b != "" {
+		if pol := a.managedPolicy(b, p); pol != nil {
+			p.Boundary = pol
+		} else {
+			// An unknown boundary still limits: leave the principal
+			// incomplete rather than unbounded.
+			p.Incomplete = append(p.Incomplete, "permissions boundary "+b+" is not known")
+		}
+	}
+	if g, ok := n.Props["groups"].([]string); ok {
+		p.Groups = append(p.Groups, g...)
+	}
+	if kind == iam.KindRole {
+		if pol := a.policy(n.Props["trust_policy"], addr+" trust policy", p); pol != nil {
+			p.Trust = pol
+		}
+	}
+	a.m.AddPrincipal(p)
+}
+
+// managedPolicy returns an attached policy: one of the configuration's, or
+// an AWS-managed one from the managed-policies folder.
+func (a *iamAdder) managedPolicy(arn string, p *iam.Principal) *iam.Policy {
+	if n := a.snap.Node(arn); n != nil && n.Kind == inventory.KindIAMPolicy {
+		return a.policy(n.Props["policy"], arn, p)
+	}
+	if a.managed == nil {
+		a.managed = map[string]*iam.Policy{}
+	}
+	if pol, ok := a.managed[arn]; ok {
+		return pol
+	}
+	var pol *iam.Policy
+	if strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") && a.opts.ManagedPolicies != "" {
+		var err error
+		pol, err = collectaws.ReadManagedPolicy(a.opts.ManagedPolicies, arn)
+		if err != nil {
+			a.warnings = append(a.warnings, fmt.Sprintf("managed policy %s: %v", arn, err))
+			pol = nil
+		}
+	}
+	if pol == nil {
+		p.Incomplete = append(p.Incomplete, "managed policy "+arn+" document not found")
+		a.warnings = append(a.warnings, fmt.Sprintf("%s: managed policy %s is attached but its document is not in the input (give --managed-policies DIR); its permissions are not counted", p.Source, arn))
+	}
+	a.managed[arn] = pol
+	return pol
+}
+
+// policy parses a policy document of the configuration. Action and
+// resource names with unknown parts are matched as wildcards under
+// UnknownConditionKey; a document unknown as a whole is missing, and the
+// principal incomplete.
+func (a *iamAdder) policy(v any, source string, p *iam.Principal) *iam.Policy {
+	doc, _ := v.(string)
+	if doc == "" {
+		return nil
+	}
+	var parsed any
+	if pureUnknown(doc) || jsonUnmarshal(doc, &parsed) != nil {
+		msg := source + " is unknown until apply"
+		if !pureUnknown(doc) {
+			msg = source + " is not valid JSON"
+		}
+		if p != nil {
+			p.Incomplete = append(p.Incomplete, msg)
+		}
+		a.warnings = append(a.warnings, msg)
+		return nil
+	}
+	markUnknowns(parsed)
+	pol, err := iam.PolicyFromJSON(parsed)
+	if err != nil {
+		msg := fmt.Sprintf("%s: %v", source, err)
+		if p != nil {
+			p.Incomplete = append(p.Incomplete, msg)
+		}
+		a.warnings = append(a.warnings, msg)
+		return nil
+	}
+	pol.Source = source
+	return pol
+}
+
+// markUnknowns rewrites the statements of a parsed policy document whose
+// Action, NotAction, Resource or NotResource hold unknown parts: each
+// marker becomes "*" and the statement gets the UnknownConditionKey
+// condition, so that a match is conditional.
+func markUnknowns(doc any) {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return
+	}
+	var stmts []any
+	switch s := m["Statement"].(type) {
+	case []any:
+		stmts = s
+	case map[string]any:
+		stmts = []any{s}
+	}
+	for _, st := range stmts {
+		s, ok := st.(map[string]any)
+		if !ok {
+			continue
+		}
+		partial := false
+		for _, k := range []string{"Action", "NotAction", "Resource", "NotResource"} {
+			switch x := s[k].(type) {
+			case string:
+				if IsUnknown(x) {
+					s[k], partial = unknownMarker.ReplaceAllString(x, "*"), true
+				}
+			case []any:
+				for i, e := range x {
+					if es, ok := e.(string); ok && IsUnknown(es) {
+						x[i], partial = unknownMarker.ReplaceAllString(es, "*"), true
+					}
+				}
+			}
+		}
+		if !partial {
+			continue
+		}
+		cond, _ := s["Condition"].(map[string]any)
+		if cond == nil {
+			cond = map[string]any{}
+			s["Condition"] = cond
+		}
+		eq, _ := cond["StringEquals"].(map[string]any)
+		if eq == nil {
+			eq = map[string]any{}
+			cond["StringEquals"] = eq
+		}
+		eq[UnknownConditionKey] = "known-after-apply"
+	}
+}

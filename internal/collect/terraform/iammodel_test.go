@@ -1,0 +1,90 @@
+package terraform
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/parapet-sec/parapet/internal/iam"
+)
+
+func model(t *testing.T, path string) (*iam.Model, []string) {
+	t.Helper()
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := iam.NewModel()
+	w := c.AddIAM(m, IAMOptions{ManagedPolicies: "testdata/managed-policies"})
+	return m, w
+}
+
+func TestIAMModelOfAConfigurationEvaluates(t *testing.T) {
+	for _, path := range []string{"testdata/agent", "testdata/agent.plan.json"} {
+		t.Run(path, func(t *testing.T) {
+			m, warnings := model(t, path)
+			if len(warnings) > 0 {
+				t.Errorf("warnings: %q", warnings)
+			}
+			dev := m.Principal("arn:aws:iam::<unknown>:user/people/acme-dev")
+			if dev == nil {
+				t.Fatalf("no principal for the dev user; have %d principals", len(m.Principals()))
+			}
+			if !strings.Contains(dev.Source, "aws_iam_user.dev") {
+				t.Errorf("source %q lacks the Terraform address", dev.Source)
+			}
+			tests := []struct {
+				name      string
+				principal string
+				action    string
+				resource  string
+				want      iam.Result
+			}{
+				{"a user may pass roles through its group's policy", "arn:aws:iam::<unknown>:user/people/acme-dev", "iam:PassRole", "arn:aws:iam::<unknown>:role/worker-etl", iam.Allowed},
+				{"the agent role reads its memory bucket through the attached policy", "arn:aws:iam::<unknown>:role/acme-agent", "s3:GetObject", "arn:aws:s3:::acme-agent-memory/notes.txt", iam.Allowed},
+				{"the agent role may not delete, by the policy's NotAction deny", "arn:aws:iam::<unknown>:role/acme-agent", "s3:DeleteObject", "arn:aws:s3:::acme-agent-memory/notes.txt", iam.Denied},
+				{"a worker role is administrator through AdministratorAccess", "arn:aws:iam::<unknown>:role/worker-report", "iam:CreateUser", "*", iam.Allowed},
+				{"an analyst has no permissions", "arn:aws:iam::<unknown>:user/analyst-1", "s3:GetObject", "arn:aws:s3:::acme-agent-memory/notes.txt", iam.Denied},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					d := m.Evaluate(iam.Request{Principal: tt.principal, Action: tt.action, Resource: tt.resource})
+					if d.Result != tt.want {
+						t.Errorf("Evaluate = %v (%s), want %v", d.Result, d.Reason, tt.want)
+					}
+				})
+			}
+		})
+	}
+}
+
+func TestUnknownValuesInPoliciesMatchConditionally(t *testing.T) {
+	m, _ := model(t, "testdata/partial")
+	op := "arn:aws:iam::<unknown>:user/operator-<unknown:var.cgid>"
+	if m.Principal(op) == nil {
+		t.Fatalf("no principal %s", op)
+	}
+	role := "arn:aws:iam::<unknown>:role/agentcore_<unknown:var.cgid>"
+	tests := []struct {
+		name      string
+		principal string
+		action    string
+		resource  string
+		want      iam.Result
+	}{
+		{"a resource ARN with an unknown account matches only conditionally", op, "bedrock-agentcore:InvokeAgentRuntime", "arn:aws:bedrock-agentcore:us-east-1:<unknown>:runtime/agent-1", iam.Conditional},
+		{"the known parts still have to match", op, "bedrock-agentcore:InvokeAgentRuntime", "arn:aws:bedrock-agentcore:eu-west-1:<unknown>:runtime/agent-1", iam.Denied},
+		{"a user the trust policy names by its reference may assume the role", op, "sts:AssumeRole", role, iam.Allowed},
+		{"a principal of the configuration is not the unknown account's root", "arn:aws:iam::<unknown>:role/agentcore_<unknown:var.cgid>", "sts:AssumeRole", role, iam.Denied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := m.Evaluate(iam.Request{Principal: tt.principal, Action: tt.action, Resource: tt.resource})
+			if d.Result != tt.want {
+				t.Errorf("Evaluate = %v (%s), want %v", d.Result, d.Reason, tt.want)
+			}
+			if d.Result == iam.Conditional && (len(d.Conditions) == 0 || d.Conditions[0].Key != UnknownConditionKey) {
+				t.Errorf("conditions = %v, want the unknown-value condition", d.Conditions)
+			}
+		})
+	}
+}
