@@ -11,6 +11,7 @@ func commandGroups() []*cobra.Command {
 		newAdmissionCmd(),
 		newIAMCmd(),
 		newScanCmd(),
+		newDemoCmd(),
 		newAuditCmd(),
 		newPlanCmd(),
 		newGatewayCmd(),

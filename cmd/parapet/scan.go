@@ -141,5 +141,8 @@ func scanSummary(res *scan.Result) string {
 // writeInterchange writes the SARIF and CycloneDX formats, which come from
 // the packages that own them.
 func writeInterchange(w io.Writer, format string, res *scan.Result) error {
+	if format == "sarif" {
+		return report.SARIF(w, res.Findings, report.SARIFOptions{ToolVersion: version, Rules: sarifRules(res.Checks)})
+	}
 	return fmt.Errorf("--format %s is not available in this build", format)
 }

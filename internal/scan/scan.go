@@ -59,6 +59,9 @@ type Result struct {
 	Graph    *graph.Graph
 	// Findings are ranked: severity, then risk score (graph.Rank).
 	Findings []inventory.Finding
+	// Checks are the Rego checks that ran, for report metadata (SARIF
+	// rules).
+	Checks []*policy.Check
 	// Timings holds each stage's duration.
 	Timings map[string]time.Duration
 }
@@ -141,6 +144,7 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 	}
 	done()
 
+	res.Checks = eng.Checks()
 	res.Snapshot = snap
 	res.Graph = gr.Graph
 	res.Findings = append(append(gr.Findings, ir.findings...), pf...)
