@@ -1,12 +1,12 @@
 package aibom
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/parapet-sec/parapet/internal/inspect"
 )
 
 // EnvFact is what Parapet keeps of one environment variable or configuration
@@ -18,9 +18,16 @@ type EnvFact struct {
 	// ("openai", "anthropic", ...), or is empty.
 	KeyProvider string
 	// Fingerprint identifies the key without revealing it: "sha256:" and the
-	// first 16 hex digits of the SHA-256 of the value. Empty when the value
-	// is not known (a reference to a Kubernetes Secret, for example).
+	// first 12 hex digits of the SHA-256 of the value (inspect.Fingerprint).
+	// Empty when the value is not known (a reference to a Kubernetes
+	// Secret, for example).
 	Fingerprint string
+	// KeyKind is the secret format inspect.Secrets recognised in the value
+	// ("openai-api-key", ...), or empty when only the name says it is a key.
+	KeyKind string
+	// Secrets are other credentials (not AI keys) found in the value by
+	// inspect.Secrets: their kinds and fingerprints.
+	Secrets []inspect.Secret
 	// Hosts are AI API endpoints the value names (api.openai.com, ...).
 	Hosts []string
 	// ValueFrom says where the value comes from when it is a reference
@@ -75,11 +82,30 @@ func KeyProviderForName(name string) string {
 	return keyNames[strings.ToUpper(strings.TrimSpace(name))]
 }
 
-// InspectEnv looks at one environment variable. The value is read to
-// fingerprint an AI key and to find AI endpoints it names; it is not kept.
+// keyKindProviders maps inspect's AI key kinds to providers.
+var keyKindProviders = map[string]string{
+	inspect.SecretOpenAIKey:        "openai",
+	inspect.SecretAnthropicKey:     "anthropic",
+	inspect.SecretGoogleAPIKey:     "google",
+	inspect.SecretAzureOpenAIKey:   "azure-openai",
+	inspect.SecretHuggingFaceToken: "huggingface",
+}
+
+// InspectEnv looks at one environment variable. The value is read, with
+// inspect.Secrets, to recognise and fingerprint an AI key (by its format, or
+// by the variable's name when the format is not known), other credentials,
+// and the AI endpoints it names; it is not kept.
 func InspectEnv(name, value string) EnvFact {
 	f := EnvFact{Name: name, KeyProvider: KeyProviderForName(name)}
-	if f.KeyProvider != "" && value != "" {
+	for _, s := range inspect.Secrets(value) {
+		if p, ok := keyKindProviders[s.Kind]; ok && f.KeyKind == "" {
+			f.KeyKind, f.KeyProvider = s.Kind, p
+			f.Fingerprint = "sha256:" + s.Fingerprint
+			continue
+		}
+		f.Secrets = append(f.Secrets, s)
+	}
+	if f.KeyProvider != "" && f.Fingerprint == "" && value != "" {
 		f.Fingerprint = Fingerprint(value)
 	}
 	f.Hosts = EndpointHosts(value)
@@ -87,10 +113,10 @@ func InspectEnv(name, value string) EnvFact {
 }
 
 // Fingerprint returns a short, stable identifier of a secret value that does
-// not reveal it: "sha256:" and the first 16 hex digits of its SHA-256.
+// not reveal it, the same inspect.Secrets reports: "sha256:" and the first
+// 12 hex digits of its SHA-256.
 func Fingerprint(value string) string {
-	sum := sha256.Sum256([]byte(value))
-	return "sha256:" + hex.EncodeToString(sum[:8])
+	return "sha256:" + inspect.Fingerprint(value)
 }
 
 // hostToken finds host names in free text: URLs, host:port pairs, bare names.
@@ -125,11 +151,14 @@ func EndpointHosts(s string) []string {
 
 // EnvProps records facts in a node's props in the documented shape:
 // "env" (names, []string), "ai_keys" ([]map[string]any with "env",
-// "provider", "fingerprint", "value_from", and "container" when given) and
-// "ai_hosts" ([]string). container may be empty.
+// "provider", "fingerprint", "format", "value_from", and "container" when
+// given), "env_secrets" ([]map[string]any with "env", "kind",
+// "fingerprint", "container") and "ai_hosts" ([]string). container may be
+// empty.
 func EnvProps(props map[string]any, container string, facts []EnvFact) {
 	names, _ := props["env"].([]string)
 	keys, _ := props["ai_keys"].([]map[string]any)
+	others, _ := props["env_secrets"].([]map[string]any)
 	hostSet := map[string]bool{}
 	if hs, ok := props["ai_hosts"].([]string); ok {
 		for _, h := range hs {
@@ -143,6 +172,9 @@ func EnvProps(props map[string]any, container string, facts []EnvFact) {
 			if f.Fingerprint != "" {
 				k["fingerprint"] = f.Fingerprint
 			}
+			if f.KeyKind != "" {
+				k["format"] = f.KeyKind
+			}
 			if f.ValueFrom != "" {
 				k["value_from"] = f.ValueFrom
 			}
@@ -150,6 +182,13 @@ func EnvProps(props map[string]any, container string, facts []EnvFact) {
 				k["container"] = container
 			}
 			keys = append(keys, k)
+		}
+		for _, sec := range f.Secrets {
+			o := map[string]any{"env": f.Name, "kind": sec.Kind, "fingerprint": "sha256:" + sec.Fingerprint}
+			if container != "" {
+				o["container"] = container
+			}
+			others = append(others, o)
 		}
 		for _, h := range f.Hosts {
 			hostSet[h] = true
@@ -160,6 +199,9 @@ func EnvProps(props map[string]any, container string, facts []EnvFact) {
 	}
 	if len(keys) > 0 {
 		props["ai_keys"] = keys
+	}
+	if len(others) > 0 {
+		props["env_secrets"] = others
 	}
 	if len(hostSet) > 0 {
 		hs := make([]string, 0, len(hostSet))

@@ -89,7 +89,7 @@ func (rc *resourceCollector) eksClusters() error {
 		}
 		n := rc.add(id, inventory.KindEKSCluster, name, src, c.Tags, props)
 		k8sCluster := k8s.ClusterID(name)
-		rc.snap.Add(&inventory.Node{ID: k8sCluster, Kind: inventory.KindK8sCluster, Provider: "kubernetes", Account: name, Name: name,
+		rc.snap.Add(&inventory.Node{ID: k8sCluster, Kind: inventory.KindK8sCluster, Provider: "k8s", Account: name, Name: name,
 			Props: map[string]any{"eks_cluster": id}})
 		n.Props["kubernetes_cluster"] = k8sCluster
 		if found {
@@ -185,7 +185,7 @@ func (rc *resourceCollector) eksAccessEntries(cluster, clusterARN, k8sCluster st
 		for _, g := range d.AccessEntry.KubernetesGroups {
 			ev := map[string]any{"access_entry": entry, "kubernetes_group": g}
 			group := k8s.ID(cluster, "", "Group", g)
-			rc.snap.Add(&inventory.Node{ID: group, Kind: inventory.KindK8sGroup, Provider: "kubernetes", Account: cluster, Name: g,
+			rc.snap.Add(&inventory.Node{ID: group, Kind: inventory.KindK8sGroup, Provider: "k8s", Account: cluster, Name: g,
 				Props: map[string]any{"kind": "Group"}})
 			rc.snap.Connect(from, group, inventory.EdgeMemberOf, ev)
 			if g == "system:masters" {
@@ -203,7 +203,7 @@ func (rc *resourceCollector) eksAccessEntries(cluster, clusterARN, k8sCluster st
 				ev["namespaces"] = p.AccessScope.Namespaces
 			}
 			roleID := k8s.ID(cluster, "", "ClusterRole", role)
-			rc.snap.Add(&inventory.Node{ID: roleID, Kind: inventory.KindK8sClusterRole, Provider: "kubernetes", Account: cluster, Name: role,
+			rc.snap.Add(&inventory.Node{ID: roleID, Kind: inventory.KindK8sClusterRole, Provider: "k8s", Account: cluster, Name: role,
 				Props: map[string]any{"kind": "ClusterRole", "cluster_admin": role == "cluster-admin"}})
 			rc.snap.Connect(from, roleID, inventory.EdgeBoundTo, ev)
 			if role == "cluster-admin" && p.AccessScope.Type == "cluster" {
@@ -245,7 +245,7 @@ func (rc *resourceCollector) eksPodIdentity(cluster string) error {
 			continue // the listing does not name the role
 		}
 		sa := k8s.ID(cluster, a.Namespace, "ServiceAccount", a.ServiceAccount)
-		rc.snap.Add(&inventory.Node{ID: sa, Kind: inventory.KindK8sServiceAccount, Provider: "kubernetes", Account: cluster,
+		rc.snap.Add(&inventory.Node{ID: sa, Kind: inventory.KindK8sServiceAccount, Provider: "k8s", Account: cluster,
 			Name: a.ServiceAccount, Props: map[string]any{"kind": "ServiceAccount", "namespace": a.Namespace, "pod_identity_role": d.Association.RoleArn}})
 		ev := map[string]any{"via": "pod_identity", "association": a.AssociationArn}
 		rc.snap.Connect(sa, rc.role(d.Association.RoleArn), inventory.EdgeRunsAs, ev)

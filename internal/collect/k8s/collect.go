@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/parapet-sec/parapet/internal/aibom"
+	"github.com/parapet-sec/parapet/internal/inspect"
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
@@ -93,7 +94,7 @@ func (o Options) Build(objs []Object) *inventory.Snapshot {
 		saAutomount: map[string]*bool{}, roles: map[string]*roleInfo{},
 		secretsByNS: map[string][]string{}, svcSel: map[string]map[string]any{},
 	}
-	b.snap.Add(&inventory.Node{ID: ClusterID(cluster), Kind: inventory.KindK8sCluster, Provider: "kubernetes", Name: cluster})
+	b.snap.Add(&inventory.Node{ID: ClusterID(cluster), Kind: inventory.KindK8sCluster, Provider: "k8s", Name: cluster})
 
 	// Objects that others refer to first: namespaces, service accounts,
 	// secrets and roles.
@@ -172,7 +173,7 @@ func (b *builder) base(ob Object, kind string, namespaced bool) *inventory.Node 
 		props["annotations"] = ann
 	}
 	n := &inventory.Node{
-		ID: ID(b.cluster, ns, ob.Kind(), ob.Name()), Kind: kind, Provider: "kubernetes",
+		ID: ID(b.cluster, ns, ob.Kind(), ob.Name()), Kind: kind, Provider: "k8s",
 		Account: b.cluster, Name: ob.Name(), Tags: strMap(md, "labels"), Props: props, Source: ob.Source(),
 	}
 	return b.snap.Add(n)
@@ -182,7 +183,7 @@ func (b *builder) base(ob Object, kind string, namespaced bool) *inventory.Node 
 // an object in it).
 func (b *builder) namespace(name string, ob Object) {
 	id := ID(b.cluster, "", "namespace", name)
-	n := &inventory.Node{ID: id, Kind: inventory.KindK8sNamespace, Provider: "kubernetes", Account: b.cluster, Name: name,
+	n := &inventory.Node{ID: id, Kind: inventory.KindK8sNamespace, Provider: "k8s", Account: b.cluster, Name: name,
 		Props: map[string]any{"kind": "Namespace"}}
 	if ob.Raw != nil {
 		n.Tags = strMap(obj(ob.Raw, "metadata"), "labels")
@@ -202,7 +203,7 @@ func (b *builder) ref(namespace, kind, name, nodeKind string) string {
 			props["namespace"] = namespace
 			b.namespace(namespace, Object{})
 		}
-		b.snap.Add(&inventory.Node{ID: id, Kind: nodeKind, Provider: "kubernetes", Account: b.cluster, Name: name, Props: props})
+		b.snap.Add(&inventory.Node{ID: id, Kind: nodeKind, Provider: "k8s", Account: b.cluster, Name: name, Props: props})
 	}
 	return id
 }
@@ -286,11 +287,22 @@ func secretFlag(arg string) bool {
 	return false
 }
 
-// redactArgs keeps arguments but hides the values of credential flags.
+// redactSecrets replaces every credential inspect.Secrets finds in s.
+func redactSecrets(s string) string {
+	found := inspect.Secrets(s)
+	for i := len(found) - 1; i >= 0; i-- {
+		s = s[:found[i].Start] + "<redacted>" + s[found[i].End:]
+	}
+	return s
+}
+
+// redactArgs keeps arguments but hides the values of credential flags and
+// any credential inspect.Secrets recognises by its format.
 func redactArgs(args []string) []string {
 	out := make([]string, len(args))
 	redactNext := false
 	for i, a := range args {
+		a = redactSecrets(a)
 		switch {
 		case redactNext && !strings.HasPrefix(a, "-"):
 			out[i] = "<redacted>"
