@@ -149,10 +149,12 @@ func (r Result) String() string {
 // Request is one API call to evaluate.
 type Request struct {
 	// Principal is the ARN of the caller: a user or role in the model (an
-	// assumed-role session ARN is evaluated as its role), or "*" for an
-	// anonymous caller, or an account root ARN or account ID of an account
-	// outside the model for "any principal of that account" (whose own
-	// identity policies and SCPs are taken to allow).
+	// assumed-role session ARN is evaluated as its role); "*" for an
+	// anonymous caller; an account root ARN or account ID of an account
+	// outside the model for "any principal of that account", or a user or
+	// role ARN of such an account (whose own identity policies and SCPs are
+	// taken to allow); or a service principal such as
+	// "lambda.amazonaws.com".
 	Principal string
 	Action    string // "iam:PassRole"
 	Resource  string // ARN, or "*" for actions without resource-level permissions
@@ -199,12 +201,14 @@ type evalCtx struct {
 	req    *Request
 	p      *Principal
 	kind   callerKind
-	acct   string     // caller's account
-	resAcc string     // resource's account ("" when unknown)
-	region string     // resource's region
-	svc    string     // action's service prefix, lower case
-	org    *orgLevels // caller's account in the organization, or nil
-	resOrg *orgLevels // resource's account in the organization, or nil
+	acct   string // caller's account
+	resAcc string // resource's account ("" when unknown)
+	region string // resource's region
+	svc    string // action's service prefix, lower case
+	// callerARN is the ARN of a named user or role outside the model.
+	callerARN string
+	org       *orgLevels // caller's account in the organization, or nil
+	resOrg    *orgLevels // resource's account in the organization, or nil
 }
 
 // lookup returns what is known of a condition key (lower case).
@@ -256,6 +260,10 @@ func (ec *evalCtx) lookup(key string) ([]string, keyState) {
 			return falseVals, keyKnown
 		case "aws:principalorgid", "aws:principalorgpaths":
 			return ec.orgKey(key)
+		case "aws:principalarn":
+			if ec.callerARN != "" {
+				return ec.m.values.get(ec.callerARN), keyKnown
+			}
 		}
 		return nil, keyUnknown
 	case callerService:
@@ -551,7 +559,12 @@ func (ec *evalCtx) principalMatches(pp *principalPat) principalMatch {
 				return pmDirect
 			}
 		case callerAccount:
-			if pp.account == ec.acct {
+			switch {
+			case ec.callerARN != "":
+				if pp.value == ec.callerARN {
+					return pmDirect
+				}
+			case pp.account == ec.acct:
 				return pmUnknown
 			}
 		}
@@ -856,6 +869,11 @@ func (ec *evalCtx) identifyCaller() (Decision, bool) {
 		ec.kind, ec.acct = callerAccount, acct
 	case strings.HasPrefix(who, "arn:") && arnPart(who, 5) == "root":
 		ec.kind, ec.acct = callerAccount, arnPart(who, 4)
+	case strings.HasPrefix(who, "arn:") && arnPart(who, 2) == "iam" && isAccountID(arnPart(who, 4)) &&
+		(strings.HasPrefix(arnPart(who, 5), "user/") || strings.HasPrefix(arnPart(who, 5), "role/")):
+		// A named user or role of an account outside the input: its own
+		// policies are unknown and taken to allow.
+		ec.kind, ec.acct, ec.callerARN = callerAccount, arnPart(who, 4), who
 	default:
 		return Decision{Result: Denied, Reason: "unknown principal " + who + " (not in the input)"}, false
 	}

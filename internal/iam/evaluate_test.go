@@ -390,3 +390,15 @@ func TestKMSKeyPolicyIsRequired(t *testing.T) {
 		{"a key policy naming the user grants alone", userARN(acct, "none"), "kms:Decrypt", key2, nil, Allowed, ""},
 	})
 }
+
+func TestNamedPrincipalOfAnOutsideAccount(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "dev"))
+	e.resource("arn:aws:s3:::shared", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::333333333333:role/reader"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}}`)
+	e.m.SetResourceOwner("arn:aws:s3:::shared", acct)
+	runCases(t, e, []evalCase{
+		{"the named outside role is allowed", "arn:aws:iam::333333333333:role/reader", "s3:GetObject", "arn:aws:s3:::shared/k", nil, Allowed, ""},
+		{"another role of that account is not", "arn:aws:iam::333333333333:role/writer", "s3:GetObject", "arn:aws:s3:::shared/k", nil, Denied, ""},
+		{"a user missing from an account of the input is unknown", userARN(acct, "ghost"), "s3:GetObject", "arn:aws:s3:::shared/k", nil, Denied, "unknown principal"},
+	})
+}
