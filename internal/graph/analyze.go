@@ -51,7 +51,7 @@ func (o *Options) defaults() {
 type Result struct {
 	Graph    *Graph
 	Findings []inventory.Finding
-	// Derived are the edges the analysis added (RBAC and IAM access), also
+	// Derived are the edges the analysis added (IAM access to data), also
 	// part of Graph.
 	Derived []*inventory.Edge
 }
@@ -69,8 +69,8 @@ func Analyze(s *inventory.Snapshot, opts Options) (*Result, error) {
 			a.reasons[n.ID] = why
 		}
 	}
-	derived := deriveRBAC(s)
-	g, err := Build(s, derived...)
+	var derived []*inventory.Edge
+	g, err := Build(s)
 	if err != nil {
 		return nil, err
 	}

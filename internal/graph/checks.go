@@ -277,11 +277,11 @@ func (a *analysis) exfiltration(body []NodeID) []string {
 	return out
 }
 
-// unrestrictedEgress reads the collector's verdict on a workload's egress:
-// props egress_unrestricted (true when no network policy or security group
-// limits where it may connect).
+// unrestrictedEgress reads the collectors' verdict on a workload's egress:
+// props egress_internet (Kubernetes: no network policy keeps it from the
+// internet) or egress_unrestricted (a security group open to 0.0.0.0/0).
 func unrestrictedEgress(n *inventory.Node) bool {
-	b, _ := propBool(n, "egress_unrestricted")
+	b, _ := propBool(n, "egress_internet", "egress_unrestricted")
 	return b
 }
 
@@ -405,6 +405,9 @@ func (a *analysis) agentClusterAdmin() {
 			s.Reach([]NodeID{agent}, g.Kinds(inventory.EdgeRunsAs), 3, nil)
 			toSA := s.PathTo(sa)
 			g.Out(sa, adminOf, func(cluster NodeID, e EdgeID) bool {
+				if g.Node(cluster).Kind != inventory.KindK8sCluster {
+					return true // namespace admin: its secrets show as can_read
+				}
 				path := append(append(Path{}, toSA...), e)
 				ev := g.Edge(e).Props
 				a.add(inventory.Finding{

@@ -19,7 +19,7 @@ const (
 	agentID   = "k8s://prod-eks/devops/agent/fixit-bot"
 	podID     = "k8s://prod-eks/devops/deployment/fixit-bot"
 	saID      = "k8s://prod-eks/devops/serviceaccount/fixit-bot"
-	crID      = "k8s://prod-eks/_/clusterrole/cluster-admin"
+	crID      = "k8s://prod-eks//clusterrole/cluster-admin"
 	roleK8sID = "k8s://prod-eks/devops/role/configmap-reader"
 	secretID  = "k8s://prod-eks/payments/secret/payments-db-credentials"
 	gitID     = "https://github.com/acme/infra"
@@ -55,7 +55,7 @@ func newEstate() *estate {
 	}
 	k(cluster, inventory.KindK8sCluster, "prod-eks", nil)
 	k(agentID, inventory.KindAIAgent, "fixit-bot", map[string]any{"framework": "langgraph"})
-	k(podID, inventory.KindK8sWorkload, "fixit-bot", map[string]any{"kind": "Deployment", "egress_unrestricted": true})
+	k(podID, inventory.KindK8sWorkload, "fixit-bot", map[string]any{"kind": "Deployment", "egress_internet": true})
 	k(saID, inventory.KindK8sServiceAccount, "fixit-bot", nil)
 	k(crID, inventory.KindK8sClusterRole, "cluster-admin", map[string]any{"rules": []any{
 		map[string]any{"apiGroups": []any{"*"}, "resources": []any{"*"}, "verbs": []any{"*"}},
@@ -68,8 +68,26 @@ func newEstate() *estate {
 	s.Connect(agentID, gitID, inventory.EdgeReadsUntrusted, map[string]any{"source": "git"})
 	s.Connect(agentID, podID, inventory.EdgeRunsAs, nil)
 	s.Connect(podID, saID, inventory.EdgeRunsAs, nil)
-	s.Connect(saID, crID, inventory.EdgeBoundTo, map[string]any{"binding": "fixit-bot-admin", "namespace": ""})
+	bindClusterAdmin(s)
 	return &estate{s}
+}
+
+// bindClusterAdmin binds the agent's service account to cluster-admin with
+// a ClusterRoleBinding, with the edges the Kubernetes collector derives
+// from it: admin of the cluster, and read of every secret.
+func bindClusterAdmin(s *inventory.Snapshot) {
+	ev := map[string]any{"binding": "k8s://prod-eks//clusterrolebinding/fixit-bot-admin", "binding_kind": "ClusterRoleBinding", "scope": "cluster", "role": crID}
+	s.Connect(saID, crID, inventory.EdgeBoundTo, ev)
+	s.Connect(saID, cluster, inventory.EdgeAdminOf, ev)
+	s.Connect(saID, secretID, inventory.EdgeCanRead, ev)
+}
+
+// unbind removes every edge the cluster-admin binding made.
+func (e *estate) unbind() *estate {
+	e.dropEdge(saID, crID, inventory.EdgeBoundTo)
+	e.dropEdge(saID, cluster, inventory.EdgeAdminOf)
+	e.dropEdge(saID, secretID, inventory.EdgeCanRead)
+	return e
 }
 
 func (e *estate) node(id string) *inventory.Node { return e.s.Node(id) }
@@ -166,7 +184,7 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 		},
 		{
 			name: "an agent with no way to send data out is not a toxic combination", check: CheckAgentToxic,
-			change: func(e *estate) { delete(e.node(podID).Props, "egress_unrestricted") },
+			change: func(e *estate) { e.node(podID).Props["egress_internet"] = false },
 		},
 		{
 			name: "an agent bound to cluster-admin is reported", check: CheckAgentClusterAdmin, want: 1,
@@ -175,15 +193,18 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 		{
 			name: "an agent bound to a namespaced read-only role is not reported", check: CheckAgentClusterAdmin,
 			change: func(e *estate) {
-				e.dropEdge(saID, crID, inventory.EdgeBoundTo)
-				e.s.Connect(saID, roleK8sID, inventory.EdgeBoundTo, map[string]any{"binding": "fixit-bot-read", "namespace": "devops"})
+				e.unbind()
+				e.s.Connect(saID, roleK8sID, inventory.EdgeBoundTo, map[string]any{"binding": "fixit-bot-read", "scope": "devops"})
 			},
 		},
 		{
 			name: "cluster-admin bound only in a namespace is not cluster admin", check: CheckAgentClusterAdmin,
 			change: func(e *estate) {
-				e.dropEdge(saID, crID, inventory.EdgeBoundTo)
-				e.s.Connect(saID, crID, inventory.EdgeBoundTo, map[string]any{"binding": "ns-admin", "namespace": "devops"})
+				e.unbind()
+				ns := "k8s://prod-eks//namespace/devops"
+				e.s.Add(&inventory.Node{ID: ns, Kind: inventory.KindK8sNamespace, Name: "devops"})
+				e.s.Connect(saID, crID, inventory.EdgeBoundTo, map[string]any{"binding": "ns-admin", "scope": "devops"})
+				e.s.Connect(saID, ns, inventory.EdgeAdminOf, map[string]any{"binding": "ns-admin", "scope": "devops"})
 			},
 		},
 		{
@@ -191,7 +212,7 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 		},
 		{
 			name: "an agent workload with restricted egress is not reported", check: CheckAgentEgress,
-			change: func(e *estate) { e.node(podID).Props["egress_unrestricted"] = false },
+			change: func(e *estate) { e.node(podID).Props["egress_internet"] = false },
 		},
 		{
 			name: "a model bucket anyone can write is poisonable", check: CheckPoisonableModel, want: 1,
@@ -223,7 +244,7 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 		{
 			name: "an agent that may only read config maps cannot", check: CheckAgentCostAbuse,
 			change: func(e *estate) {
-				e.dropEdge(saID, crID, inventory.EdgeBoundTo)
+				e.unbind()
 				e.s.Connect(saID, roleK8sID, inventory.EdgeBoundTo, map[string]any{"binding": "fixit-bot-read", "namespace": "devops"})
 			},
 		},

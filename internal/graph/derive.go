@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"slices"
 	"sort"
 	"strings"
 
@@ -118,30 +117,6 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 	return out
 }
 
-// k8sRef splits a k8s://<cluster>/<namespace>/<kind>/<name> ID; cluster-scoped
-// objects have an empty namespace (k8s://<cluster>/_/<kind>/<name> or
-// k8s://<cluster>//<kind>/<name>).
-func k8sRef(id string) (cluster, namespace, kind, name string, ok bool) {
-	rest, found := strings.CutPrefix(id, "k8s://")
-	if !found {
-		return "", "", "", "", false
-	}
-	parts := strings.Split(rest, "/")
-	switch len(parts) {
-	case 1:
-		return parts[0], "", "", "", true
-	case 3: // cluster-scoped: cluster/kind/name
-		return parts[0], "", parts[1], parts[2], true
-	case 4:
-		ns := parts[1]
-		if ns == "_" {
-			ns = ""
-		}
-		return parts[0], ns, parts[2], parts[3], true
-	}
-	return "", "", "", "", false
-}
-
 // rbacRule is one PolicyRule of a Role or ClusterRole.
 type rbacRule struct {
 	apiGroups, resources, verbs, names []string
@@ -177,88 +152,4 @@ func has(list []string, want ...string) bool {
 
 func (r rbacRule) allows(group, resource string, verbs ...string) bool {
 	return has(r.apiGroups, group) && has(r.resources, resource) && has(r.verbs, verbs...)
-}
-
-// wildcard reports whether the rule grants every verb on every resource
-// of every API group: cluster-admin's rule.
-func (r rbacRule) wildcard() bool {
-	return slices.Contains(r.apiGroups, "*") && slices.Contains(r.resources, "*") && slices.Contains(r.verbs, "*")
-}
-
-// clusterOf returns the cluster node ID of a k8s:// node ID.
-func clusterOf(id string) string {
-	c, _, _, _, ok := k8sRef(id)
-	if !ok {
-		return ""
-	}
-	return "k8s://" + c
-}
-
-// deriveRBAC turns RBAC bindings into access edges: a service account bound
-// (through bound_to edges whose props name the binding's namespace; empty
-// for a ClusterRoleBinding) to rules that read secrets gets can_read to
-// those secrets; rules that create pods give the same, since a pod can mount
-// any secret of its namespace; a wildcard rule cluster-wide gives admin_of
-// the cluster.
-func deriveRBAC(s *inventory.Snapshot) []*inventory.Edge {
-	secretsByNS := map[string][]*inventory.Node{} // "cluster/ns" -> secrets
-	var clusterSecrets = map[string][]*inventory.Node{}
-	for _, n := range s.Nodes {
-		if n.Kind != inventory.KindK8sSecret {
-			continue
-		}
-		c, ns, _, _, ok := k8sRef(n.ID)
-		if !ok {
-			continue
-		}
-		secretsByNS[c+"/"+ns] = append(secretsByNS[c+"/"+ns], n)
-		clusterSecrets[c] = append(clusterSecrets[c], n)
-	}
-	var out []*inventory.Edge
-	for _, e := range s.Edges {
-		if e.Kind != inventory.EdgeBoundTo {
-			continue
-		}
-		role := s.Node(e.To)
-		if role == nil {
-			continue
-		}
-		cluster, _, _, _, ok := k8sRef(e.From)
-		if !ok {
-			continue
-		}
-		ns, _ := e.Props["namespace"].(string) // "" for a ClusterRoleBinding
-		binding, _ := e.Props["binding"].(string)
-		if binding == "" {
-			binding, _ = e.Props["via"].(string)
-		}
-		scope := clusterSecrets[cluster]
-		if ns != "" {
-			scope = secretsByNS[cluster+"/"+ns]
-		}
-		for _, r := range rulesOf(role) {
-			if r.wildcard() && ns == "" {
-				out = append(out, &inventory.Edge{From: e.From, To: "k8s://" + cluster, Kind: inventory.EdgeAdminOf,
-					Props: map[string]any{"source": "rbac", "binding": binding, "role": role.ID, "rule": "*/*/*"}})
-			}
-			readsSecrets := r.allows("", "secrets", "get", "list", "watch")
-			createsPods := r.allows("", "pods", "create")
-			if !readsSecrets && !createsPods {
-				continue
-			}
-			how := "rule allows get on secrets"
-			if !readsSecrets {
-				how = "rule allows create on pods, and a pod can mount any secret of its namespace"
-			}
-			for _, sec := range scope {
-				_, _, _, name, _ := k8sRef(sec.ID)
-				if readsSecrets && len(r.names) > 0 && !has(r.names, name) {
-					continue
-				}
-				out = append(out, &inventory.Edge{From: e.From, To: sec.ID, Kind: inventory.EdgeCanRead,
-					Props: map[string]any{"source": "rbac", "binding": binding, "role": role.ID, "technique": how}})
-			}
-		}
-	}
-	return out
 }

@@ -73,7 +73,7 @@ func buildIAM(snap *inventory.Snapshot, in Inputs) (*iamResult, error) {
 		if e.From == e.To || e.Potential {
 			continue
 		}
-		props := map[string]any{"technique": e.Technique.ID, "technique_name": e.Technique.Name, "actions": e.Actions, "statements": e.Evidence}
+		props := map[string]any{"technique": e.Technique.ID, "technique_name": e.Technique.Name, "actions": e.Actions, "statements": e.EvidenceStrings()}
 		if e.Conditional() {
 			props["conditional"] = true
 		}
