@@ -95,6 +95,7 @@ type Gateway struct {
 	metrics   *Metrics
 	logger    *slog.Logger
 	now       func() time.Time
+	onDurable func(lag time.Duration)
 
 	mu        sync.RWMutex
 	tools     map[string]*tool // by namespaced name
@@ -140,6 +141,9 @@ type Options struct {
 	Metrics   *Metrics
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// OnDurable, when set, is told how long each decision record took from
+	// being queued to being durable in the log.
+	OnDurable func(lag time.Duration)
 	// Resolver resolves names for the argument guards; nil uses DNS.
 	Resolver guard.Resolver
 }
@@ -159,13 +163,14 @@ func New(o Options) (*Gateway, error) {
 			AllowPrivate: o.Config.Guards.AllowPrivate, AllowCIDRs: cidrs,
 			AllowHosts: o.Config.Guards.AllowHosts, DenyHosts: o.Config.Guards.DenyHosts, Resolver: o.Resolver,
 		}},
-		sessions: &sessions{idle: time.Duration(o.Config.SessionIdleTimeout)},
-		breaker:  &breaker{cfg: o.Config.Breaker},
-		budgets:  &budgets{rules: o.Config.Budgets},
-		metrics:  o.Metrics,
-		logger:   o.Logger,
-		now:      o.Now,
-		tools:    map[string]*tool{},
+		sessions:  &sessions{idle: time.Duration(o.Config.SessionIdleTimeout)},
+		breaker:   &breaker{cfg: o.Config.Breaker},
+		budgets:   &budgets{rules: o.Config.Budgets},
+		metrics:   o.Metrics,
+		logger:    o.Logger,
+		now:       o.Now,
+		onDurable: o.OnDurable,
+		tools:     map[string]*tool{},
 	}
 	if g.metrics == nil {
 		g.metrics = NewMetrics(nil)
@@ -434,7 +439,18 @@ func (g *Gateway) enqueue(r audit.Record) error {
 		}
 		return errors.New("no decision log configured")
 	}
-	_, err := g.log.Enqueue(r)
+	queued := time.Now()
+	receipt, err := g.log.Enqueue(r)
+	if err == nil {
+		go func() {
+			<-receipt.Done()
+			lag := time.Since(queued)
+			g.metrics.durable(lag)
+			if g.onDurable != nil {
+				g.onDurable(lag)
+			}
+		}()
+	}
 	if err != nil && g.cfg.failOpen("audit") {
 		g.logger.Error("decision not recorded", "err", err)
 		return nil

@@ -52,7 +52,7 @@ type rebindingDNS struct {
 	addr   string
 }
 
-func startRebindingDNS(t *testing.T) *rebindingDNS {
+func startRebindingDNS(t testing.TB) *rebindingDNS {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func (d *rebindingDNS) answer(q []byte) []byte {
 }
 
 type rig struct {
-	t           *testing.T
+	t           testing.TB
 	rt          *Runtime
 	cfg         *Config
 	url         string
@@ -141,6 +141,9 @@ type rig struct {
 	backend     *httptest.Server
 	dns         *rebindingDNS
 	storeLoc    string
+	// realClock runs approvals and the breaker on the wall clock (benchmarks).
+	realClock bool
+	onDurable func(time.Duration)
 }
 
 func sha(s string) string {
@@ -148,11 +151,15 @@ func sha(s string) string {
 	return hex.EncodeToString(d[:])
 }
 
-func newRig(t *testing.T, tweak func(*Config)) *rig {
+func newRig(t testing.TB, tweak func(*Config)) *rig {
+	return newRigWith(t, tweak, false, nil)
+}
+
+func newRigWith(t testing.TB, tweak func(*Config), realClock bool, onDurable func(time.Duration)) *rig {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	r := &rig{t: t, agentKey: "agent-key-0123456789", approverKey: "approver-token-abcdef", clock: &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}}
+	r := &rig{t: t, realClock: realClock, onDurable: onDurable, agentKey: "agent-key-0123456789", approverKey: "approver-token-abcdef", clock: &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}}
 	r.storeLoc = "sqlite:" + filepath.Join(dir, "gateway.db")
 
 	// The decision log.
@@ -213,7 +220,11 @@ func newRig(t *testing.T, tweak func(*Config)) *rig {
 	if err := r.cfg.validate(); err != nil {
 		t.Fatal(err)
 	}
-	r.rt, err = Start(ctx, r.cfg, Hooks{Resolver: r.dns.resolver(), Now: r.clock.Now})
+	hooks := Hooks{Resolver: r.dns.resolver(), Now: r.clock.Now, OnDurable: r.onDurable}
+	if r.realClock {
+		hooks.Now = nil
+	}
+	r.rt, err = Start(ctx, r.cfg, hooks)
 	if err != nil {
 		t.Fatal(err)
 	}

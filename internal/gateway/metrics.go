@@ -12,6 +12,7 @@ type Metrics struct {
 	latency    *prometheus.HistogramVec
 	trips      *prometheus.CounterVec
 	injections *prometheus.CounterVec
+	durability prometheus.Histogram
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not
@@ -31,9 +32,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		injections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parapet_gateway_injections_total", Help: "Tool responses withheld for prompt injection, by tool.",
 		}, []string{"tool"}),
+		durability: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "parapet_gateway_audit_durability_seconds", Help: "Time from queuing a decision record to its being durable in the log.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.calls, m.latency, m.trips, m.injections)
+		reg.MustRegister(m.calls, m.latency, m.trips, m.injections, m.durability)
 	}
 	return m
 }
@@ -46,3 +51,5 @@ func (m *Metrics) observe(tool, verdict string, d time.Duration) {
 func (m *Metrics) breakerTripped(agent string) { m.trips.WithLabelValues(agent).Inc() }
 
 func (m *Metrics) injection(tool string) { m.injections.WithLabelValues(tool).Inc() }
+
+func (m *Metrics) durable(d time.Duration) { m.durability.Observe(d.Seconds()) }

@@ -46,6 +46,8 @@ type Hooks struct {
 	Logger *slog.Logger
 	// Plans verifies signed plans for tools labelled applies_infrastructure.
 	Plans PlanVerifier
+	// OnDurable is told each decision record's queue-to-durable time.
+	OnDurable func(lag time.Duration)
 }
 
 // Start assembles a gateway from its configuration: opens the state store
@@ -116,7 +118,7 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (rt *Runtime, err error) {
 	}
 	metrics := NewMetrics(rt.Registry)
 	g, err := New(Options{Config: cfg, Policy: eng, Inspector: Detectors{Inspector: det}, Log: log, Approvals: apr,
-		Plans: h.Plans, Metrics: metrics, Logger: h.Logger, Now: h.Now, Resolver: h.Resolver})
+		Plans: h.Plans, Metrics: metrics, Logger: h.Logger, Now: h.Now, Resolver: h.Resolver, OnDurable: h.OnDurable})
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,16 @@ const (
 	secretMail   = "# deploy.env\nREGION=eu-west-1\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nLOG_LEVEL=info"
 )
 
+// buildReport is a 4 KiB tool response of ordinary build output, the size
+// the gateway benchmark inspects.
+var buildReport = func() string {
+	var b strings.Builder
+	for i := 0; b.Len() < 4096; i++ {
+		fmt.Fprintf(&b, "step %03d: go build ./internal/pkg%02d ... ok (%d.%02ds, cache hit ratio %d%%)\n", i, i%17, i%7, i%100, 60+i%40)
+	}
+	return b.String()[:4096]
+}()
+
 // testServer is a real MCP server with filesystem-, shell-, fetch- and
 // send-like tools. It never runs commands or sends mail: it reports what it
 // would have done.
@@ -85,6 +95,9 @@ func testServer() *mcp.Server {
 			return text(secretMail), nil, nil
 		}
 		return text(benignMail), nil, nil
+	})
+	mcp.AddTool(s, &mcp.Tool{Name: "report", Description: "Return a build report"}, func(ctx context.Context, _ *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
+		return text(buildReport), nil, nil
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "env", Description: "Show the server's environment"}, func(ctx context.Context, _ *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
 		return text(strings.Join(os.Environ(), "\n")), nil, nil

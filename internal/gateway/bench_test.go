@@ -1,0 +1,172 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// BenchmarkGatewayOpenLoop measures what the gateway adds to a tool call:
+// the same MCP server is called directly and through the gateway (policy
+// with the whole built-in bundle, argument guards, inspection of a 4 KiB
+// response, and the decision record queued to the SQLite log), open loop at
+// a fixed arrival rate so that slow calls cannot hide queueing. It prints
+// latency percentiles for both, the added latency, the highest closed-loop
+// throughput of both, and how long records take to become durable.
+//
+//	go test -run '^$' -bench GatewayOpenLoop -benchtime 1x ./internal/gateway
+//
+// PARAPET_BENCH_RATE (default 1000 calls/s) and PARAPET_BENCH_SECONDS
+// (default 5) set the load.
+func BenchmarkGatewayOpenLoop(b *testing.B) {
+	rate := envInt("PARAPET_BENCH_RATE", 1000)
+	secs := envInt("PARAPET_BENCH_SECONDS", 5)
+	var lagMu sync.Mutex
+	var lags []time.Duration
+	r := newRigWith(b, nil, true, func(d time.Duration) {
+		lagMu.Lock()
+		lags = append(lags, d)
+		lagMu.Unlock()
+	})
+	direct := directSessions(b, r, envInt("PARAPET_BENCH_DIRECT_SESSIONS", 8))
+	via := make([]*mcp.ClientSession, 8)
+	for i := range via {
+		via[i] = r.client(r.agentKey)
+	}
+	args := map[string]any{}
+	// Warm both paths.
+	for i := 0; i < 200; i++ {
+		call(direct[i%len(direct)], "report", args)
+		call(via[i%8], "web.report", args)
+	}
+	lagMu.Lock()
+	lags = lags[:0]
+	lagMu.Unlock()
+	b.ResetTimer()
+	d := openLoop(b, direct, "report", args, rate, time.Duration(secs)*time.Second)
+	g := openLoop(b, via, "web.report", args, rate, time.Duration(secs)*time.Second)
+	dt := closedLoop(b, direct, "report", args, 16, 3*time.Second)
+	gt := closedLoop(b, via, "web.report", args, 16, 3*time.Second)
+	b.StopTimer()
+	time.Sleep(200 * time.Millisecond) // let the last records become durable
+	lagMu.Lock()
+	lp50, lp99 := pct(lags, 50), pct(lags, 99)
+	nl := len(lags)
+	lagMu.Unlock()
+
+	fmt.Printf("\nopen loop at %d calls/s for %ds, 4 KiB responses, whole built-in policy bundle, SQLite decision log\n", rate, secs)
+	fmt.Printf("%-10s %10s %10s %10s %10s %8s\n", "path", "p50", "p99", "p99.9", "calls/s", "errors")
+	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "direct", d.p(50), d.p(99), d.p(99.9), d.rate, d.errors)
+	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "gateway", g.p(50), g.p(99), g.p(99.9), g.rate, g.errors)
+	fmt.Printf("added latency: p50 %s, p99 %s (target p99 < 1ms)\n", g.pd(50)-d.pd(50), g.pd(99)-d.pd(99))
+	fmt.Printf("closed loop, 16 callers: direct %.0f calls/s, gateway %.0f calls/s (ratio %.2f)\n", dt, gt, gt/dt)
+	fmt.Printf("decision-log durability lag over %d records: p50 %s, p99 %s\n", nl, lp50, lp99)
+	b.ReportMetric(float64((g.pd(50)-d.pd(50)).Microseconds()), "added-p50-µs")
+	b.ReportMetric(float64((g.pd(99)-d.pd(99)).Microseconds()), "added-p99-µs")
+	b.ReportMetric(gt, "gateway-calls/s")
+	b.ReportMetric(dt, "direct-calls/s")
+	b.ReportMetric(float64(lp99.Microseconds()), "durability-p99-µs")
+}
+
+func envInt(k string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(k)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// directSessions connects clients straight to the HTTP upstream.
+func directSessions(b *testing.B, r *rig, n int) []*mcp.ClientSession {
+	var url string
+	for _, u := range r.cfg.Upstreams {
+		if u.URL != "" {
+			url = u.URL
+		}
+	}
+	out := make([]*mcp.ClientSession, n)
+	for i := range out {
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: "direct", Version: "1"}, nil).Connect(context.Background(),
+			&mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{}}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { cs.Close() })
+		out[i] = cs
+	}
+	return out
+}
+
+type loopResult struct {
+	lat    []time.Duration
+	rate   float64
+	errors int64
+}
+
+func (l loopResult) pd(q float64) time.Duration { return pct(l.lat, q) }
+func (l loopResult) p(q float64) string         { return pct(l.lat, q).Round(time.Microsecond).String() }
+
+func pct(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(q / 100 * float64(len(s)-1))
+	return s[i]
+}
+
+// openLoop issues calls at a fixed rate, each timed from when it was due.
+func openLoop(b *testing.B, ss []*mcp.ClientSession, tool string, args map[string]any, rate int, dur time.Duration) loopResult {
+	n := int(float64(rate) * dur.Seconds())
+	interval := time.Second / time.Duration(rate)
+	lat := make([]time.Duration, n)
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		due := start.Add(time.Duration(i) * interval)
+		if w := time.Until(due); w > 0 {
+			time.Sleep(w)
+		}
+		wg.Add(1)
+		go func(i int, due time.Time) {
+			defer wg.Done()
+			if _, je := call(ss[i%len(ss)], tool, args); je != nil {
+				errs.Add(1)
+			}
+			lat[i] = time.Since(due)
+		}(i, due)
+	}
+	wg.Wait()
+	return loopResult{lat: lat, rate: float64(n) / time.Since(start).Seconds(), errors: errs.Load()}
+}
+
+// closedLoop runs workers calling back to back and returns calls per second.
+func closedLoop(b *testing.B, ss []*mcp.ClientSession, tool string, args map[string]any, workers int, dur time.Duration) float64 {
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	stop := time.Now().Add(dur)
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				if _, je := call(ss[w%len(ss)], tool, args); je == nil {
+					n.Add(1)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds()
+}
