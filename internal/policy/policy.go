@@ -33,7 +33,8 @@ import (
 
 // Options says which policies to load.
 type Options struct {
-	// Builtin loads the embedded built-in bundle.
+	// Builtin loads the checks of the embedded built-in bundle; its
+	// libraries (policies/lib) are always loaded.
 	Builtin bool
 	// Dirs are user policy folders (or single files): .rego checks and
 	// libraries, and Gatekeeper ConstraintTemplate and Constraint YAML.
@@ -119,12 +120,16 @@ type module struct {
 // input kind. Errors name the file and line.
 func Load(ctx context.Context, opts Options) (*Engine, error) {
 	var mods []*module
-	if opts.Builtin {
-		bm, err := readFS(policies.FS, "policies", true, false)
-		if err != nil {
-			return nil, err
+	// The built-in libraries (policies/lib) load even without the built-in
+	// checks: user policies and Gatekeeper constraints use them.
+	bm, err := readFS(policies.FS, "policies", true, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range bm {
+		if opts.Builtin || m.check == nil {
+			mods = append(mods, m)
 		}
-		mods = append(mods, bm...)
 	}
 	var gk []*module
 	for _, d := range opts.Dirs {
@@ -140,7 +145,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 		gk = append(gk, g...)
 	}
 	mods = append(mods, gk...)
-	mods, err := overrideBuiltins(mods)
+	mods, err = overrideBuiltins(mods)
 	if err != nil {
 		return nil, err
 	}
