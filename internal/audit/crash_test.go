@@ -78,9 +78,16 @@ func TestCrashWriter(t *testing.T) {
 // kill that every entry it acknowledged is there with its content and that
 // the whole log verifies, also against the checkpoint of the run before.
 func TestKilledWriterLosesNoAcknowledgedEntry(t *testing.T) {
-	runs := 20
+	runs := 16
 	if testing.Short() {
 		runs = 4
+	}
+	if s := os.Getenv("PARAPET_AUDIT_CRASH_RUNS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("PARAPET_AUDIT_CRASH_RUNS=%q is not a positive count", s)
+		}
+		runs = n
 	}
 	ctx := context.Background()
 	l, skey, loc := newTestLogKey(t, storetest.SQLite)

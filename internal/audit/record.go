@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parapet-sec/parapet/internal/inspect"
+	"github.com/parapet-sec/parapet/internal/store"
 )
 
 // Record is one decision, as the gateway, the admission controller, the CI
@@ -62,7 +63,7 @@ var verdicts = map[string]bool{"allow": true, "deny": true, "approve": true, "re
 // MaxEntrySize is the largest record, in canonical JSON bytes, the log
 // accepts: the tlog-tiles entry bundle prefixes each entry with a 16-bit
 // length.
-const MaxEntrySize = 1<<16 - 1
+const MaxEntrySize = store.MaxEntrySize
 
 // MarshalJSON encodes the record with its extra fields.
 func (r Record) MarshalJSON() ([]byte, error) {

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/parapet-sec/parapet/internal/store"
 	"github.com/parapet-sec/parapet/internal/store/storetest"
 )
 
@@ -55,12 +56,22 @@ func TestTamperingWithTheStoreIsDetectedAndLocated(t *testing.T) {
 			l.Close()
 			return loc, cp
 		}
-		entry := func(t *testing.T, loc string, i uint64) []byte {
-			b, err := reopen(t, loc).Entry(ctx, i)
+		// rewrite replaces entry bundle idx (entries 256*idx to
+		// 256*idx+255) with what change makes of its entries.
+		rewrite := func(t *testing.T, loc string, idx uint64, change func([][]byte) [][]byte) {
+			var es [][]byte
+			err := reopen(t, loc).Entries(ctx, idx*256, idx*256+256, func(_ uint64, d []byte) error {
+				es = append(es, bytes.Clone(d))
+				return nil
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return b
+			b, err := store.AppendBundle(nil, change(es)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			storetest.Exec(t, loc, `UPDATE audit_bundles SET data = $1 WHERE idx = $2`, b, int64(idx))
 		}
 		verify := func(t *testing.T, loc string, trusted []byte) error {
 			_, err := reopen(t, loc).Verify(ctx, trusted)
@@ -69,30 +80,34 @@ func TestTamperingWithTheStoreIsDetectedAndLocated(t *testing.T) {
 
 		t.Run("a flipped byte in an entry", func(t *testing.T) {
 			loc, _ := setup(t)
-			e := entry(t, loc, 417)
-			storetest.Exec(t, loc, `UPDATE audit_entries SET data = $1 WHERE idx = 417`, flipped(e, 20))
+			rewrite(t, loc, 1, func(es [][]byte) [][]byte {
+				es[417-256] = flipped(es[417-256], 20)
+				return es
+			})
 			wantTamperAt(t, verify(t, loc, nil), 417)
 		})
 		t.Run("a deleted entry", func(t *testing.T) {
 			loc, _ := setup(t)
-			storetest.Exec(t, loc, `DELETE FROM audit_entries WHERE idx = 417`)
+			rewrite(t, loc, 1, func(es [][]byte) [][]byte { return append(es[:417-256:417-256], es[417-256+1:]...) })
 			wantTamperAt(t, verify(t, loc, nil), 417)
 		})
 		t.Run("two entries swapped", func(t *testing.T) {
 			loc, _ := setup(t)
-			a, b := entry(t, loc, 100), entry(t, loc, 101)
-			storetest.Exec(t, loc, `UPDATE audit_entries SET data = $1 WHERE idx = 100`, b)
-			storetest.Exec(t, loc, `UPDATE audit_entries SET data = $1 WHERE idx = 101`, a)
+			rewrite(t, loc, 0, func(es [][]byte) [][]byte {
+				es[100], es[101] = es[101], es[100]
+				return es
+			})
 			wantTamperAt(t, verify(t, loc, nil), 100)
 		})
 		t.Run("the last entries cut off", func(t *testing.T) {
 			loc, _ := setup(t)
-			storetest.Exec(t, loc, `DELETE FROM audit_entries WHERE idx >= 550`)
+			rewrite(t, loc, 2, func(es [][]byte) [][]byte { return es[:550-512] })
 			wantTamperAt(t, verify(t, loc, nil), 550)
 		})
 		t.Run("a truncation that also rolls back the size, tiles and checkpoints", func(t *testing.T) {
 			loc, trusted := setup(t)
-			storetest.Exec(t, loc, `DELETE FROM audit_entries WHERE idx >= 300`)
+			storetest.Exec(t, loc, `DELETE FROM audit_bundles WHERE idx >= 2`)
+			rewrite(t, loc, 1, func(es [][]byte) [][]byte { return es[:300-256] })
 			storetest.Exec(t, loc, `DELETE FROM audit_checkpoints WHERE size > 300`)
 			storetest.Exec(t, loc, `UPDATE audit_meta SET size = 300`)
 			// In a tree of 300, tile 0/1 holds 44 hashes and tile 1/0 one.
@@ -181,7 +196,7 @@ func TestTamperingWithATilesExportIsDetectedAndLocated(t *testing.T) {
 	}
 	rebundle := func(change func([][]byte) [][]byte) func([]byte) []byte {
 		return func(b []byte) []byte {
-			es, err := ParseEntryBundle(b)
+			es, err := store.SplitBundle(b)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/parapet-sec/parapet/internal/store"
 )
 
 // The C2SP tlog-tiles layout: "checkpoint", "tile/<L>/<N>[.p/<W>]" with the
@@ -102,11 +103,10 @@ func (l *Log) ExportTiles(ctx context.Context, dir string, signed []byte) error 
 		if i != i/tileWidth*tileWidth+uint64(n) {
 			return fmt.Errorf("export: entry %d missing from the store", i/tileWidth*tileWidth+uint64(n))
 		}
-		if len(data) > MaxEntrySize {
-			return fmt.Errorf("export: entry %d: %d bytes is too long for an entry bundle", i, len(data))
+		var err error
+		if bundle, err = store.AppendBundle(bundle, data); err != nil {
+			return fmt.Errorf("export: entry %d: %w", i, err)
 		}
-		bundle = binary.BigEndian.AppendUint16(bundle, uint16(len(data)))
-		bundle = append(bundle, data...)
 		n++
 		if n == tileWidth {
 			return flush(i / tileWidth)
@@ -187,24 +187,6 @@ func (x exporter) replace(rel string, data []byte) error {
 	return nil
 }
 
-// ParseEntryBundle splits a tlog-tiles entry bundle into its entries. On a
-// bundle cut short it returns the entries before the damage and an error.
-func ParseEntryBundle(b []byte) ([][]byte, error) {
-	var out [][]byte
-	for len(b) > 0 {
-		if len(b) < 2 {
-			return out, fmt.Errorf("entry %d: length prefix cut short", len(out))
-		}
-		n := int(binary.BigEndian.Uint16(b))
-		if len(b) < 2+n {
-			return out, fmt.Errorf("entry %d: %d bytes announced, %d left", len(out), n, len(b)-2)
-		}
-		out = append(out, b[2:2+n])
-		b = b[2+n:]
-	}
-	return out, nil
-}
-
 // VerifyTiles checks a tlog-tiles export in dir as any client would: the
 // checkpoint's signature with v, every entry against the tiles, the tree
 // recomputed from the entries against every tile and the checkpoint's root,
@@ -269,7 +251,7 @@ func VerifyTiles(ctx context.Context, dir string, v note.Verifier, trusted []byt
 			}
 			return nil, err
 		}
-		entries, perr := ParseEntryBundle(b)
+		entries, perr := store.SplitBundle(b)
 		leaves, err := readTile(0, idx, w)
 		if err != nil {
 			return nil, tamperAt(base, "%v", err)

@@ -50,10 +50,10 @@ type Report struct {
 // as it completes, with the stored one.
 type recompute struct {
 	tr     *tree
-	rows   int // how many rows of each stored tile to compare
-	stored func(level, index uint64, width int) (*tile, error)
-	want   []uint64          // sizes whose roots are wanted, ascending
-	roots  map[uint64][]byte // computed roots by size
+	rows   int                                                 // how many rows of each stored tile to compare
+	stored func(level, index uint64, width int) (*tile, error) // width is the one wanted; the result may differ
+	want   []uint64                                            // sizes whose roots are wanted, ascending
+	roots  map[uint64][]byte                                   // computed roots by size
 	err    error
 }
 
@@ -97,13 +97,39 @@ func (rc *recompute) finish() error {
 // compare checks a recomputed tile against the stored one and locates the
 // first entry under the first hash that differs.
 func (rc *recompute) compare(t *tile, width int) error {
+	return rc.compareRows(t, width, false)
+}
+
+// checkPrefix compares the bottom tile of the right edge with the stored
+// tile as far as the recomputed one reaches. It runs before reporting
+// missing entries, so that an entry removed from the middle of a bundle is
+// located where it was, not where the shifted entries run out.
+func (rc *recompute) checkPrefix() error {
+	t := rc.tr.edge[0]
+	if t.width() == 0 {
+		return nil
+	}
+	return rc.compareRows(t, t.width(), true)
+}
+
+func (rc *recompute) compareRows(t *tile, width int, prefix bool) error {
+	first := (t.index * tileWidth) << (tileHeight * t.level)
 	s, err := rc.stored(t.level, t.index, width)
 	if err != nil {
-		first := (t.index * tileWidth) << (tileHeight * t.level)
 		return tamperAt(first, "tile %d/%d of the tree: %v", t.level, t.index, err)
 	}
-	for k := 0; k < rc.rows; k++ {
+	if !prefix && s.width() != width {
+		return tamperAt(first, "tile %d/%d of the tree: stored with %d hashes, want %d", t.level, t.index, s.width(), width)
+	}
+	rows := rc.rows
+	if prefix {
+		rows = 1
+	}
+	for k := 0; k < rows; k++ {
 		a, b := t.rows[k], s.rows[k]
+		if prefix && len(b) > len(a) {
+			b = b[:len(a)]
+		}
 		if bytes.Equal(a, b) {
 			continue
 		}
@@ -176,17 +202,13 @@ func (l *Log) Verify(ctx context.Context, trusted []byte) (*Report, error) {
 			}
 			return nil, err
 		}
-		t, err := decodeTile(s)
-		if err != nil {
-			return nil, err
-		}
-		if t.width() != width {
-			return nil, fmt.Errorf("stored with %d hashes, want %d", t.width(), width)
-		}
-		return t, nil
+		return decodeTile(s)
 	})
 	err = l.st.Entries(ctx, 0, size, func(i uint64, data []byte) error {
 		if i != rc.tr.size {
+			if err := rc.checkPrefix(); err != nil {
+				return err
+			}
 			return tamperAt(rc.tr.size, "missing from the store (next stored entry is %d)", i)
 		}
 		return rc.add(data)
@@ -195,6 +217,9 @@ func (l *Log) Verify(ctx context.Context, trusted []byte) (*Report, error) {
 		return nil, err
 	}
 	if rc.tr.size < size {
+		if err := rc.checkPrefix(); err != nil {
+			return nil, err
+		}
 		return nil, tamperAt(rc.tr.size, "missing from the store: the log records %d entries but holds %d", size, rc.tr.size)
 	}
 	if err := rc.finish(); err != nil {

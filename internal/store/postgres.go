@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS audit_meta (
 	verifier_key TEXT NOT NULL,
 	size BIGINT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS audit_entries (
+CREATE TABLE IF NOT EXISTS audit_bundles (
 	idx BIGINT PRIMARY KEY,
 	data BYTEA NOT NULL
 );
@@ -124,29 +124,29 @@ func (p *Postgres) Commit(ctx context.Context, b Batch) error {
 	if uint64(size) != b.Start {
 		return p.errf("%w: log has %d entries, batch starts at %d", ErrConflict, size, b.Start)
 	}
-	if len(b.Entries) > 0 {
-		i := 0
-		src := pgx.CopyFromFunc(func() ([]any, error) {
-			if i == len(b.Entries) {
-				return nil, nil
-			}
-			row := []any{int64(b.Start) + int64(i), b.Entries[i]}
-			i++
-			return row, nil
-		})
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_entries"}, []string{"idx", "data"}, src); err != nil {
-			return p.errf("commit entries at %d: %w", b.Start, err)
+	var partial []byte
+	if b.Start%BundleSize != 0 {
+		if err := tx.QueryRow(ctx, `SELECT data FROM audit_bundles WHERE idx = $1`, int64(b.Start/BundleSize)).Scan(&partial); err != nil {
+			return p.errf("commit: read entry bundle %d: %w", b.Start/BundleSize, err)
 		}
 	}
-	if len(b.Tiles) > 0 {
-		batch := &pgx.Batch{}
-		for _, t := range b.Tiles {
-			batch.Queue(`INSERT INTO audit_tiles (level, idx, width, hashes) VALUES ($1,$2,$3,$4)
-				ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, hashes = excluded.hashes`,
-				int64(t.Level), int64(t.Index), t.Width, t.Hashes)
-		}
+	writes, err := packBatch(b.Start, partial, b.Entries)
+	if err != nil {
+		return p.errf("commit: %w", err)
+	}
+	batch := &pgx.Batch{}
+	for _, w := range writes {
+		batch.Queue(`INSERT INTO audit_bundles (idx, data) VALUES ($1, $2)
+			ON CONFLICT (idx) DO UPDATE SET data = excluded.data`, int64(w.index), w.data)
+	}
+	for _, t := range b.Tiles {
+		batch.Queue(`INSERT INTO audit_tiles (level, idx, width, hashes) VALUES ($1,$2,$3,$4)
+			ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, hashes = excluded.hashes`,
+			int64(t.Level), int64(t.Index), t.Width, t.Hashes)
+	}
+	if batch.Len() > 0 {
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-			return p.errf("commit tiles: %w", err)
+			return p.errf("commit entries and tiles at %d: %w", b.Start, err)
 		}
 	}
 	if _, err := tx.Exec(ctx, `UPDATE audit_meta SET size = $1 WHERE id = 1`, int64(b.Start)+int64(len(b.Entries))); err != nil {
@@ -160,11 +160,13 @@ func (p *Postgres) Commit(ctx context.Context, b Batch) error {
 
 // Entries implements Store.
 func (p *Postgres) Entries(ctx context.Context, start, end uint64, fn func(uint64, []byte) error) error {
-	// Pages keep memory bounded on a log of millions of entries.
-	const page = 10000
-	for start < end {
-		stop := min(end, start+page)
-		rows, err := p.pool.Query(ctx, `SELECT idx, data FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(start), int64(stop))
+	// Pages of bundles keep memory bounded on a log of millions of entries.
+	const page = 64
+	if start >= end {
+		return nil
+	}
+	for b := start / BundleSize; b <= (end-1)/BundleSize; b += page {
+		rows, err := p.pool.Query(ctx, `SELECT idx, data FROM audit_bundles WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(b), int64(b+page))
 		if err != nil {
 			return p.errf("read entries: %w", err)
 		}
@@ -175,7 +177,7 @@ func (p *Postgres) Entries(ctx context.Context, start, end uint64, fn func(uint6
 				rows.Close()
 				return p.errf("read entries: %w", err)
 			}
-			if err := fn(uint64(idx), data); err != nil {
+			if err := emitBundle(uint64(idx), data, start, end, fn); err != nil {
 				rows.Close()
 				return err
 			}
@@ -184,7 +186,6 @@ func (p *Postgres) Entries(ctx context.Context, start, end uint64, fn func(uint6
 		if err := rows.Err(); err != nil {
 			return p.errf("read entries: %w", err)
 		}
-		start = stop
 	}
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -27,7 +26,7 @@ CREATE TABLE IF NOT EXISTS audit_meta (
 	verifier_key TEXT NOT NULL,
 	size INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS audit_entries (
+CREATE TABLE IF NOT EXISTS audit_bundles (
 	idx INTEGER PRIMARY KEY,
 	data BLOB NOT NULL
 );
@@ -140,10 +139,6 @@ func (s *SQLite) Size(ctx context.Context) (uint64, error) {
 	return uint64(n), nil
 }
 
-// sqliteInsertRows is how many entries one INSERT statement carries: fewer
-// statements, far less per-row overhead, well under SQLite's variable limit.
-const sqliteInsertRows = 256
-
 // Commit implements Store.
 func (s *SQLite) Commit(ctx context.Context, b Batch) error {
 	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: takes the write lock now
@@ -162,20 +157,20 @@ func (s *SQLite) Commit(ctx context.Context, b Batch) error {
 	if uint64(size) != b.Start {
 		return s.errf("%w: log has %d entries, batch starts at %d", ErrConflict, size, b.Start)
 	}
-	for i := 0; i < len(b.Entries); i += sqliteInsertRows {
-		chunk := b.Entries[i:min(i+sqliteInsertRows, len(b.Entries))]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO audit_entries (idx, data) VALUES `)
-		args := make([]any, 0, 2*len(chunk))
-		for j, e := range chunk {
-			if j > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteString("(?,?)")
-			args = append(args, int64(b.Start)+int64(i+j), e)
+	var partial []byte
+	if b.Start%BundleSize != 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT data FROM audit_bundles WHERE idx = ?`, int64(b.Start/BundleSize)).Scan(&partial); err != nil {
+			return s.errf("commit: read entry bundle %d: %w", b.Start/BundleSize, err)
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return s.errf("commit entries at %d: %w", b.Start+uint64(i), err)
+	}
+	writes, err := packBatch(b.Start, partial, b.Entries)
+	if err != nil {
+		return s.errf("commit: %w", err)
+	}
+	for _, w := range writes {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_bundles (idx, data) VALUES (?, ?)
+			ON CONFLICT (idx) DO UPDATE SET data = excluded.data`, int64(w.index), w.data); err != nil {
+			return s.errf("commit entry bundle %d: %w", w.index, err)
 		}
 	}
 	for _, t := range b.Tiles {
@@ -196,7 +191,10 @@ func (s *SQLite) Commit(ctx context.Context, b Batch) error {
 
 // Entries implements Store.
 func (s *SQLite) Entries(ctx context.Context, start, end uint64, fn func(uint64, []byte) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT idx, data FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx`, int64(start), int64(end))
+	if start >= end {
+		return nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT idx, data FROM audit_bundles WHERE idx >= ? AND idx <= ? ORDER BY idx`, int64(start/BundleSize), int64((end-1)/BundleSize))
 	if err != nil {
 		return s.errf("read entries: %w", err)
 	}
@@ -207,7 +205,7 @@ func (s *SQLite) Entries(ctx context.Context, start, end uint64, fn func(uint64,
 		if err := rows.Scan(&idx, &data); err != nil {
 			return s.errf("read entries: %w", err)
 		}
-		if err := fn(uint64(idx), data); err != nil {
+		if err := emitBundle(uint64(idx), data, start, end, fn); err != nil {
 			return err
 		}
 	}
