@@ -162,6 +162,9 @@ account outside the input for "any principal of that account".`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
+			if err := data.Model.CheckCaller(who); err != nil {
+				return withCode(exitUsage, err)
+			}
 			req := iam.Request{Principal: who, Action: args[1], Resource: args[2], Context: ctx}
 			d := data.Model.Evaluate(req)
 			var incomplete []string
@@ -296,6 +299,13 @@ func newIAMWhoCanCmd() *cobra.Command {
 			}
 			req := iam.Request{Action: args[0], Resource: args[1], Context: ctx}
 			found := data.Model.WhoCan(req)
+			// Anyone at all: an anonymous caller, which a resource policy
+			// with Principal "*" may admit.
+			anon := req
+			anon.Principal = "*"
+			if d := data.Model.Evaluate(anon); d.Result != iam.Denied {
+				found = append([]iam.PrincipalDecision{{Principal: &iam.Principal{ARN: "*", Kind: "anonymous"}, Decision: d}}, found...)
+			}
 			err = writeOutput(output, func(w io.Writer) error {
 				if format == "json" {
 					return writeWhoCanJSON(w, req, found)

@@ -1,6 +1,9 @@
 package iam
 
-import "strings"
+import (
+	"errors"
+	"strings"
+)
 
 // AllowedPatterns returns the resource patterns of the identity-based Allow
 // statements of principal (its own and its groups' policies) whose actions
@@ -65,4 +68,18 @@ func (m *Model) WhoCan(r Request) []PrincipalDecision {
 		}
 	}
 	return out
+}
+
+// CheckCaller reports whether Evaluate can answer for the caller named in a
+// Request's Principal field: a principal of the model, "*", a service
+// principal, or a principal of an account outside the model. The error
+// says why not (for example a user ARN of an account in the model that the
+// input does not hold).
+func (m *Model) CheckCaller(principal string) error {
+	m.prepare()
+	ec := evalCtx{m: m, req: &Request{Principal: principal}}
+	if d, ok := ec.identifyCaller(); !ok {
+		return errors.New(d.Reason)
+	}
+	return nil
 }
