@@ -51,8 +51,8 @@ func (o *Options) defaults() {
 type Result struct {
 	Graph    *Graph
 	Findings []inventory.Finding
-	// Derived are the edges the analysis added (IAM access to data), also
-	// part of Graph.
+	// Derived are the edges the analysis added (IAM access to data,
+	// untrusted input of agents), also part of Graph.
 	Derived []*inventory.Edge
 }
 
@@ -76,12 +76,12 @@ func Analyze(s *inventory.Snapshot, opts Options) (*Result, error) {
 	}
 	a.g = g
 	if opts.Access != nil {
-		more := a.deriveIAM()
-		if len(more) > 0 {
-			derived = append(derived, more...)
-			if a.g, err = Build(s, derived...); err != nil {
-				return nil, err
-			}
+		derived = append(derived, a.deriveIAM()...)
+	}
+	derived = append(derived, a.deriveUntrusted()...)
+	if len(derived) > 0 {
+		if a.g, err = Build(s, derived...); err != nil {
+			return nil, err
 		}
 	}
 	a.prepare()
@@ -203,17 +203,24 @@ func (a *analysis) targetsFrom(s *Searcher, src NodeID, skip func(NodeID) bool) 
 	return out
 }
 
-// privilege scores the identities along a path: 3 when one is
-// admin-equivalent, 2 when the path writes or escalates, 1 otherwise.
+// privilege scores the identities along a path by what they can do, not
+// only by the edges the path uses: 3 when one is admin-equivalent, 2 when
+// one can write data, escalate or call tools (or the path itself writes or
+// escalates), 1 otherwise.
 func (a *analysis) privilege(p Path) int {
+	g := a.g
+	power := g.Kinds(inventory.EdgeCanWrite, inventory.EdgeCanEscalateTo, inventory.EdgeCallsTool)
 	score := 1
-	for _, n := range a.g.Nodes(p) {
+	for _, n := range g.Nodes(p) {
 		if a.admin[n] {
 			return 3
 		}
+		if isIdentity(g.Node(n).Kind) && g.HasOut(n, power) {
+			score = 2
+		}
 	}
 	for _, e := range p {
-		switch a.g.KindOf(e) {
+		switch g.KindOf(e) {
 		case inventory.EdgeCanWrite, inventory.EdgeCanEscalateTo:
 			score = 2
 		}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/parapet-sec/parapet/internal/aibom"
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
@@ -643,7 +644,7 @@ func (a *analysis) rbacScaling(sa NodeID) []string {
 
 // shadowAgents: workloads that hold AI API keys or send traffic to AI
 // endpoints without being registered as agents (no ai.agent runs on them
-// and no parapet.io/agent label).
+// and no aibom.RegistrationLabel label).
 func (a *analysis) shadowAgents() {
 	g := a.g
 	registered := make([]bool, g.Len())
@@ -659,7 +660,7 @@ func (a *analysis) shadowAgents() {
 		if registered[n] || node.Kind == inventory.KindAIAgent {
 			continue
 		}
-		if _, ok := node.Tags["parapet.io/agent"]; ok {
+		if _, ok := node.Tags[aibom.RegistrationLabel]; ok {
 			continue
 		}
 		var signs []string
@@ -687,7 +688,7 @@ func (a *analysis) shadowAgents() {
 			Severity:    sev,
 			Resources:   []string{node.ID},
 			Evidence:    map[string]any{"workload": node.ID, "signs": signs, "risk_score": riskScore(1, 1, inventory.SensitivityMedium)},
-			Remediation: fmt.Sprintf("Register %s as an agent (label parapet.io/agent with its owner) so its identity, tools and egress are reviewed, move its AI key into a secret manager with rotation, and send its model traffic through the gateway.", a.describe(NodeID(n))),
+			Remediation: fmt.Sprintf("Register %s as an agent (label "+aibom.RegistrationLabel+" with its name) so its identity, tools and egress are reviewed, move its AI key into a secret manager with rotation, and send its model traffic through the gateway.", a.describe(NodeID(n))),
 			Frameworks:  []string{"owasp-asi-2026:ASI10", "owasp-llm-2025:LLM03", "nist-800-53:CM-8", "nist-800-53:PM-5", "iso-42001:A.4.2"},
 		})
 	}
