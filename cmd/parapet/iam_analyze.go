@@ -9,7 +9,6 @@ import (
 	collectaws "github.com/parapet-sec/parapet/internal/collect/aws"
 	"github.com/parapet-sec/parapet/internal/iam"
 	"github.com/parapet-sec/parapet/internal/inventory"
-	"github.com/parapet-sec/parapet/internal/report"
 	"github.com/spf13/cobra"
 )
 
@@ -62,21 +61,19 @@ Exit status: 0 no finding at or above --fail-on, 1 findings at or above it,
 				opt.Inventory = iam.WorkloadsFromSnapshot(snap, iam.WorkloadLambda, iam.WorkloadEC2Instance)
 			}
 			res := iam.AnalyzeEscalation(data.Model, opt)
-			findings := res.Findings()
-			report.Sort(findings)
 			err = writeOutput(output, func(w io.Writer) error {
 				if format == "json" {
-					doc := res.JSON()
-					doc.Findings = findings
-					return report.JSON(w, doc)
+					// Paths come ranked in the order report.Sort gives
+					// their findings.
+					return res.WriteJSON(w)
 				}
 				return writeAnalyzeTable(w, res)
 			})
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			for _, f := range findings {
-				if f.Severity.AtLeast(min) {
+			for _, p := range res.Paths {
+				if p.Severity().AtLeast(min) {
 					return withCode(exitFindings, nil)
 				}
 			}

@@ -17,8 +17,8 @@ type EscalationEdge struct {
 	// Actions are the actions used, and Resources the resource each was
 	// evaluated on (parallel slices).
 	Actions, Resources []string
-	// Evidence names the statements that allow each action.
-	Evidence []string
+	// Evidence are the statements that allow the actions.
+	Evidence []*Statement
 	// Conditions, when not empty, must all hold for the edge to exist
 	// (Evaluate answered "conditional").
 	Conditions []Condition
@@ -31,6 +31,8 @@ type EscalationEdge struct {
 	// Alternatives are the other techniques that lead from From to To,
 	// set on the edge chosen to stand for the pair in paths.
 	Alternatives []string
+
+	to int // index of To among the analysis's principals
 }
 
 // better reports whether e is a stronger edge than f for the same pair:
@@ -55,30 +57,37 @@ func (e *EscalationEdge) better(f *EscalationEdge) bool {
 // bestPerTarget keeps one edge per target, the strongest, and records the
 // techniques of the others as its alternatives.
 func bestPerTarget(es []*EscalationEdge) []*EscalationEdge {
-	best := map[string]*EscalationEdge{}
-	var order []string
+	if len(es) == 0 {
+		return nil
+	}
+	best := make(map[int]*EscalationEdge, len(es))
+	var order []int
 	for _, e := range es {
-		b, ok := best[e.To]
-		if !ok {
-			best[e.To] = e
-			order = append(order, e.To)
-			continue
+		b, ok := best[e.to]
+		switch {
+		case !ok:
+			best[e.to] = e
+			order = append(order, e.to)
+		case e.better(b):
+			best[e.to] = e
 		}
-		if e.better(b) {
-			best[e.To] = e
+	}
+	if len(order) == len(es) {
+		return es
+	}
+	alts := map[int][]string{}
+	for _, e := range es {
+		if best[e.to] != e {
+			alts[e.to] = append(alts[e.to], e.Technique.ID)
 		}
 	}
 	out := make([]*EscalationEdge, 0, len(order))
 	for _, to := range order {
 		b := best[to]
-		b.Alternatives = nil
-		for _, e := range es {
-			if e.To == to && e != b {
-				b.Alternatives = append(b.Alternatives, e.Technique.ID)
-			}
+		if a := alts[to]; len(a) > 0 {
+			sort.Strings(a)
+			b.Alternatives = dedupe(a)
 		}
-		b.Alternatives = dedupe(b.Alternatives)
-		sort.Strings(b.Alternatives)
 		out = append(out, b)
 	}
 	return out
@@ -113,6 +122,8 @@ type analyzer struct {
 	principals   []*Principal
 	grants       []grants
 	pos          map[string]int
+	byAccount    map[string]map[string][]*Principal // account -> kind -> principals
+	visits       sync.Pool                          // *visits for path searches
 }
 
 func newAnalyzer(m *Model, opt AnalyzeOptions) *analyzer {
@@ -126,10 +137,16 @@ func newAnalyzer(m *Model, opt AnalyzeOptions) *analyzer {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
 	a := &analyzer{m: m, opt: opt, ix: newActionIndex(), ti: newTrustIndex(m), workloads: map[string][]Workload{}}
+	a.visits.New = func() any { return &visits{} }
 	a.principals = m.Principals()
 	a.pos = make(map[string]int, len(a.principals))
+	a.byAccount = map[string]map[string][]*Principal{}
 	for i, p := range a.principals {
 		a.pos[p.ARN] = i
+		if a.byAccount[p.Account] == nil {
+			a.byAccount[p.Account] = map[string][]*Principal{}
+		}
+		a.byAccount[p.Account][p.Kind] = append(a.byAccount[p.Account][p.Kind], p)
 	}
 	if opt.Inventory != nil {
 		for _, w := range opt.Inventory.Workloads {
@@ -225,6 +242,30 @@ func (a *analyzer) try(p *Principal, action string, resources []string, ctx map[
 	return cond, found
 }
 
+// actorCache remembers, for one actor, the requirements whose outcome does
+// not depend on the target: actions on a resource the actor creates, and
+// actions on an unknown workload of an account.
+type actorCache struct {
+	steps map[string]cachedStep
+}
+
+type cachedStep struct {
+	s  step
+	ok bool
+}
+
+func (c *actorCache) get(key string, eval func() (step, bool)) (step, bool) {
+	if c.steps == nil {
+		c.steps = map[string]cachedStep{}
+	}
+	if v, hit := c.steps[key]; hit {
+		return v.s, v.ok
+	}
+	s, ok := eval()
+	c.steps[key] = cachedStep{s, ok}
+	return s, ok
+}
+
 // binding is what one application of a technique is about.
 type binding struct {
 	target   *Principal // the principal reached (the actor itself for self-escalation)
@@ -235,27 +276,28 @@ type binding struct {
 
 // apply evaluates every requirement of t for actor p under b and returns
 // the edge, or nil when some requirement is denied.
-func (a *analyzer) apply(p *Principal, g grants, t *Technique, b binding) *EscalationEdge {
-	e := &EscalationEdge{From: p.ARN, To: b.target.ARN, Technique: t}
+func (a *analyzer) apply(p *Principal, g grants, c *actorCache, t *Technique, b binding) *EscalationEdge {
+	var e *EscalationEdge
 	for _, rq := range t.Requires {
 		var resources []string
 		var ctx map[string][]string
+		cacheKey := ""
 		switch rq.On {
 		case OnTarget:
 			resources = []string{b.target.ARN}
 		case OnOwnGroup:
 			resources = []string{b.group}
-			e.Via = b.group
 		case OnAttachedPolicy:
 			resources = customerPolicies(a.m, b.target, b.target == p)
 		case OnWorkload:
 			if b.workload != nil {
 				resources = []string{b.workload.ARN}
-				e.Via = b.workload.ARN
 			} else {
+				cacheKey = rq.Action + "\x00" + t.Needs + "\x00" + b.target.Account
 				resources = workloadWitnesses(g.witnesses(rq.Action), t.Needs, b.target.Account)
 			}
 		default:
+			cacheKey = rq.Action
 			resources = g.witnesses(rq.Action)
 		}
 		if strings.EqualFold(rq.Action, "iam:PassRole") && b.service != "" {
@@ -264,22 +306,42 @@ func (a *analyzer) apply(p *Principal, g grants, t *Technique, b binding) *Escal
 		if len(resources) == 0 {
 			return nil
 		}
-		s, ok := a.try(p, rq.Action, resources, ctx)
+		var s step
+		var ok bool
+		if cacheKey != "" {
+			s, ok = c.get(cacheKey, func() (step, bool) { return a.try(p, rq.Action, resources, ctx) })
+		} else {
+			s, ok = a.try(p, rq.Action, resources, ctx)
+		}
 		if !ok {
 			return nil
 		}
-		if rq.On == OnAttachedPolicy {
+		if e == nil {
+			e = &EscalationEdge{From: p.ARN, To: b.target.ARN, Technique: t, to: a.pos[b.target.ARN],
+				Actions: t.Actions(), Resources: make([]string, 0, len(t.Requires))}
+		}
+		switch rq.On {
+		case OnAttachedPolicy, OnOwnGroup:
 			e.Via = s.resource
+		case OnWorkload:
+			if b.workload != nil {
+				e.Via = b.workload.ARN
+			}
 		}
-		e.Actions = append(e.Actions, rq.Action)
 		e.Resources = append(e.Resources, s.resource)
-		for _, st := range s.d.Statements {
-			e.Evidence = append(e.Evidence, st.String())
-		}
+		e.Evidence = append(e.Evidence, s.d.Statements...)
 		e.Conditions = append(e.Conditions, s.d.Conditions...)
 	}
-	e.Evidence = dedupe(e.Evidence)
 	return e
+}
+
+// EvidenceStrings names the evidence statements, each once.
+func (e *EscalationEdge) EvidenceStrings() []string {
+	out := make([]string, 0, len(e.Evidence))
+	for _, s := range e.Evidence {
+		out = append(out, s.String())
+	}
+	return dedupe(out)
 }
 
 // workloadTemplates give the ARN of a workload of each kind, with %[1]s
@@ -380,6 +442,7 @@ func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 		return nil // only its AWS service can act as a service-linked role
 	}
 	var out []*EscalationEdge
+	c := &actorCache{}
 	add := func(e *EscalationEdge) {
 		if e != nil {
 			out = append(out, e)
@@ -397,27 +460,29 @@ func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 			if t.Requires[0].On == OnOwnGroup {
 				for _, grp := range p.Groups {
 					if g.allows(t.Requires[0].Action, grp) {
-						add(a.apply(p, g, t, binding{target: p, group: grp}))
+						add(a.apply(p, g, c, t, binding{target: p, group: grp}))
 					}
 				}
 				continue
 			}
-			add(a.apply(p, g, t, binding{target: p}))
+			add(a.apply(p, g, c, t, binding{target: p}))
 		case TargetGroup:
 			in := map[string]bool{}
 			for _, grp := range p.Groups {
 				in[grp] = true
 			}
-			for _, q := range a.principals {
-				if q.Kind == KindGroup && !in[q.ARN] && g.allows(t.Requires[0].Action, q.ARN) {
-					add(a.apply(p, g, t, binding{target: q}))
+			for _, q := range a.byAccount[p.Account][KindGroup] {
+				if !in[q.ARN] && g.allows(t.Requires[0].Action, q.ARN) {
+					add(a.apply(p, g, c, t, binding{target: q}))
 				}
 			}
 		case TargetUser:
 			act := firstTargetAction(t)
-			for _, q := range a.principals {
-				if q.Kind == KindUser && q != p && g.allows(act, q.ARN) {
-					add(a.apply(p, g, t, binding{target: q}))
+			// IAM users have no resource policy: only their own account
+			// can act on them.
+			for _, q := range a.byAccount[p.Account][KindUser] {
+				if q != p && g.allows(act, q.ARN) {
+					add(a.apply(p, g, c, t, binding{target: q}))
 				}
 			}
 		case TargetRole:
@@ -427,14 +492,14 @@ func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 				for _, q := range a.ti.candidates(p) {
 					if q != p && !seen[q] && !q.ServiceLinked {
 						seen[q] = true
-						add(a.apply(p, g, t, binding{target: q}))
+						add(a.apply(p, g, c, t, binding{target: q}))
 					}
 				}
 				continue
 			}
-			for _, q := range a.principals {
-				if q.Kind == KindRole && q != p && !q.ServiceLinked && g.allows(act, q.ARN) {
-					add(a.apply(p, g, t, binding{target: q}))
+			for _, q := range a.byAccount[p.Account][KindRole] {
+				if q != p && !q.ServiceLinked && g.allows(act, q.ARN) {
+					add(a.apply(p, g, c, t, binding{target: q}))
 				}
 			}
 		case TargetPassedRole:
@@ -449,7 +514,7 @@ func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 					if q == p || seen[q] || q.Account != p.Account || !g.allows("iam:PassRole", q.ARN) {
 						continue
 					}
-					if e := a.apply(p, g, t, binding{target: q, service: svc}); e != nil {
+					if e := a.apply(p, g, c, t, binding{target: q, service: svc}); e != nil {
 						seen[q] = true
 						e.Potential = potential
 						out = append(out, e)
@@ -464,17 +529,20 @@ func (a *analyzer) edgesFrom(i int) []*EscalationEdge {
 					if q == nil || q == p || q.ServiceLinked {
 						continue
 					}
-					add(a.apply(p, g, t, binding{target: q, workload: w}))
+					add(a.apply(p, g, c, t, binding{target: q, workload: w}))
 				}
 				continue
 			}
 			seen := map[*Principal]bool{}
 			for _, svc := range t.Services {
 				for _, q := range a.serviceRoles[strings.ToLower(svc)] {
-					if q == p || seen[q] || q.ServiceLinked {
+					// A workload runs in its role's account, and none of
+					// these takeover actions can be granted across
+					// accounts by a resource policy.
+					if q == p || seen[q] || q.Account != p.Account {
 						continue
 					}
-					if e := a.apply(p, g, t, binding{target: q}); e != nil {
+					if e := a.apply(p, g, c, t, binding{target: q}); e != nil {
 						seen[q] = true
 						e.Potential = true
 						out = append(out, e)

@@ -2,6 +2,7 @@ package iam_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	awscollect "github.com/parapet-sec/parapet/internal/collect/aws"
 	"github.com/parapet-sec/parapet/internal/iam"
+	"github.com/parapet-sec/parapet/internal/inventory"
 	"github.com/parapet-sec/parapet/internal/report"
 )
 
@@ -37,8 +39,20 @@ func TestAnalyzeJSONMatchesGolden(t *testing.T) {
 			d.Model.At(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			res := iam.AnalyzeEscalation(d.Model, iam.AnalyzeOptions{})
 			var got bytes.Buffer
-			if err := report.JSON(&got, res.JSON()); err != nil {
+			if err := res.WriteJSON(&got); err != nil {
 				t.Fatal(err)
+			}
+			var doc struct {
+				Schema     string            `json:"schema"`
+				Principals []json.RawMessage `json:"principals"`
+				Paths      []json.RawMessage `json:"paths"`
+				Findings   []json.RawMessage `json:"findings"`
+			}
+			if err := json.Unmarshal(got.Bytes(), &doc); err != nil {
+				t.Fatalf("output is not JSON: %v\n%s", err, got.String())
+			}
+			if doc.Schema != iam.SchemaEscalation || len(doc.Findings) != len(doc.Paths) {
+				t.Errorf("schema %q, %d paths, %d findings: want %q and one finding per path", doc.Schema, len(doc.Paths), len(doc.Findings), iam.SchemaEscalation)
 			}
 			golden := in[:len(in)-len(".json")] + ".golden.json"
 			if *update {
@@ -100,4 +114,26 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestPathsComeInFindingOrder checks that paths are ranked the way
+// report.Sort orders their findings, so the JSON can be streamed without
+// sorting the findings in memory.
+func TestPathsComeInFindingOrder(t *testing.T) {
+	in := filepath.Join("..", "..", "..", "shared", "data", "aws-authz", "cloudsplaining", "example.json")
+	if _, err := os.Stat(in); err != nil {
+		t.Skipf("cloudsplaining example not found at %s (../shared/data is absent); skipping", in)
+	}
+	d, err := awscollect.LoadIAM(awscollect.IAMInputs{Authz: []string{in}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := iam.AnalyzeEscalation(d.Model, iam.AnalyzeOptions{}).Findings()
+	sorted := append([]inventory.Finding(nil), fs...)
+	report.Sort(sorted)
+	for i := range fs {
+		if fs[i].Check != sorted[i].Check || fs[i].Severity != sorted[i].Severity || fs[i].Resources[0] != sorted[i].Resources[0] {
+			t.Fatalf("finding %d is %s %s %v, report.Sort puts %s %s %v there", i, fs[i].Severity, fs[i].Check, fs[i].Resources, sorted[i].Severity, sorted[i].Check, sorted[i].Resources)
+		}
+	}
 }

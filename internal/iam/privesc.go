@@ -1,7 +1,11 @@
 package iam
 
 import (
+	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -80,7 +84,7 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 			// its own policies with nothing capping the grant.
 			for _, e := range edges[i] {
 				if e.To == p.ARN && e.Technique.Gain == GainControl && !e.Potential && ceiling[i] {
-					cand := AdminStatus{Admin: true, Conditions: e.Conditions, Reason: "can grant itself every permission (" + e.Technique.ID + " " + e.Technique.Name + ")", Evidence: e.Evidence}
+					cand := AdminStatus{Admin: true, Conditions: e.Conditions, Reason: "can grant itself every permission (" + e.Technique.ID + " " + e.Technique.Name + ")", Evidence: e.EvidenceStrings()}
 					if !st.Admin || len(cand.Conditions) < len(st.Conditions) {
 						st = cand
 					}
@@ -132,31 +136,30 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 func (a *analyzer) pathsFrom(i int, edges [][]*EscalationEdge, endsAdmin func(*EscalationEdge, int) bool) []*EscalationPath {
 	var out []*EscalationPath
 	for _, e := range edges[i] {
-		j := a.pos[e.To]
+		j := e.to
 		out = append(out, newPath([]*EscalationEdge{e}, endsAdmin(e, j)))
 	}
 	// Breadth-first search over principals for longer paths to admin.
-	type visit struct {
-		prev int
-		via  *EscalationEdge
-	}
-	seen := map[int]visit{i: {prev: -1}}
+	v := a.visits.Get().(*visits)
+	defer a.visits.Put(v)
+	v.reset(len(a.principals))
+	v.mark(i, -1, nil)
 	frontier := []int{i}
 	found := 0
 	for depth := 1; depth <= a.opt.MaxDepth && len(frontier) > 0 && found < a.opt.MaxPathsPerPrincipal; depth++ {
 		var next []int
 		for _, u := range frontier {
 			for _, e := range edges[u] {
-				j := a.pos[e.To]
-				if _, ok := seen[j]; ok {
+				j := e.to
+				if v.seen(j) {
 					continue
 				}
-				seen[j] = visit{prev: u, via: e}
+				v.mark(j, u, e)
 				if endsAdmin(e, j) {
 					if depth > 1 && found < a.opt.MaxPathsPerPrincipal {
 						var steps []*EscalationEdge
-						for k := j; k != i; k = seen[k].prev {
-							steps = append(steps, seen[k].via)
+						for k := j; k != i; k = int(v.prev[k]) {
+							steps = append(steps, v.via[k])
 						}
 						for l, r := 0, len(steps)-1; l < r; l, r = l+1, r-1 {
 							steps[l], steps[r] = steps[r], steps[l]
@@ -174,6 +177,31 @@ func (a *analyzer) pathsFrom(i int, edges [][]*EscalationEdge, endsAdmin func(*E
 	return out
 }
 
+// visits is the breadth-first search state of one goroutine, reused from
+// search to search: a generation stamp marks the principals seen.
+type visits struct {
+	gen   uint32
+	stamp []uint32
+	prev  []int32
+	via   []*EscalationEdge
+}
+
+func (v *visits) reset(n int) {
+	if len(v.stamp) < n {
+		v.stamp = make([]uint32, n)
+		v.prev = make([]int32, n)
+		v.via = make([]*EscalationEdge, n)
+		v.gen = 0
+	}
+	v.gen++
+}
+
+func (v *visits) seen(i int) bool { return v.stamp[i] == v.gen }
+
+func (v *visits) mark(i, prev int, via *EscalationEdge) {
+	v.stamp[i], v.prev[i], v.via[i] = v.gen, int32(prev), via
+}
+
 func newPath(steps []*EscalationEdge, admin bool) *EscalationPath {
 	p := &EscalationPath{From: steps[0].From, To: steps[len(steps)-1].To, Admin: admin, Steps: steps}
 	for _, s := range steps {
@@ -183,11 +211,18 @@ func newPath(steps []*EscalationEdge, admin bool) *EscalationPath {
 	return p
 }
 
-// rankPaths orders paths: admin first, then concrete before potential,
-// unconditional before conditional, shorter first, then by from and to.
+// rankPaths orders paths the way their findings sort: by severity (admin
+// first, then concrete before potential, unconditional before
+// conditional), then by the principal they start from, then shorter first.
 func rankPaths(ps []*EscalationPath) {
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]
+		if ra, rb := a.Severity().Rank(), b.Severity().Rank(); ra != rb {
+			return ra > rb
+		}
+		if a.From != b.From {
+			return a.From < b.From
+		}
 		if a.Admin != b.Admin {
 			return a.Admin
 		}
@@ -199,9 +234,6 @@ func rankPaths(ps []*EscalationPath) {
 		}
 		if len(a.Steps) != len(b.Steps) {
 			return len(a.Steps) < len(b.Steps)
-		}
-		if a.From != b.From {
-			return a.From < b.From
 		}
 		if a.To != b.To {
 			return a.To < b.To
@@ -226,7 +258,8 @@ func (p *EscalationPath) Severity() inventory.Severity {
 	return inventory.Low
 }
 
-// Findings turns every path into a finding.
+// Findings turns every path into a finding, in the order of Paths, which is
+// the order report.Sort gives.
 func (r *Escalation) Findings() []inventory.Finding {
 	out := make([]inventory.Finding, 0, len(r.Paths))
 	for _, p := range r.Paths {
@@ -235,6 +268,10 @@ func (r *Escalation) Findings() []inventory.Finding {
 	return out
 }
 
+// Frameworks an escalation finding maps to: least privilege, agent
+// identity and privilege abuse, excessive agency.
+var escalationFrameworks = []string{"nist-800-53:AC-6", "owasp-asi-2026:ASI03", "owasp-llm-2025:LLM06"}
+
 // Finding describes the path as a finding, with the path as ordered edges
 // of kind can_escalate_to, the evidence and the least-privilege fix.
 func (p *EscalationPath) Finding() inventory.Finding {
@@ -242,38 +279,39 @@ func (p *EscalationPath) Finding() inventory.Finding {
 		Check:      CheckLateralMovement,
 		Severity:   p.Severity(),
 		Resources:  []string{p.From, p.To},
-		Frameworks: []string{"nist-800-53:AC-6", "owasp-asi-2026:ASI03", "owasp-llm-2025:LLM06"},
+		Frameworks: escalationFrameworks,
 	}
 	if p.From == p.To {
-		f.Resources = []string{p.From}
+		f.Resources = f.Resources[:1]
 	}
-	var ids []string
-	for _, s := range p.Steps {
-		ids = append(ids, s.Technique.ID)
+	ids := make([]string, len(p.Steps))
+	for i, s := range p.Steps {
+		ids[i] = s.Technique.ID
 	}
 	how := strings.Join(ids, " then ")
 	switch {
 	case p.Admin && p.From == p.To:
 		f.Check = CheckEscalationToAdmin
-		f.Title = fmt.Sprintf("%s can grant itself administrator access (%s)", shortARN(p.From), how)
+		f.Title = shortARN(p.From) + " can grant itself administrator access (" + how + ")"
 	case p.Admin:
 		f.Check = CheckEscalationToAdmin
-		f.Title = fmt.Sprintf("%s can escalate to administrator through %s (%s)", shortARN(p.From), shortARN(p.To), how)
+		f.Title = shortARN(p.From) + " can escalate to administrator through " + shortARN(p.To) + " (" + how + ")"
 	case p.From == p.To:
-		f.Title = fmt.Sprintf("%s can widen its own permissions (%s)", shortARN(p.From), how)
+		f.Title = shortARN(p.From) + " can widen its own permissions (" + how + ")"
 	default:
-		f.Title = fmt.Sprintf("%s can gain the permissions of %s (%s)", shortARN(p.From), shortARN(p.To), how)
+		f.Title = shortARN(p.From) + " can gain the permissions of " + shortARN(p.To) + " (" + how + ")"
 	}
 	if p.Potential {
 		f.Title += ", if the resource it needs exists"
 	}
-	var steps []any
-	var fixes []string
-	for _, s := range p.Steps {
-		f.Path = append(f.Path, inventory.Edge{From: s.From, To: s.To, Kind: inventory.EdgeCanEscalateTo,
-			Props: map[string]any{"technique": s.Technique.ID, "actions": s.Actions}})
-		steps = append(steps, StepJSON(s))
-		fixes = append(fixes, fmt.Sprintf("%s (%s on %s)", s.Technique.Remediation, strings.Join(s.Actions, ", "), shortARN(s.From)))
+	steps := make([]StepJSON, len(p.Steps))
+	fixes := make([]string, 0, len(p.Steps))
+	f.Path = make([]inventory.Edge, len(p.Steps))
+	for i, s := range p.Steps {
+		f.Path[i] = inventory.Edge{From: s.From, To: s.To, Kind: inventory.EdgeCanEscalateTo,
+			Props: map[string]any{"technique": s.Technique.ID, "actions": s.Actions}}
+		steps[i] = stepJSON(s)
+		fixes = append(fixes, s.Technique.Remediation+" ("+strings.Join(s.Actions, ", ")+" on "+shortARN(s.From)+")")
 	}
 	f.Evidence = map[string]any{"steps": steps}
 	if p.Conditional() {
@@ -301,30 +339,32 @@ func conditionStrings(cs []Condition) []string {
 	return dedupe(out)
 }
 
-// StepJSON is the JSON form of one step.
-func StepJSON(e *EscalationEdge) map[string]any {
-	s := map[string]any{
-		"from":      e.From,
-		"to":        e.To,
-		"technique": e.Technique.ID,
-		"name":      e.Technique.Name,
-		"gain":      e.Technique.Gain.String(),
-		"actions":   e.Actions,
-		"resources": e.Resources,
-		"evidence":  nonNil(e.Evidence),
-	}
-	if e.Via != "" {
-		s["via"] = e.Via
-	}
-	if len(e.Alternatives) > 0 {
-		s["alternatives"] = e.Alternatives
-	}
+// StepJSON is one step of a path in the JSON output.
+type StepJSON struct {
+	From         string   `json:"from"`
+	To           string   `json:"to"`
+	Technique    string   `json:"technique"`
+	Name         string   `json:"name"`
+	Gain         string   `json:"gain"`
+	Actions      []string `json:"actions"`
+	Resources    []string `json:"resources"`
+	Evidence     []string `json:"evidence"`
+	Via          string   `json:"via,omitempty"`
+	Conditions   []string `json:"conditions,omitempty"`
+	Potential    bool     `json:"potential,omitempty"`
+	Needs        string   `json:"needs,omitempty"`
+	Alternatives []string `json:"alternatives,omitempty"`
+}
+
+func stepJSON(e *EscalationEdge) StepJSON {
+	s := StepJSON{From: e.From, To: e.To, Technique: e.Technique.ID, Name: e.Technique.Name, Gain: e.Technique.Gain.String(),
+		Actions: e.Actions, Resources: e.Resources, Evidence: nonNil(e.EvidenceStrings()), Via: e.Via,
+		Potential: e.Potential, Alternatives: e.Alternatives}
 	if e.Potential {
-		s["potential"] = true
-		s["needs"] = e.Technique.Needs
+		s.Needs = e.Technique.Needs
 	}
 	if e.Conditional() {
-		s["conditions"] = conditionStrings(e.Conditions)
+		s.Conditions = conditionStrings(e.Conditions)
 	}
 	return s
 }
@@ -336,15 +376,7 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// EscalationJSON is the document `parapet iam analyze --format json` prints.
-type EscalationJSON struct {
-	Schema     string              `json:"schema"`
-	Principals []PrincipalJSON     `json:"principals"`
-	Paths      []PathJSON          `json:"paths"`
-	Findings   []inventory.Finding `json:"findings"`
-}
-
-// PrincipalJSON is one principal in EscalationJSON.
+// PrincipalJSON is one principal in the JSON output.
 type PrincipalJSON struct {
 	ARN        string   `json:"arn"`
 	Kind       string   `json:"kind"`
@@ -353,36 +385,82 @@ type PrincipalJSON struct {
 	Conditions []string `json:"conditions,omitempty"`
 }
 
-// PathJSON is one path in EscalationJSON.
+// PathJSON is one path in the JSON output.
 type PathJSON struct {
-	From        string           `json:"from"`
-	To          string           `json:"to"`
-	Admin       bool             `json:"admin"`
-	Conditional bool             `json:"conditional"`
-	Conditions  []string         `json:"conditions"`
-	Potential   bool             `json:"potential"`
-	Steps       []map[string]any `json:"steps"`
+	From        string     `json:"from"`
+	To          string     `json:"to"`
+	Admin       bool       `json:"admin"`
+	Conditional bool       `json:"conditional"`
+	Conditions  []string   `json:"conditions"`
+	Potential   bool       `json:"potential"`
+	Steps       []StepJSON `json:"steps"`
 }
 
-// JSON returns the versioned document for the analysis.
-func (r *Escalation) JSON() EscalationJSON {
-	doc := EscalationJSON{Schema: SchemaEscalation, Principals: []PrincipalJSON{}, Paths: []PathJSON{}, Findings: r.Findings()}
-	for _, p := range r.Principals {
-		pj := PrincipalJSON{ARN: p.ARN, Kind: p.Kind, Admin: p.Status.Admin}
-		if p.Status.Admin {
-			pj.Reason = p.Status.Reason
-			if len(p.Status.Conditions) > 0 {
-				pj.Conditions = conditionStrings(p.Status.Conditions)
-			}
+func principalJSON(p PrincipalStatus) PrincipalJSON {
+	pj := PrincipalJSON{ARN: p.ARN, Kind: p.Kind, Admin: p.Status.Admin}
+	if p.Status.Admin {
+		pj.Reason = p.Status.Reason
+		if len(p.Status.Conditions) > 0 {
+			pj.Conditions = conditionStrings(p.Status.Conditions)
 		}
-		doc.Principals = append(doc.Principals, pj)
 	}
-	for _, p := range r.Paths {
-		pj := PathJSON{From: p.From, To: p.To, Admin: p.Admin, Conditional: p.Conditional(), Conditions: nonNil(conditionStrings(p.Conditions)), Potential: p.Potential}
-		for _, s := range p.Steps {
-			pj.Steps = append(pj.Steps, StepJSON(s))
+	return pj
+}
+
+func pathJSON(p *EscalationPath) PathJSON {
+	pj := PathJSON{From: p.From, To: p.To, Admin: p.Admin, Conditional: p.Conditional(),
+		Conditions: nonNil(conditionStrings(p.Conditions)), Potential: p.Potential, Steps: make([]StepJSON, len(p.Steps))}
+	for i, s := range p.Steps {
+		pj.Steps[i] = stepJSON(s)
+	}
+	return pj
+}
+
+// WriteJSON writes the document `parapet iam analyze --format json`
+// prints: one object with schema, principals, paths and findings (each
+// path as a finding), indented like report.JSON. It streams element by
+// element, so an estate with hundreds of thousands of paths is never held
+// in memory twice.
+func (r *Escalation) WriteJSON(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	fmt.Fprintf(bw, "{\n  \"schema\": %q,\n", SchemaEscalation)
+	if err := writeArray(bw, "principals", len(r.Principals), false, func(i int) any { return principalJSON(r.Principals[i]) }); err != nil {
+		return err
+	}
+	if err := writeArray(bw, "paths", len(r.Paths), false, func(i int) any { return pathJSON(r.Paths[i]) }); err != nil {
+		return err
+	}
+	if err := writeArray(bw, "findings", len(r.Paths), true, func(i int) any { return r.Paths[i].Finding() }); err != nil {
+		return err
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
+}
+
+func writeArray(w *bufio.Writer, name string, n int, last bool, elem func(i int) any) error {
+	fmt.Fprintf(w, "  %q: [", name)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("    ", "  ")
+	for i := range n {
+		buf.Reset()
+		if err := enc.Encode(elem(i)); err != nil {
+			return err
 		}
-		doc.Paths = append(doc.Paths, pj)
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n    ")
+		w.Write(bytes.TrimRight(buf.Bytes(), "\n"))
 	}
-	return doc
+	if n > 0 {
+		w.WriteString("\n  ")
+	}
+	w.WriteString("]")
+	if !last {
+		w.WriteByte(',')
+	}
+	_, err := w.WriteString("\n")
+	return err
 }

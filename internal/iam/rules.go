@@ -7,6 +7,8 @@ package iam
 // it gains, which existing resource it depends on — is written here, in the
 // terms the escalation graph works with.
 
+import "sync"
+
 // Category groups techniques the way the catalogue does.
 type Category string
 
@@ -138,6 +140,9 @@ type Technique struct {
 	Needs string
 	// Remediation is the least-privilege change that removes the technique.
 	Remediation string
+
+	once    sync.Once
+	actions []string
 }
 
 func req(action string, on On) Requirement { return Requirement{Action: action, On: on} }
@@ -360,11 +365,14 @@ func TechniqueByID(id string) *Technique {
 	return nil
 }
 
-// Actions returns the technique's required actions, in order.
+// Actions returns the technique's required actions, in order. The slice
+// is shared: do not modify it.
 func (t *Technique) Actions() []string {
-	out := make([]string, len(t.Requires))
-	for i, r := range t.Requires {
-		out[i] = r.Action
-	}
-	return out
+	t.once.Do(func() {
+		t.actions = make([]string, len(t.Requires))
+		for i, r := range t.Requires {
+			t.actions[i] = r.Action
+		}
+	})
+	return t.actions
 }

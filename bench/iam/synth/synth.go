@@ -85,54 +85,48 @@ type gen struct {
 
 func (g *gen) account(i int) string { return g.accounts[i%len(g.accounts)] }
 
-func (g *gen) statement(allow bool) (doc, bool, bool) {
+// statement returns an Allow statement of ordinary actions on one bucket,
+// or, when wild, of a wildcard action or on every resource.
+func (g *gen) statement(wild bool) doc {
 	var actions []string
-	wild, cond := false, false
-	res := any("*")
-	switch x := g.r.IntN(100); {
-	case x < 10:
+	var res any = fmt.Sprintf("arn:aws:s3:::bucket-%d/*", g.r.IntN(5000))
+	switch {
+	case wild && g.r.IntN(2) == 0:
 		actions = []string{wildcardActions[g.r.IntN(len(wildcardActions))]}
-		wild = true
-	case x < 20:
-		wild = true // wildcard resource on ordinary actions
-		fallthrough
+		res = "*"
 	default:
-		n := 1 + g.r.IntN(6)
-		for range n {
+		for range 1 + g.r.IntN(6) {
 			actions = append(actions, benign[g.r.IntN(len(benign))])
 		}
-		if !wild {
-			res = fmt.Sprintf("arn:aws:s3:::bucket-%d/*", g.r.IntN(5000))
+		if wild {
+			res = "*"
 		}
 	}
-	s := doc{"Effect": "Allow", "Action": actions, "Resource": res}
-	if !allow {
-		s["Effect"] = "Deny"
+	return doc{"Effect": "Allow", "Action": actions, "Resource": res}
+}
+
+// condition returns one of the conditions real policies carry.
+func (g *gen) condition() doc {
+	switch g.r.IntN(3) {
+	case 0:
+		return doc{"IpAddress": doc{"aws:SourceIp": []string{"10.0.0.0/8"}}}
+	case 1:
+		return doc{"StringEquals": doc{"aws:RequestedRegion": "eu-west-1"}}
 	}
-	if g.r.IntN(10) == 0 {
-		cond = true
-		switch g.r.IntN(3) {
-		case 0:
-			s["Condition"] = doc{"IpAddress": doc{"aws:SourceIp": []string{"10.0.0.0/8"}}}
-		case 1:
-			s["Condition"] = doc{"StringEquals": doc{"aws:RequestedRegion": "eu-west-1"}}
-		default:
-			s["Condition"] = doc{"Bool": doc{"aws:MultiFactorAuthPresent": "true"}}
-		}
-	}
-	return s, wild, cond
+	return doc{"Bool": doc{"aws:MultiFactorAuthPresent": "true"}}
 }
 
 // policyDoc returns a policy document of 1-4 statements, with an escalation
 // grant in about one policy in 60.
 func (g *gen) policyDoc(acct int) doc {
+	wild, cond := g.r.IntN(5) == 0, g.r.IntN(10) == 0
 	var stmts []any
-	wild, cond := false, false
-	for range 1 + g.r.IntN(4) {
-		s, w, c := g.statement(true)
+	for k := range 1 + g.r.IntN(4) {
+		s := g.statement(wild && k == 0)
+		if cond && k == 0 {
+			s["Condition"] = g.condition()
+		}
 		stmts = append(stmts, s)
-		wild = wild || w
-		cond = cond || c
 	}
 	if g.r.IntN(60) == 0 {
 		g.st.EscalationGrants++
@@ -211,7 +205,8 @@ func Write(dir string, cfg Config) (*Files, error) {
 		attach := func() []any {
 			var out []any
 			for range 1 + g.r.IntN(3) {
-				p := g.r.IntN(len(policyARNs))
+				// The first five policies are the boundaries: not attached.
+				p := min(5, len(policyARNs)-1) + g.r.IntN(max(1, len(policyARNs)-5))
 				out = append(out, doc{"PolicyName": fmt.Sprintf("p%d", p), "PolicyArn": policyARNs[p]})
 			}
 			return out
@@ -315,8 +310,72 @@ func Write(dir string, cfg Config) (*Files, error) {
 		}
 		files.Authz = append(files.Authz, name)
 	}
+	if err := g.writeOrg(files.SCPDir); err != nil {
+		return nil, err
+	}
 	files.Stats = g.st
 	return files, nil
+}
+
+// writeOrg writes the organisation folder: a root, cfg.OUs OUs holding the
+// accounts in turn, and one SCP per OU (a FullAWSAccess allow and a deny
+// that differs per OU), in the layout of the AWS Organizations CLI output.
+func (g *gen) writeOrg(dir string) error {
+	for _, sub := range []string{"list-organizational-units-for-parent", "list-accounts-for-parent", "describe-policy", "list-targets-for-policy"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	const root = "r-synth"
+	mgmt := "999999999999"
+	if err := writeJSON(filepath.Join(dir, "describe-organization.json"), doc{"Organization": doc{"Id": "o-synthetic", "MasterAccountId": mgmt}}); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, "list-roots.json"), doc{"Roots": []any{doc{"Id": root, "Name": "Root"}}}); err != nil {
+		return err
+	}
+	var ous []any
+	accounts := make([][]any, g.cfg.OUs)
+	for i, a := range g.accounts {
+		accounts[i%g.cfg.OUs] = append(accounts[i%g.cfg.OUs], doc{"Id": a, "Name": "account-" + a})
+	}
+	denies := [][]string{
+		{"organizations:LeaveOrganization"}, {"iam:CreateUser", "iam:CreateAccessKey"}, {"ec2:RunInstances"},
+		{"s3:DeleteBucket"}, {"kms:ScheduleKeyDeletion"}, {"iam:PutUserPolicy"}, {"lambda:CreateFunction"},
+		{"cloudtrail:StopLogging"}, {"iam:UpdateAssumeRolePolicy"}, {"glue:CreateDevEndpoint"},
+	}
+	var policies []any
+	for i := range g.cfg.OUs {
+		ou := fmt.Sprintf("ou-synth-%02d", i)
+		ous = append(ous, doc{"Id": ou, "Name": ou})
+		if err := writeJSON(filepath.Join(dir, "list-accounts-for-parent", ou+".json"), doc{"Accounts": nonNilList(accounts[i])}); err != nil {
+			return err
+		}
+		id := fmt.Sprintf("p-synth%02d", i)
+		content, _ := json.Marshal(doc{"Version": "2012-10-17", "Statement": []any{
+			doc{"Effect": "Allow", "Action": "*", "Resource": "*"},
+			doc{"Effect": "Deny", "Action": denies[i%len(denies)], "Resource": "*"},
+		}})
+		policies = append(policies, doc{"Id": id, "Name": "guardrail-" + ou, "Type": "SERVICE_CONTROL_POLICY"})
+		if err := writeJSON(filepath.Join(dir, "describe-policy", id+".json"), doc{"Policy": doc{
+			"PolicySummary": doc{"Id": id, "Name": "guardrail-" + ou, "Type": "SERVICE_CONTROL_POLICY"}, "Content": string(content)}}); err != nil {
+			return err
+		}
+		if err := writeJSON(filepath.Join(dir, "list-targets-for-policy", id+".json"), doc{"Targets": []any{doc{"TargetId": ou, "Type": "ORGANIZATIONAL_UNIT"}}}); err != nil {
+			return err
+		}
+	}
+	if err := writeJSON(filepath.Join(dir, "list-organizational-units-for-parent", root+".json"), doc{"OrganizationalUnits": ous}); err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, "list-policies-SERVICE_CONTROL_POLICY.json"), doc{"Policies": policies})
+}
+
+func nonNilList(l []any) []any {
+	if l == nil {
+		return []any{}
+	}
+	return l
 }
 
 func writeJSON(name string, v any) error {
