@@ -48,7 +48,7 @@ func BenchmarkAppend(b *testing.B) {
 			var mu sync.Mutex
 			var lat []time.Duration
 			before := l.Stats()
-			b.SetParallelism(128) // 128 writers per core
+			b.SetParallelism(256) // 256 writers per core
 			b.SetBytes(int64(len(rec)))
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {

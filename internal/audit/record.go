@@ -216,63 +216,70 @@ func redact(v any) any {
 func decodeStrict(raw []byte) (any, error) {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
-	v, err := decodeValue(d)
-	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("record: invalid JSON: %w", err)
 	}
 	if _, err := d.Token(); err != io.EOF {
 		return nil, fmt.Errorf("record: data after the JSON value at byte %d", d.InputOffset())
 	}
+	if err := checkDuplicateKeys(raw); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
 	return v, nil
 }
 
-func decodeValue(d *json.Decoder) (any, error) {
-	tok, err := d.Token()
-	if err != nil {
-		return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
+// checkDuplicateKeys scans JSON that is known to be valid and fails on the
+// first object that names a key twice.
+func checkDuplicateKeys(raw []byte) error {
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		expect bool // the next string is a key
 	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
+	var stack []frame
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; c {
 		case '{':
-			m := map[string]any{}
-			for d.More() {
-				kt, err := d.Token()
-				if err != nil {
-					return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
-				}
-				k := kt.(string)
-				if _, dup := m[k]; dup {
-					return nil, fmt.Errorf("duplicate key %q at byte %d", k, d.InputOffset())
-				}
-				v, err := decodeValue(d)
-				if err != nil {
-					return nil, err
-				}
-				m[k] = v
-			}
-			if _, err := d.Token(); err != nil {
-				return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
-			}
-			return m, nil
+			stack = append(stack, frame{object: true, expect: true})
 		case '[':
-			a := []any{}
-			for d.More() {
-				v, err := decodeValue(d)
-				if err != nil {
-					return nil, err
+			stack = append(stack, frame{})
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].expect = true
+			}
+		case '"':
+			j := i + 1
+			escaped := false
+			for ; raw[j] != '"'; j++ {
+				if raw[j] == '\\' {
+					escaped = true
+					j++
 				}
-				a = append(a, v)
 			}
-			if _, err := d.Token(); err != nil {
-				return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expect {
+				key := string(raw[i+1 : j])
+				if escaped {
+					if err := json.Unmarshal(raw[i:j+1], &key); err != nil {
+						return err
+					}
+				}
+				f := &stack[n-1]
+				if f.keys == nil {
+					f.keys = map[string]bool{}
+				}
+				if f.keys[key] {
+					return fmt.Errorf("duplicate key %q at byte %d", key, i)
+				}
+				f.keys[key] = true
+				f.expect = false
 			}
-			return a, nil
+			i = j
 		}
-		return nil, fmt.Errorf("unexpected %q at byte %d", t, d.InputOffset())
-	default:
-		return t, nil
 	}
+	return nil
 }
 
 // encodeCanonical writes v with sorted keys, no spaces and no HTML escaping.
