@@ -170,7 +170,7 @@ func TestRecogniseOnTheFixtureEstate(t *testing.T) {
 	}{
 		{"the report generator is a shadow agent", snap.Node(report).Props["ai_shadow_candidate"] == true},
 		{"the registered devops agent is not a shadow", snap.Node(k8s.ID("prod-eks", "agents", "Deployment", "devops-agent")).Props["ai_shadow_candidate"] == false},
-		{"the devops agent is registered", snap.Node(aibom.AgentPrefix+k8s.ID("prod-eks", "agents", "Deployment", "devops-agent")).Props["registration"] == "devops"},
+		{"the devops agent is registered", snap.Node(aibom.AgentPrefix + k8s.ID("prod-eks", "agents", "Deployment", "devops-agent")).Props["registration"] == "devops"},
 		{"the report generator egresses to OpenAI", has(report, aibom.EndpointPrefix+"api.openai.com", inventory.EdgeEgressTo)},
 		{"the chatbot holds an Anthropic key", func() bool {
 			for _, e := range snap.Edges {
