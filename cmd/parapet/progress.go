@@ -24,6 +24,7 @@ type progress struct {
 	active bool // the writer is a terminal
 	stages []string
 	start  time.Time
+	delay  time.Duration // progressDelay, shorter in tests
 
 	mu      sync.Mutex
 	current int
@@ -44,7 +45,12 @@ func isTerminal(f *os.File) bool {
 }
 
 func newProgressOn(w io.Writer, active bool, stages []string) *progress {
-	p := &progress{w: w, active: active, stages: stages, start: time.Now(), current: -1}
+	return newProgressAfter(w, active, stages, progressDelay)
+}
+
+// newProgressAfter is newProgressOn with a chosen delay before the bar shows.
+func newProgressAfter(w io.Writer, active bool, stages []string, delay time.Duration) *progress {
+	p := &progress{w: w, active: active, stages: stages, start: time.Now(), delay: delay, current: -1}
 	if active {
 		p.stop, p.done = make(chan struct{}), make(chan struct{})
 		go p.loop()
@@ -72,7 +78,7 @@ func (p *progress) loop() {
 		case <-p.stop:
 			return
 		case <-t.C:
-			if time.Since(p.start) >= progressDelay {
+			if time.Since(p.start) >= p.delay {
 				p.draw()
 			}
 		}
