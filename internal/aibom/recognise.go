@@ -302,7 +302,9 @@ func (r *recogniser) compute(n *inventory.Node) {
 		n.Props["ai_shadow_candidate"] = shadow
 	}
 
-	if roles[RoleAgent] || registered || shadow {
+	// A shadow candidate gets no ai.agent node: being one is what it lacks,
+	// and the graph reports it from ai_shadow_candidate and its keys.
+	if roles[RoleAgent] || registered {
 		props := map[string]any{
 			"frameworks": frameworks, "registered": registered, "shadow": shadow,
 			"hosted_by": n.ID, "hosted_kind": n.Kind, "evidence": evidence,

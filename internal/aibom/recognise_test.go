@@ -73,9 +73,9 @@ func TestRecognitionTable(t *testing.T) {
 		{"a Pinecone key makes a hosted vector store client",
 			workloadNode("pc", []string{"acme/search:1"}, nil, []string{"PINECONE_API_KEY"}, map[string]string{aibom.RegistrationLabel: "search"}, nil), []string{inventory.KindAIAgent, inventory.KindAIVectorStore}, false},
 		{"an OpenAI key on an unregistered, unrecognised workload is a shadow agent",
-			workloadNode("reports", []string{"acme/reporting:3"}, nil, []string{"OPENAI_API_KEY"}, nil, map[string]any{"ai_keys": openaiKey}), []string{inventory.KindAIAgent, inventory.KindAIAPIKey, inventory.KindAIEndpoint}, true},
+			workloadNode("reports", []string{"acme/reporting:3"}, nil, []string{"OPENAI_API_KEY"}, nil, map[string]any{"ai_keys": openaiKey}), []string{inventory.KindAIAPIKey, inventory.KindAIEndpoint}, true},
 		{"AI egress alone on an unregistered workload is a shadow agent",
-			workloadNode("egress", []string{"acme/etl:1"}, nil, nil, nil, map[string]any{"ai_hosts": []string{"api.anthropic.com"}}), []string{inventory.KindAIAgent, inventory.KindAIEndpoint}, true},
+			workloadNode("egress", []string{"acme/etl:1"}, nil, nil, nil, map[string]any{"ai_hosts": []string{"api.anthropic.com"}}), []string{inventory.KindAIEndpoint}, true},
 		{"the same key on a registered agent is not a shadow",
 			workloadNode("reg", []string{"acme/reporting:3"}, nil, []string{"OPENAI_API_KEY"}, map[string]string{aibom.RegistrationLabel: "reports"}, map[string]any{"ai_keys": openaiKey}), []string{inventory.KindAIAgent, inventory.KindAIAPIKey, inventory.KindAIEndpoint}, false},
 		{"a plain web server is nothing",
@@ -169,6 +169,7 @@ func TestRecogniseOnTheFixtureEstate(t *testing.T) {
 		ok   bool
 	}{
 		{"the report generator is a shadow agent", snap.Node(report).Props["ai_shadow_candidate"] == true},
+		{"a shadow agent gets no ai.agent node", snap.Node(aibom.AgentPrefix+report) == nil},
 		{"the registered devops agent is not a shadow", snap.Node(k8s.ID("prod-eks", "agents", "Deployment", "devops-agent")).Props["ai_shadow_candidate"] == false},
 		{"the devops agent is registered", snap.Node(aibom.AgentPrefix + k8s.ID("prod-eks", "agents", "Deployment", "devops-agent")).Props["registration"] == "devops"},
 		{"the report generator egresses to OpenAI", has(report, aibom.EndpointPrefix+"api.openai.com", inventory.EdgeEgressTo)},

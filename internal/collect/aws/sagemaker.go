@@ -21,11 +21,16 @@ func (rc *resourceCollector) s3BucketOf(url string) string {
 }
 
 // markBucket records on a bucket node what it holds for AI workloads
-// (props.holds_model_artifacts, props.knowledge_base_source), creating a
-// referenced-only node when the bucket was not collected.
+// (props.holds_model_artifacts, props.knowledge_base_source, and purpose
+// "model_artifacts" or "knowledge_base"), creating a referenced-only node
+// when the bucket was not collected.
 func (rc *resourceCollector) markBucket(bucketARN, prop string) {
 	rc.ref(bucketARN, inventory.KindS3Bucket)
-	rc.snap.Node(bucketARN).Props[prop] = true
+	n := rc.snap.Node(bucketARN)
+	n.Props[prop] = true
+	if _, ok := n.Props["purpose"]; !ok {
+		n.Props["purpose"] = map[string]string{"holds_model_artifacts": "model_artifacts", "knowledge_base_source": "knowledge_base"}[prop]
+	}
 }
 
 // sageMaker reads notebook instances, models and endpoints.
