@@ -28,6 +28,7 @@ func newCheckCmd() *cobra.Command {
 		format     string
 		output     string
 		failOn     string
+		baseline   check.Baseline
 	)
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
@@ -91,7 +92,13 @@ suppression), 2 usage or input error.`,
 				return withCode(exitUsage, fmt.Errorf("--pss: %w", err))
 			}
 
-			rep, err := check.Run(context.Background(), args, opts)
+			run := check.Run
+			if baseline.Snapshot != "" { // report only what the change adds (docs/terraform.md)
+				run = func(ctx context.Context, paths []string, opts check.Options) (*check.Report, error) {
+					return check.RunBaseline(ctx, paths, baseline, opts)
+				}
+			}
+			rep, err := run(context.Background(), args, opts)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
@@ -138,6 +145,8 @@ suppression), 2 usage or input error.`,
 	f.StringVar(&pss, "pss", "", "Pod Security level and version: baseline|restricted[:v1.NN] (default restricted:latest)")
 	f.StringVar(&configPath, "config", check.ConfigFile, "settings and suppressions file")
 	f.StringVar(&format, "format", "table", "output format: table, json or sarif")
+	f.StringVar(&baseline.Snapshot, "baseline", "", "report only findings a Terraform change adds to this snapshot (parapet scan --snapshot)")
+	f.StringVar(&baseline.ManagedPolicies, "managed-policies", "", "with --baseline: folder of AWS-managed policy documents the configuration attaches")
 	f.StringVarP(&output, "output", "o", "", "write the report to this file instead of stdout")
 	f.StringVar(&failOn, "fail-on", "low", "lowest severity that fails the run: critical, high, medium, low, info or none")
 	return cmd

@@ -204,6 +204,7 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 			addRules(n, "egress", e)
 		}
 	case "aws_instance":
+		setStr("instance_id", "id")
 		setStr("instance_type", "instance_type")
 		setStr("image_id", "ami")
 		setStr("subnet", "subnet_id")

@@ -39,7 +39,7 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 	if err := p.UnmarshalJSON(data); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	c := &Config{}
+	c := &Config{Prior: &Config{}}
 	if p.Config != nil {
 		if pc := p.Config.ProviderConfigs["aws"]; pc != nil {
 			if e := pc.Expressions["region"]; e != nil {
@@ -58,7 +58,24 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 			return nil, fmt.Errorf("%s: resource_changes[%d]: missing address or type", name, i)
 		}
 		action := actionName(rc.Change.Actions)
+		if before, ok := rc.Change.Before.(map[string]any); ok && rc.Mode == tfjson.ManagedResourceMode {
+			vals, _ := normalizeJSON(before).(map[string]any)
+			c.Prior.Resources = append(c.Prior.Resources, &Resource{
+				Address: rc.Address, Mode: "managed", Type: rc.Type, Name: rc.Name,
+				Module: rc.ModuleAddress, Values: vals, Action: "prior",
+				Source: fmt.Sprintf("%s#resource_changes[%d].change.before", name, i),
+			})
+		}
 		if action == "delete" || action == "forget" {
+			if rc.Mode == tfjson.ManagedResourceMode {
+				id := "tf://" + rc.Address
+				if before, ok := rc.Change.Before.(map[string]any); ok {
+					if arn, ok := before["arn"].(string); ok && arn != "" {
+						id = arn
+					}
+				}
+				c.Removed = append(c.Removed, id)
+			}
 			continue
 		}
 		vals, _ := mergeUnknown(rc.Change.After, rc.Change.AfterUnknown, rc.Address, 0).(map[string]any)
@@ -79,6 +96,11 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 			computedAttrs(r.Type, r.Address, r.Values, c.Region)
 		}
 	}
+	c.Prior.Region = c.Region
+	for _, r := range c.Prior.Resources {
+		computedAttrs(r.Type, r.Address, r.Values, c.Region)
+	}
+	c.Prior.sort()
 	c.sort()
 	if p.Config != nil && p.Config.RootModule != nil {
 		c.resolvePlanReferences(p.Config.RootModule)

@@ -52,6 +52,14 @@ type Config struct {
 	Resources []*Resource
 	// Region is the AWS provider's region where the configuration sets it.
 	Region string
+	// Prior is the configuration's managed resources as they stand before
+	// the change (a plan's "before" values), or nil for source folders,
+	// which do not say.
+	Prior *Config
+	// Removed lists the node IDs of resources a plan deletes (their ARN
+	// where the prior state knows it, else tf://<address>), so that a plan
+	// can be applied to a snapshot of the estate.
+	Removed []string
 	// Warnings lists what could not be evaluated (each left unknown):
 	// unsupported functions, remote modules, expressions that failed.
 	Warnings []string

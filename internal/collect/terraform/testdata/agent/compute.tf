@@ -1,6 +1,6 @@
 resource "aws_s3_bucket" "memory" {
   bucket = local.memory_bucket
-  tags   = local.common_tags
+  tags   = merge(local.common_tags, { "data-classification" = "confidential" })
 }
 
 resource "aws_s3_bucket_public_access_block" "memory" {
