@@ -338,3 +338,14 @@ func plural(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// agentsOf lists the agent nodes of the current graph.
+func (a *analysis) agentsOf() []NodeID {
+	var out []NodeID
+	for n := 0; n < a.g.Len(); n++ {
+		if a.g.Node(NodeID(n)).Kind == inventory.KindAIAgent {
+			out = append(out, NodeID(n))
+		}
+	}
+	return out
+}

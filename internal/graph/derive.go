@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
@@ -37,10 +40,49 @@ func isPrincipal(kind string) bool {
 	return kind == inventory.KindIAMRole || kind == inventory.KindIAMUser
 }
 
+// PatternLister is an optional AccessEvaluator method: the resource
+// patterns where a principal can possibly be allowed an action (a superset,
+// before denies and conditions). deriveIAM uses it to skip data no
+// statement names; the IAM engine's AllowedPatterns implements it.
+type PatternLister interface {
+	AllowedPatterns(principal, action string) []string
+}
+
+// patternMatch matches an IAM resource pattern (* and ?) against s; a
+// pattern with a policy variable matches anything, to stay a superset.
+func patternMatch(pattern, s string) bool {
+	if strings.Contains(pattern, "${") {
+		return true
+	}
+	// Iterative wildcard matching with backtracking on the last '*'.
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
 // deriveIAM adds can_read and can_write edges from the IAM principals that
 // lie on a path from an exposure or an agent to the data they may use. The
 // bound keeps the cost to (reachable principals) x (data in their account
-// or with a resource policy), not the whole estate.
+// or with a resource policy), not the whole estate; with a PatternLister
+// only data that some Allow statement names is evaluated.
 func (a *analysis) deriveIAM() []*inventory.Edge {
 	g := a.g
 	walk := g.Kinds(inventory.EdgeReaches, inventory.EdgeRoutesTo, inventory.EdgeRunsAs,
@@ -49,11 +91,7 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 	if id, ok := g.Lookup(inventory.InternetID); ok {
 		sources = append(sources, id)
 	}
-	for n := 0; n < g.Len(); n++ {
-		if g.Node(NodeID(n)).Kind == inventory.KindAIAgent {
-			sources = append(sources, NodeID(n))
-		}
-	}
+	sources = append(sources, a.agentsOf()...)
 	var principals []*inventory.Node
 	s := g.NewSearcher()
 	s.Reach(sources, walk, a.opts.MaxDepth, func(n NodeID, _ int) bool {
@@ -62,59 +100,138 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 		}
 		return true
 	})
-	// Data by account; data with a resource policy is also checked for
-	// principals of other accounts.
-	byAccount := map[string][]*inventory.Node{}
+	sort.Slice(principals, func(i, j int) bool { return principals[i].ID < principals[j].ID })
+	// Data by account and kind; data with a resource policy is also
+	// checked for principals of other accounts.
+	byAccount := map[string]map[string][]*inventory.Node{}
 	var shared []*inventory.Node
 	for _, n := range a.snap.Nodes {
 		if _, ok := dataActions[n.Kind]; !ok || !strings.HasPrefix(n.ID, "arn:") {
 			continue
 		}
-		byAccount[n.Account] = append(byAccount[n.Account], n)
+		if byAccount[n.Account] == nil {
+			byAccount[n.Account] = map[string][]*inventory.Node{}
+		}
+		byAccount[n.Account][n.Kind] = append(byAccount[n.Account][n.Kind], n)
 		if _, ok := prop(n, "policy", "resource_policy"); ok {
 			shared = append(shared, n)
 		}
 	}
-	sort.Slice(principals, func(i, j int) bool { return principals[i].ID < principals[j].ID })
-	var out []*inventory.Edge
-	for _, p := range principals {
-		seen := map[string]bool{}
-		try := func(d *inventory.Node) {
-			if seen[d.ID] {
-				return
+	kinds := make([]string, 0, len(dataActions))
+	for k := range dataActions {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	lister, _ := a.opts.Access.(PatternLister)
+
+	per := make([][]*inventory.Edge, len(principals))
+	parallel(len(principals), func(i int) {
+		p := principals[i]
+		var out []*inventory.Edge
+		try := func(d *inventory.Node, edge, act, res string) bool {
+			ok, ev := a.opts.Access.Allowed(p.ID, act, res)
+			if !ok {
+				return false
 			}
-			seen[d.ID] = true
-			acts := dataActions[d.Kind]
-			res := d.ID
-			if acts.object != nil {
-				res = acts.object(d.ID)
+			props := map[string]any{"action": act, "resource": res, "source": "iam"}
+			for k, v := range ev {
+				props[k] = v
 			}
+			out = append(out, &inventory.Edge{From: p.ID, To: d.ID, Kind: edge, Props: props})
+			return true
+		}
+		for _, kind := range kinds {
+			acts := dataActions[kind]
 			for _, set := range []struct {
-				kind    string
+				edge    string
 				actions []string
 			}{{inventory.EdgeCanRead, acts.read}, {inventory.EdgeCanWrite, acts.write}} {
+				done := map[string]bool{}
 				for _, act := range set.actions {
-					if ok, ev := a.opts.Access.Allowed(p.ID, act, res); ok {
-						props := map[string]any{"action": act, "resource": res, "source": "iam"}
-						for k, v := range ev {
-							props[k] = v
+					var pats []string
+					if lister != nil {
+						if pats = lister.AllowedPatterns(p.ID, act); len(pats) == 0 {
+							continue
 						}
-						out = append(out, &inventory.Edge{From: p.ID, To: d.ID, Kind: set.kind, Props: props})
-						break
+					}
+					for _, d := range byAccount[p.Account][kind] {
+						if done[d.ID] {
+							continue
+						}
+						res := d.ID
+						if acts.object != nil {
+							res = acts.object(d.ID)
+						}
+						if pats != nil && !anyMatch(pats, res) {
+							continue
+						}
+						if try(d, set.edge, act, res) {
+							done[d.ID] = true
+						}
+					}
+				}
+				// Resource policies can grant across accounts whatever the
+				// identity policies name.
+				for _, d := range shared {
+					if d.Kind != kind || d.Account == p.Account || done[d.ID] {
+						continue
+					}
+					for _, act := range set.actions {
+						res := d.ID
+						if acts.object != nil {
+							res = acts.object(d.ID)
+						}
+						if try(d, set.edge, act, res) {
+							done[d.ID] = true
+							break
+						}
 					}
 				}
 			}
 		}
-		for _, d := range byAccount[p.Account] {
-			try(d)
-		}
-		for _, d := range shared {
-			if d.Account != p.Account {
-				try(d)
-			}
-		}
+		per[i] = out
+	})
+	var out []*inventory.Edge
+	for _, es := range per {
+		out = append(out, es...)
 	}
 	return out
+}
+
+func anyMatch(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if patternMatch(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// parallel runs fn for 0..n-1 on GOMAXPROCS goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // rbacRule is one PolicyRule of a Role or ClusterRole.

@@ -52,3 +52,11 @@ func statementRefs(stmts []*iam.Statement) []string {
 	}
 	return out
 }
+
+// AllowedPatterns implements PatternLister with the engine's pre-filter.
+func (a IAMAccess) AllowedPatterns(principal, action string) []string {
+	if a.Model == nil {
+		return nil
+	}
+	return a.Model.AllowedPatterns(principal, action)
+}
