@@ -117,4 +117,3 @@ func TestPatternMatchIsAnIAMGlob(t *testing.T) {
 		}
 	}
 }
-
