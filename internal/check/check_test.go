@@ -354,3 +354,27 @@ func TestTheDeployManifestsPassTheirOwnChecks(t *testing.T) {
 		t.Error("deploy/ was not read as manifests")
 	}
 }
+
+func TestAgentRulesOnAnUnsafeAndASafeAgent(t *testing.T) {
+	all := []string{"PAR-K8S-AGENT-EGRESS", "PAR-K8S-AGENT-HOST-ACCESS", "PAR-K8S-AGENT-IMAGE", "PAR-K8S-AGENT-RBAC", "PAR-K8S-AGENT-SA-TOKEN"}
+	opts := Options{Select: []string{"PAR-K8S-AGENT"}, AllowedRegistries: []string{"registry.internal.example"}}
+	rep, err := Run(context.Background(), []string{"testdata/agents/unsafe"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := openChecks(rep.Findings); strings.Join(got, ",") != strings.Join(all, ",") {
+		t.Errorf("unsafe agent: got %v, want %v", got, all)
+	}
+	for _, f := range rep.Findings {
+		if f.Check == "PAR-K8S-AGENT-RBAC" && f.Resources[0] != "k8s://default//clusterrolebinding/devops-agent-admin" && f.Resources[0] != "k8s://default/agents/deployment/devops-agent" {
+			t.Errorf("RBAC finding on %s", f.Resources[0])
+		}
+	}
+	rep, err = Run(context.Background(), []string{"testdata/agents/safe"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		t.Errorf("safe agent: %s on %s: %v", f.Check, f.Resources[0], f.Evidence["message"])
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
+	"github.com/parapet-sec/parapet/internal/aibom"
 	"github.com/parapet-sec/parapet/internal/inventory"
 	"github.com/parapet-sec/parapet/policies"
 )
@@ -183,10 +184,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if cfg == nil {
 		cfg = map[string]any{}
 	}
-	e.store = inmem.NewFromObject(map[string]any{
-		"parapet":   map[string]any{"config": jsonValue(cfg), "inventory": map[string]any{}},
-		"inventory": map[string]any{},
-	})
+	e.store = inmem.NewFromObject(baseData(cfg))
 	for _, k := range Kinds {
 		pq, err := rego.New(
 			rego.Compiler(compiler),
@@ -457,4 +455,42 @@ func ValidatePattern(pattern string) error {
 		return fmt.Errorf("check pattern %q: %w", pattern, err)
 	}
 	return nil
+}
+
+// baseData is the data document every evaluation starts from:
+// data.parapet.config, an empty data.parapet.inventory and data.inventory,
+// and data.parapet.aibom.rules.
+func baseData(cfg map[string]any) map[string]any {
+	if cfg == nil {
+		cfg = map[string]any{}
+	}
+	return map[string]any{
+		"parapet": map[string]any{
+			"config":    jsonValue(cfg),
+			"inventory": map[string]any{},
+			"aibom":     map[string]any{"rules": aibomRules()},
+		},
+		"inventory": map[string]any{},
+	}
+}
+
+// aibomRules is the AI workload recognition table of package aibom, as
+// data.parapet.aibom.rules, so that Rego rules recognise agents the way the
+// AI inventory does.
+func aibomRules() []any {
+	list := func(ss []string) []any {
+		out := make([]any, len(ss))
+		for i, s := range ss {
+			out[i] = s
+		}
+		return out
+	}
+	out := make([]any, 0, len(aibom.Rules))
+	for _, r := range aibom.Rules {
+		out = append(out, map[string]any{
+			"name": r.Name, "role": r.Role, "images": list(r.Images),
+			"commands": list(r.Commands), "env": list(r.Env), "labels": list(r.Labels),
+		})
+	}
+	return out
 }

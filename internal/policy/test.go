@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/parapet-sec/parapet/policies"
@@ -64,6 +65,7 @@ func Test(ctx context.Context, opts TestOptions) ([]TestResult, error) {
 	ch, err := tester.NewRunner().
 		SetDefaultRegoVersion(ast.RegoV1).
 		SetModules(modules).
+		SetStore(inmem.NewFromObject(baseData(nil))).
 		CapturePrintOutput(true).
 		Filter(opts.Run).
 		RunTests(ctx, nil)

@@ -22,7 +22,7 @@ deployment(spec) := review({
 
 review(obj) := {"kind": "admission", "review": {
 	"kind": {"group": "", "version": "v1", "kind": obj.kind},
-	"operation": "CREATE", "namespace": obj.metadata.namespace, "name": obj.metadata.name,
+	"operation": "CREATE", "namespace": object.get(obj.metadata, "namespace", ""), "name": obj.metadata.name,
 	"object": obj,
 }}
 
