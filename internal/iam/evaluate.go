@@ -20,6 +20,8 @@ type compiled struct {
 
 	conds []*cond
 
+	self []*Statement // the statement alone, shared by decisions it decides
+
 	// services lists the lower-case service prefixes the statement's
 	// actions can match; nil means any service (wildcards in the service
 	// part, or NotAction).
@@ -96,6 +98,7 @@ func compileStatement(s *Statement, path string) (*compiled, error) {
 		return nil, err
 	}
 	c.conds = conds
+	c.self = []*Statement{s}
 	return c, nil
 }
 
@@ -172,7 +175,8 @@ type Decision struct {
 	// which the request is allowed: all must hold.
 	Conditions []Condition
 	// Statements are the deciding statements: the allows that grant, or
-	// the explicit deny.
+	// the explicit deny. The slice may be shared between decisions: do
+	// not modify it.
 	Statements []*Statement
 	Reason     string
 }
@@ -198,7 +202,7 @@ const (
 // evalCtx is the state of one evaluation; it lives on the stack.
 type evalCtx struct {
 	m      *Model
-	req    *Request
+	req    Request
 	p      *Principal
 	kind   callerKind
 	acct   string // caller's account
@@ -624,7 +628,7 @@ const maxOrgDepth = 8 // root + up to 5 OU levels + account, with room
 // conditions that must hold.
 func (m *Model) Evaluate(r Request) Decision {
 	m.prepare()
-	ec := evalCtx{m: m, req: &r}
+	ec := evalCtx{m: m, req: r}
 	if d, ok := ec.identifyCaller(); !ok {
 		return d
 	}
@@ -784,8 +788,8 @@ func (m *Model) Evaluate(r Request) Decision {
 	// Same account. Path A: the resource policy names the caller itself;
 	// for a user that grants alone, for a role the boundary and session
 	// policy still limit it.
-	var a accumulator
-	a.st, a.conds = acc.st, append([]Condition(nil), acc.conds...)
+	a := acc
+	a.conds = append([]Condition(nil), acc.conds...)
 	pathA := a.and(res.direct)
 	if pathA && p.Kind == KindRole {
 		pathA = limits(&a)
@@ -823,7 +827,7 @@ func (m *Model) Evaluate(r Request) Decision {
 }
 
 func denied(s *Statement, reason string) Decision {
-	return Decision{Result: Denied, Statements: []*Statement{s}, Reason: reason + " (" + s.String() + ")"}
+	return Decision{Result: Denied, Statements: s.c.self, Reason: reason + " (" + s.String() + ")"}
 }
 
 func hasUpper(s string) bool {
@@ -902,11 +906,14 @@ func (ec *evalCtx) resourcePolicy() (*Policy, bool, string) {
 	return p, false, "resource-based policy"
 }
 
-// accumulator ANDs verdicts together.
+// accumulator ANDs verdicts together. It keeps the granting statements in
+// a fixed array so that an allowed decision costs no allocation when one
+// statement grants.
 type accumulator struct {
 	st    tri
 	conds []Condition
-	stmts []*Statement
+	stmts [4]*Statement
+	n     int
 	init  bool
 }
 
@@ -923,8 +930,9 @@ func (a *accumulator) and(v verdict) bool {
 		a.st = triUnknown
 		a.conds = append(a.conds, v.conds...)
 	}
-	if v.stmt != nil {
-		a.stmts = append(a.stmts, v.stmt)
+	if v.stmt != nil && a.n < len(a.stmts) {
+		a.stmts[a.n] = v.stmt
+		a.n++
 	}
 	return true
 }
@@ -945,7 +953,14 @@ func (a *accumulator) decision(reason string, denyConds []Condition) Decision {
 	if !a.init {
 		a.st = triYes
 	}
-	d := Decision{Result: Allowed, Statements: a.stmts, Reason: reason}
+	d := Decision{Result: Allowed, Reason: reason}
+	switch a.n {
+	case 0:
+	case 1:
+		d.Statements = a.stmts[0].c.self // shared and read-only
+	default:
+		d.Statements = append([]*Statement(nil), a.stmts[:a.n]...)
+	}
 	if a.st == triUnknown || len(denyConds) > 0 {
 		d.Result = Conditional
 		d.Conditions = append(a.conds, denyConds...)

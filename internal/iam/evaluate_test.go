@@ -402,3 +402,24 @@ func TestNamedPrincipalOfAnOutsideAccount(t *testing.T) {
 		{"a user missing from an account of the input is unknown", userARN(acct, "ghost"), "s3:GetObject", "arn:aws:s3:::shared/k", nil, Denied, "unknown principal"},
 	})
 }
+
+func TestConditionalSCPKeepsTheResultConditionalOnEveryPath(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "noperms"))
+	e.org(map[string][]string{"r-root": {`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}}}`}}, nil)
+	e.resource("arn:aws:sqs:us-east-1:"+acct+":q", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"`+userARN(acct, "noperms")+`"},"Action":"sqs:SendMessage"}}`)
+	e.resource("arn:aws:sqs:"+"eu-west-1:"+acct+":q", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"`+userARN(acct, "noperms")+`"},"Action":"sqs:SendMessage"}}`)
+	runCases(t, e, []evalCase{
+		{"an SCP's region condition decided by the resource ARN denies another region", userARN(acct, "noperms"), "sqs:SendMessage", "arn:aws:sqs:us-east-1:" + acct + ":q", nil, Denied, "SCP"},
+		{"the SCP's region condition is met in its region", userARN(acct, "noperms"), "sqs:SendMessage", "arn:aws:sqs:eu-west-1:" + acct + ":q", nil, Allowed, ""},
+		{"an SCP condition on an unknown key keeps a resource-policy grant conditional", userARN(acct, "noperms"), "sqs:SendMessage", "arn:aws:sqs:eu-west-1:" + acct + ":q", map[string][]string{}, Allowed, ""},
+	})
+	e2 := newEstate(t)
+	e2.add(user(t, acct, "noperms"))
+	e2.org(map[string][]string{"r-root": {`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}`}}, nil)
+	e2.resource("arn:aws:sqs:us-east-1:"+acct+":q", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"`+userARN(acct, "noperms")+`"},"Action":"sqs:SendMessage"}}`)
+	d := e2.can(userARN(acct, "noperms"), "sqs:SendMessage", "arn:aws:sqs:us-east-1:"+acct+":q", nil)
+	if d.Result != Conditional || len(d.Conditions) != 1 || d.Conditions[0].Key != "aws:MultiFactorAuthPresent" {
+		t.Errorf("got %v (%s) with %v, want conditional on aws:MultiFactorAuthPresent", d.Result, d.Reason, d.Conditions)
+	}
+}

@@ -17,7 +17,7 @@ func (m *Model) AllowedPatterns(principal, action string) []string {
 	if p == nil || p.prep == nil {
 		return nil
 	}
-	ec := evalCtx{m: m, req: &Request{Principal: principal, Action: action}, p: p, kind: callerPrincipal, acct: p.Account}
+	ec := evalCtx{m: m, req: Request{Principal: principal, Action: action}, p: p, kind: callerPrincipal, acct: p.Account}
 	ec.svc = strings.ToLower(serviceOf(action))
 	var out []string
 	seen := map[string]bool{}
@@ -77,7 +77,7 @@ func (m *Model) WhoCan(r Request) []PrincipalDecision {
 // input does not hold).
 func (m *Model) CheckCaller(principal string) error {
 	m.prepare()
-	ec := evalCtx{m: m, req: &Request{Principal: principal}}
+	ec := evalCtx{m: m, req: Request{Principal: principal}}
 	if d, ok := ec.identifyCaller(); !ok {
 		return errors.New(d.Reason)
 	}
