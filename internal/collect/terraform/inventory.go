@@ -48,6 +48,9 @@ type builder struct {
 	byARN  map[string]*inventory.Node
 	byName map[string]map[string]*inventory.Node // kind -> name -> node
 	byID   map[string]*inventory.Node            // the resource's "id" value when known
+	// later holds links that need the edges of other resources first
+	// (an Auto Scaling group inherits its launch template's).
+	later []func()
 }
 
 // Snapshot returns the inventory the configuration describes once applied.
@@ -72,6 +75,9 @@ func (c *Config) Snapshot() *inventory.Snapshot {
 	}
 	for _, r := range resources {
 		b.relate(r)
+	}
+	for _, f := range b.later {
+		f()
 	}
 	for _, n := range b.snap.Nodes {
 		for _, k := range []string{"managed_policies", "groups", "security_groups", "access_entries"} {
@@ -620,11 +626,13 @@ func (b *builder) relate(r *Resource) {
 			}
 			if t := b.find(inventory.KindEC2LaunchTemplate, ref); t != nil && n != nil {
 				n.Props["launch_template"] = t.ID
-				for _, e := range b.snap.Edges {
-					if e.From == t.ID && (e.Kind == inventory.EdgeRunsAs || e.Kind == inventory.EdgeInNetwork) {
-						b.snap.Connect(n.ID, e.To, e.Kind, map[string]any{"launch_template": t.ID, "terraform_address": r.Address})
+				b.later = append(b.later, func() {
+					for _, e := range b.snap.Edges {
+						if e.From == t.ID && (e.Kind == inventory.EdgeRunsAs || e.Kind == inventory.EdgeInNetwork) {
+							b.snap.Connect(n.ID, e.To, e.Kind, map[string]any{"launch_template": t.ID, "terraform_address": r.Address})
+						}
 					}
-				}
+				})
 			}
 		}
 	case "aws_s3_bucket_policy":

@@ -1,0 +1,91 @@
+package terraform
+
+import (
+	"testing"
+
+	"github.com/parapet-sec/parapet/internal/inventory"
+)
+
+func TestEveryModelledResourceTypeBecomesNodesPropsAndEdges(t *testing.T) {
+	c, s := load(t, "testdata/estate")
+	if len(c.Warnings) > 0 {
+		t.Errorf("warnings: %q", c.Warnings)
+	}
+	role := "arn:aws:iam::<unknown>:role/eks-node"
+	props := []struct {
+		node, prop string
+		want       any
+	}{
+		{role, "permissions_boundary", "arn:aws:iam::<unknown>:policy/boundary"},
+		{"arn:aws:iam::<unknown>:instance-profile/eks-node", "role", role},
+		{"tf://aws_security_group.nodes", "open_to_internet", true},
+		{"tf://aws_launch_template.nodes", "imdsv1_allowed", false},
+		{"tf://aws_launch_template.nodes", "imds_hop_limit", 2},
+		{"tf://aws_launch_template.nodes", "instance_profile", "arn:aws:iam::<unknown>:instance-profile/eks-node"},
+		{"tf://aws_autoscaling_group.nodes", "launch_template", "tf://aws_launch_template.nodes"},
+		{"tf://aws_eks_cluster.agents", "endpoint_public_access", true},
+		{"arn:aws:s3:::acme-public-docs", "public_read", true},
+		{"arn:aws:s3:::acme-public-docs", "public_write", false},
+		{"tf://aws_lambda_function.hook", "public_invoke", true},
+		{"tf://aws_sagemaker_notebook_instance.lab", "direct_internet_access", "Enabled"},
+		{"tf://aws_bedrockagent_agent.helper", "guardrail", "<unknown:aws_bedrock_guardrail.default.guardrail_id>"},
+		{"tf://aws_bedrockagent_knowledge_base.kb", "storage_type", "OPENSEARCH_SERVERLESS"},
+	}
+	for _, tt := range props {
+		n := s.Node(tt.node)
+		if n == nil {
+			t.Errorf("no node %s", tt.node)
+			continue
+		}
+		if got := n.Props[tt.prop]; toJSON(got) != toJSON(tt.want) {
+			t.Errorf("%s props.%s = %v, want %v", tt.node, tt.prop, got, tt.want)
+		}
+	}
+	sg := s.Node("tf://aws_security_group.nodes")
+	if got := toJSON(sg.Props["open_ports"]); got != `["tcp/443","all"]` {
+		t.Errorf("open ports from rule resources = %s", got)
+	}
+	cluster := s.Node("tf://aws_eks_cluster.agents")
+	if got := compactJSON(cluster.Props["access_entries"]); got != `[{"kubernetes_groups":["system:masters"],"principal":"arn:aws:iam::<unknown>:user/ci","type":"STANDARD"}]` {
+		t.Errorf("access entries = %s", got)
+	}
+	if got := toJSON(s.Node("tf://aws_bedrock_guardrail.default").Props["content_filters"]); got != `["HATE","PROMPT_ATTACK"]` {
+		t.Errorf("guardrail filters = %s", got)
+	}
+	ci := s.Node("arn:aws:iam::<unknown>:user/ci")
+	if got := compactJSON(ci.Props["managed_policies"]); got != `["arn:aws:iam::<unknown>:policy/boundary"]` {
+		t.Errorf("ci managed policies = %s", got)
+	}
+	if got := toJSON(s.Node("arn:aws:iam::<unknown>:group/deployers").Props["managed_policies"]); got != `["arn:aws:iam::aws:policy/PowerUserAccess"]` {
+		t.Errorf("group managed policies = %s", got)
+	}
+	sa := "k8s://agents/agents/serviceaccount/planner"
+	edges := [][3]string{
+		{"arn:aws:iam::<unknown>:user/ci", "arn:aws:iam::<unknown>:group/deployers", inventory.EdgeMemberOf},
+		{"tf://aws_launch_template.nodes", role, inventory.EdgeRunsAs},
+		{"tf://aws_launch_template.nodes", "tf://aws_security_group.nodes", inventory.EdgeInNetwork},
+		{"tf://aws_autoscaling_group.nodes", role, inventory.EdgeRunsAs},
+		{"tf://aws_eks_cluster.agents", role, inventory.EdgeRunsAs},
+		{sa, role, inventory.EdgeRunsAs},
+		{inventory.InternetID, "arn:aws:s3:::acme-public-docs", inventory.EdgeCanRead},
+		{inventory.InternetID, "tf://aws_lambda_function.hook", inventory.EdgeReaches},
+		{"tf://aws_lambda_function.hook", "tf://aws_security_group.nodes", inventory.EdgeInNetwork},
+		{"tf://aws_sagemaker_notebook_instance.lab", role, inventory.EdgeRunsAs},
+		{"tf://aws_sagemaker_model.ranker", role, inventory.EdgeRunsAs},
+		{"tf://aws_bedrockagent_knowledge_base.kb", role, inventory.EdgeRunsAs},
+		{"tf://aws_bedrockagent_agent.helper", "tf://aws_bedrockagent_knowledge_base.kb", inventory.EdgeRetrievesFrom},
+	}
+	for _, e := range edges {
+		if !hasEdge(s, e[0], e[1], e[2]) {
+			t.Errorf("no edge %s -%s-> %s", e[0], e[2], e[1])
+		}
+	}
+	if n := s.Node(sa); n == nil || n.Kind != inventory.KindK8sServiceAccount {
+		t.Errorf("service account node = %+v", n)
+	}
+	for _, id := range []string{"tf://aws_sagemaker_endpoint.ranker", "tf://aws_bedrockagent_agent.helper"} {
+		if s.Node(id) == nil {
+			t.Errorf("no node %s", id)
+		}
+	}
+}
