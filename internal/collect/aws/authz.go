@@ -42,6 +42,10 @@ type IAMData struct {
 	Model    *iam.Model
 	Snapshot *inventory.Snapshot
 	Warnings []string
+	// ManagedPolicies holds the default version of every customer- or
+	// AWS-managed policy listed in the authorization details (Policies),
+	// by ARN, whether attached or not.
+	ManagedPolicies map[string]*iam.Policy
 }
 
 // LoadIAM reads every input into one model. Any malformed input is an error
@@ -114,7 +118,11 @@ func LoadIAM(in IAMInputs) (*IAMData, error) {
 		}
 	}
 	l.snap.Normalize()
-	return &IAMData{Model: l.model, Snapshot: l.snap, Warnings: l.model.Warnings()}, nil
+	mps := make(map[string]*iam.Policy, len(l.managed))
+	for arn, d := range l.managed {
+		mps[arn] = d.policy
+	}
+	return &IAMData{Model: l.model, Snapshot: l.snap, Warnings: l.model.Warnings(), ManagedPolicies: mps}, nil
 }
 
 // authzPage is one response of get-account-authorization-details.

@@ -33,6 +33,9 @@ func TestCloudsplainingExampleLoads(t *testing.T) {
 	if count[iam.KindUser] != 44 || count[iam.KindGroup] != 5 || count[iam.KindRole] != 78 {
 		t.Errorf("principals: got %v, want 44 users, 5 groups, 78 roles", count)
 	}
+	if len(d.ManagedPolicies) != 84 {
+		t.Errorf("managed policies: got %d, want 84", len(d.ManagedPolicies))
+	}
 	nodes := map[string]int{}
 	for _, n := range d.Snapshot.Nodes {
 		nodes[n.Kind]++

@@ -141,6 +141,28 @@ var resourcePolicyCalls = []resourcePolicyCall{
 // into m, keyed by the resource ARN. A malformed policy is an error naming
 // the file and the JSON path.
 func LoadResourcePolicies(a *AccountData, m *iam.Model) error {
+	// Buckets' ARNs do not name their account: record the owner of every
+	// bucket listed, so that access to them is judged same- or
+	// cross-account correctly.
+	if a.Account != "" {
+		for _, region := range a.Regions {
+			var list struct {
+				Buckets []struct {
+					Name string `json:"Name"`
+				} `json:"Buckets"`
+			}
+			ok, err := a.Read(region, "s3-list-buckets", &list)
+			if err != nil {
+				return err
+			}
+			for _, b := range list.Buckets {
+				m.SetResourceOwner("arn:"+partition(region)+":s3:::"+b.Name, a.Account)
+			}
+			if ok {
+				break
+			}
+		}
+	}
 	for _, region := range a.Regions {
 		for _, rc := range resourcePolicyCalls {
 			err := a.ReadEach(region, rc.call, func(param, path string, data []byte) error {

@@ -84,3 +84,37 @@ func TestBadResourcePolicyNamesTheFileAndPath(t *testing.T) {
 		}
 	}
 }
+
+func TestBucketsWithoutPolicyGetTheirOwner(t *testing.T) {
+	dir := t.TempDir()
+	region := filepath.Join(dir, "eu-west-1")
+	os.MkdirAll(region, 0o755)
+	os.WriteFile(filepath.Join(region, "sts-get-caller-identity.json"), []byte(`{"Account":"123456789012"}`), 0o644)
+	os.WriteFile(filepath.Join(region, "s3-list-buckets.json"), []byte(`{"Buckets":[{"Name":"logs","CreationDate":"2024-01-01T00:00:00+00:00"}],"Owner":{"ID":"abc"}}`), 0o644)
+	a, err := OpenAccountData(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := iam.NewModel()
+	if err := LoadResourcePolicies(a, m); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.ResourceAccount("arn:aws:s3:::logs/2026/01/x.gz"); got != "123456789012" {
+		t.Errorf("owner of an object in a listed bucket: %q", got)
+	}
+	// A caller of another account therefore needs a bucket policy.
+	m.AddPrincipal(&iam.Principal{ARN: "arn:aws:iam::210987654321:user/x", Kind: iam.KindUser, Name: "x", Account: "210987654321",
+		Inline: []*iam.Policy{mustParse(t, `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`)}})
+	if d := m.Evaluate(iam.Request{Principal: "arn:aws:iam::210987654321:user/x", Action: "s3:GetObject", Resource: "arn:aws:s3:::logs/k"}); d.Result != iam.Denied {
+		t.Errorf("cross-account read without a bucket policy: %v (%s)", d.Result, d.Reason)
+	}
+}
+
+func mustParse(t *testing.T, doc string) *iam.Policy {
+	t.Helper()
+	p, err := iam.ParsePolicy([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
