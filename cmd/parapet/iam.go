@@ -39,11 +39,12 @@ func newIAMCmd() *cobra.Command {
 // iamInputs holds the input flags shared by every iam command that builds
 // a model: one way to load IAM data.
 type iamInputs struct {
-	authz   []string
-	scp     string
-	aws     []string
-	managed string
-	at      string
+	authz     []string
+	scp       string
+	aws       []string
+	managed   string
+	at        string
+	terraform []string
 }
 
 // addIAMInputFlags registers the IAM input flags on cmd.
@@ -54,6 +55,7 @@ func addIAMInputFlags(cmd *cobra.Command, in *iamInputs) {
 	f.StringArrayVar(&in.aws, "aws", nil, "CloudMapper account-data folder: resource-based policies, and authorization details when present (repeatable)")
 	f.StringVar(&in.managed, "managed-policies", "", "folder of AWS-managed policy documents (aws iam get-policy-version responses, one per policy name)")
 	f.StringVar(&in.at, "at", "", "analysis time for date conditions, RFC 3339 (default now)")
+	f.StringArrayVar(&in.terraform, "terraform", nil, "Terraform plan JSON or HCL folder whose principals join the model, before deploy (repeatable; see docs/terraform.md)")
 }
 
 // loadIAMModel reads the inputs named by the flags. Warnings about
@@ -67,9 +69,9 @@ func loadIAMModel(in *iamInputs) (*collectaws.IAMData, error) {
 		}
 		at = t
 	}
-	data, err := collectaws.LoadIAM(collectaws.IAMInputs{
+	data, err := loadIAMInputs(collectaws.IAMInputs{
 		Authz: in.authz, Org: in.scp, Accounts: in.aws, ManagedPolicies: in.managed,
-	})
+	}, in.terraform)
 	if err != nil {
 		return nil, withCode(exitUsage, err)
 	}
