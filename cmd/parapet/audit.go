@@ -13,12 +13,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parapet-sec/parapet/internal/audit"
+	"github.com/parapet-sec/parapet/internal/audit/trail"
 	"github.com/parapet-sec/parapet/internal/store"
 )
 
@@ -48,6 +50,7 @@ lives in its own file, never in the store. See docs/audit.md.`,
 		newAuditProveCmd(open),
 		newAuditTailCmd(open),
 		newAuditExportCmd(open),
+		newAuditTimelineCmd(open, &loc),
 	)
 	return cmd
 }
@@ -537,5 +540,130 @@ rewritten, and the checkpoint is replaced last.`,
 	}
 	cmd.Flags().StringVar(&dir, "tiles", "", "the folder to write the tiles into")
 	cmd.Flags().StringVar(&keyPath, "key", defaultAuditKey(), "the signing key file")
+	return cmd
+}
+
+func newAuditTimelineCmd(open storeOpener, loc *string) *cobra.Command {
+	var principal, keysFile, format, output string
+	var cloudtrail, k8sAudit []string
+	var noStore bool
+	cmd := &cobra.Command{
+		Use:   "timeline --principal NAME",
+		Short: "Show one identity's actions across CloudTrail, Kubernetes audit logs and Parapet's log",
+		Long: `timeline reads CloudTrail log files (folders are walked; gzip or not),
+Kubernetes audit logs (audit.k8s.io/v1 Event JSON lines) and the decision
+records of the Parapet log, and prints the actions of one principal in time
+order. The principal may be an assumed-role session ARN, a role ARN (all its
+sessions), a session or agent name, a Kubernetes username or a Parapet actor:
+a session is joined to its role, to the Kubernetes user EKS maps it to and to
+the agent whose name it carries.
+
+Where CloudTrail digest files are among the inputs, their chain is validated
+with the public keys from ` + "`aws cloudtrail list-public-keys`" + ` (--cloudtrail-keys),
+and events from files a verified digest lists are marked validated. A bad
+signature or a changed file is an error. The Parapet log is verified first.`,
+		Example: `  aws cloudtrail list-public-keys --start-time 2026-11-01 > keys.json
+  parapet audit timeline --principal deploy-agent-7 --cloudtrail ./AWSLogs --cloudtrail-keys keys.json --k8s-audit audit.log`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if principal == "" {
+				return withCode(exitUsage, errors.New("--principal is required"))
+			}
+			if format != "table" && format != "json" {
+				return withCode(exitUsage, fmt.Errorf("--format %q: want table or json", format))
+			}
+			var events []trail.Event
+			var digestRep *trail.DigestReport
+			if len(cloudtrail) > 0 {
+				logs, digests, err := trail.CloudTrailFiles(cloudtrail)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				validated := map[string]bool{}
+				if len(digests) > 0 {
+					if keysFile == "" {
+						return withCode(exitUsage, fmt.Errorf("%d CloudTrail digest files found: give --cloudtrail-keys (the JSON of `aws cloudtrail list-public-keys`) to validate them", len(digests)))
+					}
+					kb, err := os.ReadFile(keysFile)
+					if err != nil {
+						return withCode(exitUsage, err)
+					}
+					keys, err := trail.ParsePublicKeys(keysFile, kb)
+					if err != nil {
+						return withCode(exitUsage, err)
+					}
+					if digestRep, err = trail.VerifyDigests(digests, logs, keys); err != nil {
+						return withCode(exitFindings, err)
+					}
+					validated = digestRep.Validated
+				}
+				ct, err := trail.ReadCloudTrail(logs, validated)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				events = append(events, ct...)
+			}
+			for _, f := range k8sAudit {
+				ks, err := trail.ReadK8sAudit(f)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				events = append(events, ks...)
+			}
+			if !noStore {
+				l, done, err := openLog(ctx, open, nil)
+				if err != nil {
+					return fmt.Errorf("%w (use --no-store to leave the Parapet log out)", err)
+				}
+				defer done()
+				ps, err := trail.FromLog(ctx, l)
+				var te *audit.TamperError
+				if errors.As(err, &te) {
+					return withCode(exitFindings, err)
+				}
+				if err != nil {
+					return err
+				}
+				events = append(events, ps...)
+			}
+			tl := trail.Timeline(events, principal)
+			return writeOutput(output, func(w io.Writer) error {
+				if format == "json" {
+					enc := json.NewEncoder(w)
+					enc.SetIndent("", "  ")
+					return enc.Encode(struct {
+						Schema    string              `json:"schema"`
+						Principal string              `json:"principal"`
+						Digests   *trail.DigestReport `json:"cloudtrail_digests,omitempty"`
+						Events    []trail.Event       `json:"events"`
+					}{"parapet.audit.timeline/v1", principal, digestRep, append([]trail.Event{}, tl...)})
+				}
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "TIME\tSOURCE\tPRINCIPAL\tACTION\tTARGET\tOUTCOME\tVALIDATED")
+				for _, e := range tl {
+					v := "no"
+					if e.Validated {
+						v = "yes"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Format(time.RFC3339), e.Source, e.Principal, e.Action, e.Target, e.Outcome, v)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if digestRep != nil && len(digestRep.Unsigned) > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "note: %d CloudTrail digest(s) without a signature at hand (the newest of a chain); their files are not validated\n", len(digestRep.Unsigned))
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&principal, "principal", "", "the identity: session or role ARN, agent or session name, Kubernetes username, Parapet actor")
+	cmd.Flags().StringSliceVar(&cloudtrail, "cloudtrail", nil, "CloudTrail log files or folders (digest files among them are validated)")
+	cmd.Flags().StringVar(&keysFile, "cloudtrail-keys", "", "JSON of `aws cloudtrail list-public-keys`, to validate digest files")
+	cmd.Flags().StringSliceVar(&k8sAudit, "k8s-audit", nil, "Kubernetes audit log files (JSON lines)")
+	cmd.Flags().BoolVar(&noStore, "no-store", false, "leave the Parapet log out")
+	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of standard output")
 	return cmd
 }
