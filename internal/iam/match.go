@@ -30,6 +30,10 @@ type seg struct {
 	kind segKind
 	lit  string
 	v    *variable
+	// tail, when set, is segs[i:] as a plain glob (no variables and no
+	// literal wildcard characters after this point), so that matching the
+	// rest after a star is one linear-time glob instead of a recursion.
+	tail string
 }
 
 // compilePattern compiles s. wild says whether `*` and `?` are wildcards
@@ -44,6 +48,30 @@ func compilePattern(s string, wild, fold bool) (pattern, error) {
 	segs, err := parseVariables(s, wild)
 	if err != nil {
 		return p, err
+	}
+	tail, plain := "", true
+	for i := len(segs) - 1; i >= 0; i-- {
+		sg := &segs[i]
+		switch sg.kind {
+		case segVar:
+			plain = false
+		case segLit:
+			plain = plain && !strings.ContainsAny(sg.lit, "*?")
+		}
+		if !plain {
+			break
+		}
+		var part string
+		switch sg.kind {
+		case segLit:
+			part = sg.lit
+		case segStar:
+			part = "*"
+		case segOne:
+			part = "?"
+		}
+		tail = part + tail
+		sg.tail = tail
 	}
 	p.segs = segs
 	return p, nil
@@ -80,6 +108,9 @@ func (p *pattern) matchSegs(segs []seg, s string, ec *evalCtx, unknown *bool) bo
 			}
 			s = s[1:]
 		case segStar:
+			if sg.tail != "" {
+				return glob(sg.tail, s, p.fold)
+			}
 			rest := segs[i+1:]
 			for k := 0; k <= len(s); k++ {
 				if p.matchSegs(rest, s[k:], ec, unknown) {

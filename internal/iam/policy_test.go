@@ -145,3 +145,17 @@ func TestPatternMatching(t *testing.T) {
 		}
 	}
 }
+
+func TestVariablePatternsWithManyStarsMatchInLinearTime(t *testing.T) {
+	m := NewModel()
+	res := "arn:aws:s3:::${aws:username}/" + strings.Repeat("*a", 40) + "*b"
+	u := user(t, acct, "v", `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"`+res+`"}}`)
+	m.AddPrincipal(u)
+	long := "arn:aws:s3:::v/" + strings.Repeat("a", 2000)
+	if d := m.Evaluate(Request{Principal: u.ARN, Action: "s3:GetObject", Resource: long}); d.Result != Denied {
+		t.Errorf("got %v", d.Result)
+	}
+	if d := m.Evaluate(Request{Principal: u.ARN, Action: "s3:GetObject", Resource: long + "b"}); d.Result != Allowed {
+		t.Errorf("got %v", d.Result)
+	}
+}

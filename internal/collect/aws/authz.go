@@ -60,6 +60,7 @@ func LoadIAM(in IAMInputs) (*IAMData, error) {
 		managed:  map[string]*managedDoc{},
 		groups:   map[string]string{},
 		seen:     map[string]string{},
+		dups:     map[string]int{},
 		mpDir:    in.ManagedPolicies,
 		mpLoaded: map[string]*iam.Policy{},
 	}
@@ -106,6 +107,10 @@ func LoadIAM(in IAMInputs) (*IAMData, error) {
 	}
 	if err := l.load(pages); err != nil {
 		return nil, err
+	}
+	for _, key := range l.dupOrder {
+		file, first, _ := strings.Cut(key, "\x00")
+		l.model.Warn(fmt.Sprintf("%s: %d principals already read from %s; keeping the first", file, l.dups[key], first))
 	}
 	for _, a := range accounts {
 		if err := LoadResourcePolicies(a, l.model); err != nil {
@@ -272,10 +277,12 @@ type authzLoader struct {
 	snap     *inventory.Snapshot
 	managed  map[string]*managedDoc // policy ARN -> default version
 	groups   map[string]string      // account/name -> group ARN
-	seen     map[string]string      // principal ARN -> where first read
+	seen     map[string]string      // principal ARN -> file first read from
 	mpDir    string
 	mpLoaded map[string]*iam.Policy // AWS-managed policies read from mpDir, by ARN
 	missing  map[string]bool
+	dups     map[string]int // "file\x00first file" -> principals read twice
+	dupOrder []string
 }
 
 // parseDoc parses a policy document found at path within a page.
@@ -417,10 +424,16 @@ func (l *authzLoader) principal(p *authzPage, path, arn, kind, name, iamPath, id
 	}
 	where := p.where(path)
 	if first, ok := l.seen[arn]; ok {
-		l.model.Warn(fmt.Sprintf("%s: %s already read from %s; keeping the first", where, arn, first))
+		// One warning per pair of files, not per principal: giving the
+		// same account twice (say --authz and --aws) repeats them all.
+		key := p.file + "\x00" + first
+		if l.dups[key] == 0 {
+			l.dupOrder = append(l.dupOrder, key)
+		}
+		l.dups[key]++
 		return nil, nil
 	}
-	l.seen[arn] = where
+	l.seen[arn] = p.file
 	account := strings.SplitN(arn, ":", 6)
 	acct := ""
 	if len(account) == 6 {

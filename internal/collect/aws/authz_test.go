@@ -178,3 +178,26 @@ func TestBadAuthzInputNamesTheFileAndPlace(t *testing.T) {
 		})
 	}
 }
+
+func TestTheSameAccountGivenTwiceWarnsOnce(t *testing.T) {
+	f := filepath.Join(fixtures, "authz-pages.json")
+	d, err := LoadIAM(IAMInputs{Authz: []string{f, f}, ManagedPolicies: filepath.Join(fixtures, "managed-policies")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.Model.Principals()); n != 5 {
+		t.Errorf("got %d principals, want 5", n)
+	}
+	dup := 0
+	for _, w := range d.Warnings {
+		if strings.Contains(w, "already read") {
+			dup++
+			if !strings.Contains(w, "5 principals") {
+				t.Errorf("warning: %s", w)
+			}
+		}
+	}
+	if dup != 1 {
+		t.Errorf("got %d duplicate warnings, want 1: %v", dup, d.Warnings)
+	}
+}
