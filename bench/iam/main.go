@@ -32,6 +32,7 @@ func main() {
 	flag.IntVar(&cfg.Policies, "policies", cfg.Policies, "customer-managed policies")
 	flag.IntVar(&cfg.Accounts, "accounts", cfg.Accounts, "accounts")
 	evals := flag.Int("evals", 2_000_000, "single evaluations for the throughput measurement")
+	flag.BoolVar(&lateral, "lateral", false, "also report lateral one-step paths, as iam analyze --lateral")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the analysis to this file")
 	keep := flag.String("keep", "", "write the organisation to this folder and keep it (default: a temporary folder, removed)")
 	flag.Parse()
@@ -42,8 +43,11 @@ func main() {
 	}
 }
 
-// profile names the CPU profile file, if any.
-var profile string
+// profile names the CPU profile file, if any; lateral is -lateral.
+var (
+	profile string
+	lateral bool
+)
 
 func run(cfg synth.Config, evals int, keep string) error {
 	dir := keep
@@ -70,12 +74,14 @@ func run(cfg synth.Config, evals int, keep string) error {
 		st.BoundedPrincipals, pct(st.BoundedPrincipals, st.Users+st.Roles), st.TrustEntries, st.MaxTrustFanOut, st.PassChains, st.EscalationGrants, st.Admins)
 
 	runtime.GC()
+	cpu0 := cpuTime()
 	start := time.Now()
 	data, err := collectaws.LoadIAM(collectaws.IAMInputs{Authz: files.Authz, Org: files.SCPDir})
 	if err != nil {
 		return err
 	}
 	loaded := time.Now()
+	cpuL := cpuTime()
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
@@ -85,8 +91,9 @@ func run(cfg synth.Config, evals int, keep string) error {
 			return err
 		}
 	}
-	res := iam.AnalyzeEscalation(data.Model, iam.AnalyzeOptions{})
+	res := iam.AnalyzeEscalation(data.Model, iam.AnalyzeOptions{Lateral: lateral})
 	analyzed := time.Now()
+	cpu1 := cpuTime()
 	// Write the JSON document, as `iam analyze --format json --output`.
 	out, err := os.Create(filepath.Join(dir, "analyze.json"))
 	if err != nil {
@@ -101,6 +108,7 @@ func run(cfg synth.Config, evals int, keep string) error {
 	}
 	out.Close()
 	done := time.Now()
+	cpu2 := cpuTime()
 	if profile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -112,9 +120,11 @@ func run(cfg synth.Config, evals int, keep string) error {
 	}
 	total := done.Sub(start)
 	peak := peakRSS()
-	fmt.Printf("iam analyze (GOMAXPROCS=%d): load %v + analyze %v + write JSON %v = %v; %d principals, %d admin-equivalent, %d edges, %d paths and findings (%.0f MB of JSON)\n",
-		runtime.GOMAXPROCS(0), loaded.Sub(start).Round(time.Millisecond), analyzed.Sub(loaded).Round(time.Millisecond), done.Sub(analyzed).Round(time.Millisecond),
+	fmt.Printf("iam analyze (lateral %v, GOMAXPROCS=%d): load %v + analyze %v + write JSON %v = %v; %d principals, %d admin-equivalent, %d edges, %d paths and findings (%.0f MB of JSON)\n",
+		lateral, runtime.GOMAXPROCS(0), loaded.Sub(start).Round(time.Millisecond), analyzed.Sub(loaded).Round(time.Millisecond), done.Sub(analyzed).Round(time.Millisecond),
 		total.Round(time.Millisecond), len(res.Principals), admins, len(res.Edges), len(res.Paths), float64(fi.Size())/1e6)
+	fmt.Printf("  CPU time (user+system, both cores): load %v, analyze %v, write JSON %v (wall time also counts waiting for a core on a shared machine)\n",
+		(cpuL - cpu0).Round(time.Millisecond), (cpu1 - cpuL).Round(time.Millisecond), (cpu2 - cpu1).Round(time.Millisecond))
 	byTech := map[string]int{}
 	for _, e := range res.Edges {
 		byTech[e.Technique.ID]++
@@ -168,6 +178,15 @@ func verdict(ok bool) string {
 		return "met"
 	}
 	return "MISSED"
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS is the process's peak resident set size in bytes.

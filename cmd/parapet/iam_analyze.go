@@ -14,11 +14,12 @@ import (
 
 func newIAMAnalyzeCmd() *cobra.Command {
 	var (
-		in     iamInputs
-		format string
-		output string
-		failOn string
-		depth  int
+		in      iamInputs
+		format  string
+		output  string
+		failOn  string
+		depth   int
+		lateral bool
 	)
 	cmd := &cobra.Command{
 		Use:   "analyze",
@@ -28,7 +29,8 @@ A can gain B's identity or permissions (assume it, pass it to a compute
 service, create its keys, rewrite its policies or trust policy, take over a
 workload that runs as it, ...), named by the technique's pathfinding.cloud
 id. Prints the principals with their admin-equivalence, then the paths,
-worst first. A path that needs an existing resource (a function, instance,
+worst first: every path to administrator power, and with --lateral every
+one-step move to another principal. A path that needs an existing resource (a function, instance,
 stack or notebook running as the target) that the input does not show is
 "potential"; --aws DIR gives the resources and makes it concrete or drops it.
 
@@ -50,7 +52,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings at or above it,
 			if err != nil {
 				return err
 			}
-			opt := iam.AnalyzeOptions{MaxDepth: depth}
+			opt := iam.AnalyzeOptions{MaxDepth: depth, Lateral: lateral}
 			if len(in.aws) > 0 {
 				snap, err := collectaws.CollectResources(in.aws...)
 				if err != nil {
@@ -86,6 +88,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings at or above it,
 	f.StringVarP(&output, "output", "o", "", "write to FILE instead of stdout (atomically)")
 	f.StringVar(&failOn, "fail-on", "high", "exit 1 when a finding is at or above this severity (critical, high, medium, low, info, none)")
 	f.IntVar(&depth, "max-depth", 6, "longest escalation path searched, in steps")
+	f.BoolVar(&lateral, "lateral", false, "also report one-step paths to principals that are not administrators (lateral movement)")
 	return cmd
 }
 

@@ -32,7 +32,8 @@ type EscalationEdge struct {
 	// set on the edge chosen to stand for the pair in paths.
 	Alternatives []string
 
-	to int // index of To among the analysis's principals
+	to       int      // index of To among the analysis's principals
+	evidence []string // EvidenceStrings, once computed
 }
 
 // better reports whether e is a stronger edge than f for the same pair:
@@ -103,8 +104,12 @@ type AnalyzeOptions struct {
 	Inventory *Inventory
 	// MaxDepth bounds the number of steps of a path (default 6).
 	MaxDepth int
+	// Lateral also reports one-step paths to principals that do not give
+	// administrator power (lateral movement). Paths to administrator
+	// power are always reported.
+	Lateral bool
 	// MaxPathsPerPrincipal bounds the multi-step paths reported from one
-	// principal (default 20); one-step paths are always all reported.
+	// principal (default 5); one-step paths are always all reported.
 	MaxPathsPerPrincipal int
 	// Workers is the number of principals analysed at once (default
 	// GOMAXPROCS).
@@ -131,7 +136,7 @@ func newAnalyzer(m *Model, opt AnalyzeOptions) *analyzer {
 		opt.MaxDepth = 6
 	}
 	if opt.MaxPathsPerPrincipal <= 0 {
-		opt.MaxPathsPerPrincipal = 20
+		opt.MaxPathsPerPrincipal = 5
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
@@ -335,13 +340,18 @@ func (a *analyzer) apply(p *Principal, g grants, c *actorCache, t *Technique, b 
 	return e
 }
 
-// EvidenceStrings names the evidence statements, each once.
+// EvidenceStrings names the evidence statements, each once. Call it only
+// once the analysis is done: it is not safe to call concurrently for the
+// same edge.
 func (e *EscalationEdge) EvidenceStrings() []string {
-	out := make([]string, 0, len(e.Evidence))
-	for _, s := range e.Evidence {
-		out = append(out, s.String())
+	if e.evidence == nil {
+		out := make([]string, 0, len(e.Evidence))
+		for _, s := range e.Evidence {
+			out = append(out, s.String())
+		}
+		e.evidence = dedupe(out)
 	}
-	return dedupe(out)
+	return e.evidence
 }
 
 // workloadTemplates give the ARN of a workload of each kind, with %[1]s

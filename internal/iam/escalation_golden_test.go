@@ -37,7 +37,7 @@ func TestAnalyzeJSONMatchesGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			d.Model.At(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-			res := iam.AnalyzeEscalation(d.Model, iam.AnalyzeOptions{})
+			res := iam.AnalyzeEscalation(d.Model, iam.AnalyzeOptions{Lateral: true})
 			var got bytes.Buffer
 			if err := res.WriteJSON(&got); err != nil {
 				t.Fatal(err)
@@ -128,7 +128,7 @@ func TestPathsComeInFindingOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := iam.AnalyzeEscalation(d.Model, iam.AnalyzeOptions{}).Findings()
+	fs := iam.AnalyzeEscalation(d.Model, iam.AnalyzeOptions{Lateral: true}).Findings()
 	sorted := append([]inventory.Finding(nil), fs...)
 	report.Sort(sorted)
 	for i := range fs {

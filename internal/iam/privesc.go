@@ -136,8 +136,9 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 func (a *analyzer) pathsFrom(i int, edges [][]*EscalationEdge, endsAdmin func(*EscalationEdge, int) bool) []*EscalationPath {
 	var out []*EscalationPath
 	for _, e := range edges[i] {
-		j := e.to
-		out = append(out, newPath([]*EscalationEdge{e}, endsAdmin(e, j)))
+		if admin := endsAdmin(e, e.to); admin || a.opt.Lateral {
+			out = append(out, newPath([]*EscalationEdge{e}, admin))
+		}
 	}
 	// Breadth-first search over principals for longer paths to admin.
 	v := a.visits.Get().(*visits)
@@ -304,13 +305,13 @@ func (p *EscalationPath) Finding() inventory.Finding {
 	if p.Potential {
 		f.Title += ", if the resource it needs exists"
 	}
-	steps := make([]StepJSON, len(p.Steps))
+	steps := make([]findingStep, len(p.Steps))
 	fixes := make([]string, 0, len(p.Steps))
 	f.Path = make([]inventory.Edge, len(p.Steps))
 	for i, s := range p.Steps {
 		f.Path[i] = inventory.Edge{From: s.From, To: s.To, Kind: inventory.EdgeCanEscalateTo,
 			Props: map[string]any{"technique": s.Technique.ID, "actions": s.Actions}}
-		steps[i] = stepJSON(s)
+		steps[i] = findingStep{Technique: s.Technique.ID, Resources: s.Resources, Evidence: nonNil(s.EvidenceStrings()), Via: s.Via}
 		fixes = append(fixes, s.Technique.Remediation+" ("+strings.Join(s.Actions, ", ")+" on "+shortARN(s.From)+")")
 	}
 	f.Evidence = map[string]any{"steps": steps}
@@ -337,6 +338,15 @@ func conditionStrings(cs []Condition) []string {
 		out = append(out, c.String())
 	}
 	return dedupe(out)
+}
+
+// findingStep is the evidence of one step in a finding: the path's edges
+// already say who, to whom and with which actions.
+type findingStep struct {
+	Technique string   `json:"technique"`
+	Resources []string `json:"resources"`
+	Evidence  []string `json:"evidence"`
+	Via       string   `json:"via,omitempty"`
 }
 
 // StepJSON is one step of a path in the JSON output.
@@ -418,7 +428,7 @@ func pathJSON(p *EscalationPath) PathJSON {
 
 // WriteJSON writes the document `parapet iam analyze --format json`
 // prints: one object with schema, principals, paths and findings (each
-// path as a finding), indented like report.JSON. It streams element by
+// path as a finding), one array element a line. It streams element by
 // element, so an estate with hundreds of thousands of paths is never held
 // in memory twice.
 func (r *Escalation) WriteJSON(w io.Writer) error {
@@ -442,7 +452,6 @@ func writeArray(w *bufio.Writer, name string, n int, last bool, elem func(i int)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("    ", "  ")
 	for i := range n {
 		buf.Reset()
 		if err := enc.Encode(elem(i)); err != nil {
