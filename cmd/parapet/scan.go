@@ -56,7 +56,7 @@ built-in and your own Rego checks. See docs/scan.md.`,
 					return withCode(exitUsage, err)
 				}
 			}
-			title := "Parapet scan: " + strings.Join(append(append(append([]string{}, in.AWS...), in.K8s...), in.Authz...), ", ")
+			title := "Parapet scan: " + strings.Join(append(append(append([]string{}, in.AWS...), in.K8s...), append(in.Authz, in.Terraform...)...), ", ")
 			if err := writeOutput(output, func(w io.Writer) error {
 				return writeFindings(w, format, title, res)
 			}); err != nil {
@@ -69,6 +69,7 @@ built-in and your own Rego checks. See docs/scan.md.`,
 	f.StringSliceVar(&in.AWS, "aws", nil, "folder of AWS accounts in CloudMapper's account-data layout (repeatable)")
 	f.StringSliceVar(&in.K8s, "k8s", nil, "file or folder of `kubectl get -A -o json` output (repeatable)")
 	f.StringSliceVar(&in.Authz, "authz", nil, "`aws iam get-account-authorization-details` output (repeatable)")
+	f.StringSliceVar(&in.Terraform, "terraform", nil, "Terraform plan JSON or HCL folder, scanned before deploy (repeatable; see docs/terraform.md)")
 	f.StringVar(&in.ManagedPolicies, "managed-policies", "", "folder of AWS-managed policy documents")
 	f.StringSliceVar(&in.Policies, "policy", nil, "folder of your own Rego checks (repeatable)")
 	f.StringVar(&in.Sensitivity, "sensitivity", "", "YAML file of data sensitivity rules")

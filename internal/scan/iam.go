@@ -2,6 +2,7 @@ package scan
 
 import (
 	"errors"
+	"github.com/parapet-sec/parapet/internal/collect/terraform"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -46,11 +47,17 @@ func hasAuthz(in Inputs) bool {
 // their account, and returns the evaluator the graph derives data access
 // with, plus the escalation findings. No IAM input means no IAM stage.
 func buildIAM(snap *inventory.Snapshot, in Inputs) (*iamResult, error) {
-	if !hasAuthz(in) {
+	if !hasAuthz(in) && len(in.Terraform) == 0 {
 		return &iamResult{}, nil
 	}
-	data, err := aws.LoadIAM(aws.IAMInputs{Authz: in.Authz, Accounts: in.AWS, ManagedPolicies: in.ManagedPolicies})
-	if err != nil {
+	var data *aws.IAMData
+	var err error
+	if hasAuthz(in) {
+		if data, err = aws.LoadIAM(aws.IAMInputs{Authz: in.Authz, Accounts: in.AWS, ManagedPolicies: in.ManagedPolicies}); err != nil {
+			return nil, err
+		}
+	}
+	if data, err = terraform.AddIAMData(data, in.Terraform, in.ManagedPolicies); err != nil {
 		return nil, err
 	}
 	snap.Merge(data.Snapshot)

@@ -31,6 +31,9 @@ type Inputs struct {
 	// authorization details that list managed policies without their
 	// documents.
 	ManagedPolicies string
+	// Terraform are plan JSON files or HCL folders, scanned before deploy
+	// (see docs/terraform.md).
+	Terraform []string
 	// Policies are folders of the user's own Rego checks (--policy).
 	Policies []string
 	// NoBuiltinPolicies leaves out the embedded checks.
@@ -69,8 +72,8 @@ type Result struct {
 // Run scans the inputs. Errors name the file (and line, where the source
 // format has one) that could not be read.
 func Run(ctx context.Context, in Inputs) (*Result, error) {
-	if len(in.AWS) == 0 && len(in.K8s) == 0 && len(in.Authz) == 0 {
-		return nil, fmt.Errorf("nothing to scan: give --aws, --k8s or --authz")
+	if len(in.AWS) == 0 && len(in.K8s) == 0 && len(in.Authz) == 0 && len(in.Terraform) == 0 {
+		return nil, fmt.Errorf("nothing to scan: give --aws, --k8s, --authz or --terraform")
 	}
 	res := &Result{Timings: map[string]time.Duration{}}
 	stage := func(name string) func() {
