@@ -9,9 +9,10 @@ import "sort"
 type automaton struct {
 	class   [256]uint8
 	nclass  int
-	delta   []int32 // state*nclass + class -> next state
-	outIdx  []int32 // outputs of state s are outList[outIdx[s]:outIdx[s+1]]
-	outList []int32 // pattern ids
+	delta   []uint16 // state*nclass + class -> next state
+	hasOut  []bool   // whether a state reports matches
+	outIdx  []int32  // outputs of state s are outList[outIdx[s]:outIdx[s+1]]
+	outList []int32  // pattern ids
 	pats    []acPattern
 }
 
@@ -69,12 +70,15 @@ func buildAutomaton(pats []acPattern) *automaton {
 	// Breadth-first failure links, folded into a dense table.
 	n := len(nodes)
 	nc := a.nclass
-	a.delta = make([]int32, n*nc)
+	if n > 1<<16 {
+		panic("inspect: lexicon automaton has more than 65536 states")
+	}
+	a.delta = make([]uint16, n*nc)
 	fail := make([]int32, n)
 	queue := make([]int32, 0, n)
 	for c := 0; c < nc; c++ {
 		if nx, ok := nodes[0].next[uint8(c)]; ok {
-			a.delta[c] = nx
+			a.delta[c] = uint16(nx)
 			queue = append(queue, nx)
 		}
 	}
@@ -83,8 +87,8 @@ func buildAutomaton(pats []acPattern) *automaton {
 		nodes[s].out = append(nodes[s].out, nodes[fail[s]].out...)
 		for c := 0; c < nc; c++ {
 			if nx, ok := nodes[s].next[uint8(c)]; ok {
-				fail[nx] = a.delta[int(fail[s])*nc+c]
-				a.delta[int(s)*nc+c] = nx
+				fail[nx] = int32(a.delta[int(fail[s])*nc+c])
+				a.delta[int(s)*nc+c] = uint16(nx)
 				queue = append(queue, nx)
 			} else {
 				a.delta[int(s)*nc+c] = a.delta[int(fail[s])*nc+c]
@@ -92,7 +96,9 @@ func buildAutomaton(pats []acPattern) *automaton {
 		}
 	}
 	a.outIdx = make([]int32, n+1)
+	a.hasOut = make([]bool, n)
 	for s := 0; s < n; s++ {
+		a.hasOut[s] = len(nodes[s].out) > 0
 		out := nodes[s].out
 		sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 		a.outList = append(a.outList, out...)
@@ -103,15 +109,15 @@ func buildAutomaton(pats []acPattern) *automaton {
 
 // scan appends to dst every boundary-respecting match in b.
 func (a *automaton) scan(dst []acMatch, b []byte) []acMatch {
-	s := int32(0)
-	nc := int32(a.nclass)
-	delta, outIdx, cls := a.delta, a.outIdx, &a.class
+	s := 0
+	nc := a.nclass
+	delta, hasOut, cls := a.delta, a.hasOut, &a.class
 	for i := 0; i < len(b); i++ {
-		s = delta[s*nc+int32(cls[b[i]])]
-		lo, hi := outIdx[s], outIdx[s+1]
-		if lo == hi {
+		s = int(delta[s*nc+int(cls[b[i]])])
+		if !hasOut[s] {
 			continue
 		}
+		lo, hi := a.outIdx[s], a.outIdx[s+1]
 		end := i + 1
 		for _, id := range a.outList[lo:hi] {
 			p := &a.pats[id]

@@ -128,6 +128,16 @@ func New(opts Options) (*Inspector, error) {
 	if opts.Model == nil {
 		opts.Model = DefaultModel()
 	}
+	if opts.Model.q == nil {
+		// A model built in memory: quantise it as its file would be.
+		data, err := opts.Model.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		if opts.Model, err = ParseModel(data); err != nil {
+			return nil, err
+		}
+	}
 	if opts.MaxDecodeDepth <= 0 {
 		opts.MaxDecodeDepth = DefaultMaxDecodeDepth
 	}
@@ -215,8 +225,10 @@ func (in *Inspector) Scan(text string, src Source) Result {
 // the rule hits as features.
 func isStructural(f Finding) bool {
 	switch f.Category {
-	case CategoryHidden, CategoryEncoded:
+	case CategoryHidden:
 		return true
+	case CategoryEncoded:
+		return len(f.Via) > 0 // found by decoding, not by wording
 	case CategoryExfiltration:
 		return strings.HasSuffix(f.Rule, "-url")
 	}
@@ -238,14 +250,14 @@ func (in *Inspector) scanLayer(text string, depth int, budget *int) (float64, []
 	sc.bg.fill(in.lex, sc.ms)
 	regions := markupRegions(nt, &sc.bg)
 	sc.hits = evalRules(sc.hits[:0], &sc.bg)
-	featurize(&sc.fs, nt, sc.ms, sc.hits, in.model.Bits)
-	raw, from, to := in.model.bestWindow(&sc.fs, &sc.contrib)
+	featurizeInto(&sc.fs, nt, sc.ms, sc.hits, in.model.Bits, in.model.q, in.model.scale)
+	raw, from, to := windowMax(sc.fs.contrib, in.model.Window, in.model.Bias)
 	prob := in.model.Prob(raw)
 
 	var out []Finding
 	// The classifier's passage.
 	if prob >= in.threshold && to > from {
-		s, e := nt.origSpan(int(sc.fs.tpos[from]), int(sc.fs.tend[to-1]))
+		s, e := nt.origSpan(int(sc.fs.tpos[from]), tokenEnd(nt.b, int(sc.fs.tpos[to-1])))
 		out = append(out, Finding{Category: CategoryInjection, Rule: "classifier", Start: s, End: e, Score: prob,
 			Explanation: fmt.Sprintf("the model scores this passage as an injection (p=%.2f): %s", prob, excerpt(text, s, e))})
 	}

@@ -30,6 +30,11 @@ type Model struct {
 	PlattB float32    //
 	Thresh [3]float32 // probability thresholds: strict, balanced, permissive
 	W      []float32  // 1<<Bits weights
+
+	// q and scale are the quantised weights a parsed model scores with:
+	// W[i] == float32(q[i])*scale.
+	q     []int16
+	scale float32
 }
 
 //go:embed model.bin
@@ -105,6 +110,7 @@ func ParseModel(data []byte) (*Model, error) {
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("model: %d trailing bytes", r.Len())
 	}
+	m.q, m.scale = q, scale
 	m.W = make([]float32, len(q))
 	for i, v := range q {
 		m.W[i] = float32(v) * scale
@@ -122,17 +128,17 @@ func (m *Model) Prob(score float32) float64 {
 // token i are feats[start[i]:start[i+1]]; tokens also keep the normalised
 // offsets they cover.
 type featureSet struct {
-	feats []uint32
-	start []int32
-	tpos  []int32 // normalised start offset of each token
-	tend  []int32
+	feats   []uint32
+	contrib []float32 // per-token weight sums, when scoring directly
+	extras  []extra
+	start   []int32
+	tpos    []int32 // normalised start offset of each token
 }
 
 func (fs *featureSet) reset() {
 	fs.feats = fs.feats[:0]
 	fs.start = append(fs.start[:0], 0)
 	fs.tpos = fs.tpos[:0]
-	fs.tend = fs.tend[:0]
 }
 
 // Feature namespaces, mixed into every hash.
@@ -158,20 +164,36 @@ func mix(h uint32) uint32 {
 const maxTokenFeatures = 24
 
 // featurize fills fs from the normalised text, its lexicon matches and
-// rule hits, and its hidden runs. Token boundaries: runs of word bytes
-// (ASCII letters and digits, and every byte of a non-ASCII character), and
-// runs of punctuation up to four bytes.
+// rule hits, and its hidden runs. Tokens are runs of word bytes (ASCII
+// letters and digits, underscores, and every byte of a non-ASCII
+// character).
 func featurize(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, bits uint8) {
+	featurizeInto(fs, nt, ms, hits, bits, nil, 0)
+}
+
+// extra is a feature placed at a normalised offset (a lexicon group, a
+// rule, a hidden run) and merged into the token that covers it.
+type extra struct {
+	at int32
+	f  uint32
+}
+
+// featurizeInto tokenises and hashes the features. With w nil it stores
+// every token's features in fs.feats; with quantised weights it stores only each
+// token's summed weight in fs.contrib, which is all scoring needs.
+func featurizeInto(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, bits uint8, w []int16, scale float32) {
 	fs.reset()
+	fs.contrib = fs.contrib[:0]
 	b := nt.b
+	if w == nil && cap(fs.feats) < len(b)*2 {
+		fs.feats = make([]uint32, 0, len(b)*2)
+	}
+	if cap(fs.tpos) < len(b)/3 {
+		fs.tpos = make([]int32, 0, len(b)/3)
+	}
 	shift := 32 - uint32(bits)
 	var prev uint32 = 0x12345
-	// Extra features placed at normalised offsets, merged in as tokens pass.
-	type extra struct {
-		at int32
-		f  uint32
-	}
-	var extras []extra
+	extras := fs.extras[:0]
 	l := compiledLexicon()
 	for _, m := range ms {
 		extras = append(extras, extra{m.start, mix(nsGroup ^ uint32(l.group[m.pat]))})
@@ -183,17 +205,14 @@ func featurize(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, bits 
 		at := nt.normIndex(h.start)
 		extras = append(extras, extra{int32(at), mix(nsHidden ^ strHash(h.kind))})
 	}
-	sortExtras := func() {
-		// insertion sort: extras are nearly sorted already
-		for i := 1; i < len(extras); i++ {
-			for j := i; j > 0 && extras[j].at < extras[j-1].at; j-- {
-				extras[j], extras[j-1] = extras[j-1], extras[j]
-			}
+	// Insertion sort: extras are nearly sorted already.
+	for i := 1; i < len(extras); i++ {
+		for j := i; j > 0 && extras[j].at < extras[j-1].at; j-- {
+			extras[j], extras[j-1] = extras[j-1], extras[j]
 		}
 	}
-	if len(extras) > 1 {
-		sortExtras()
-	}
+	fs.extras = extras
+	feats := fs.feats
 	ei := 0
 	for i := 0; i < len(b); {
 		c := b[i]
@@ -201,16 +220,16 @@ func featurize(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, bits 
 			i++
 			continue
 		}
-		j := i
-		word := isWordByteN(c)
-		if word {
-			for j < len(b) && isWordByteN(b[j]) {
-				j++
-			}
-		} else {
-			for j < len(b) && j-i < 4 && !isWordByteN(b[j]) && b[j] != ' ' && b[j] != '\n' {
-				j++
-			}
+		if !wordByte[c] {
+			// Punctuation is no token of its own: what matters in it
+			// (chat-template markers, markup) reaches the next word as
+			// lexicon and rule features.
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(b) && wordByte[b[j]] {
+			j++
 		}
 		tok := b[i:j]
 		if len(tok) > 32 {
@@ -222,36 +241,65 @@ func featurize(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, bits 
 			h ^= uint32(x)
 			h *= 16777619
 		}
-		n0 := len(fs.feats)
-		fs.feats = append(fs.feats, mix(h^nsUni)>>shift, mix(h^prev*0x85ebca6b^nsBi)>>shift)
+		var sum int32
+		nf := 2
+		f1, f2 := (h^nsUni)*0x9e3779b1>>shift, (h^prev*0x85ebca6b^nsBi)*0x9e3779b1>>shift
+		if w != nil {
+			sum = int32(w[f1]) + int32(w[f2])
+		} else {
+			feats = append(feats, f1, f2)
+		}
 		prev = h
-		if word && len(tok) > 2 {
-			// Character trigrams of "<tok>".
+		if len(tok) > 2 {
+			// Character trigrams of "<tok>", hashed by one multiply.
 			var p0, p1 uint32 = '<', uint32(tok[0])
-			for k := 1; k <= len(tok) && len(fs.feats)-n0 < maxTokenFeatures; k++ {
+			for k := 1; k <= len(tok) && nf < maxTokenFeatures; k++ {
 				var p2 uint32 = '>'
 				if k < len(tok) {
 					p2 = uint32(tok[k])
 				}
-				fs.feats = append(fs.feats, mix((p0<<16|p1<<8|p2)^nsTri)>>shift)
+				f := ((p0<<16 | p1<<8 | p2) ^ nsTri) * 0x9e3779b1 >> shift
+				if w != nil {
+					sum += int32(w[f])
+				} else {
+					feats = append(feats, f)
+				}
+				nf++
 				p0, p1 = p1, p2
 			}
 		}
 		for ei < len(extras) && int(extras[ei].at) < j {
-			if len(fs.feats)-n0 < maxTokenFeatures+8 {
-				fs.feats = append(fs.feats, extras[ei].f>>shift)
+			if nf < maxTokenFeatures+8 {
+				f := extras[ei].f >> shift
+				if w != nil {
+					sum += int32(w[f])
+				} else {
+					feats = append(feats, f)
+				}
+				nf++
 			}
 			ei++
 		}
-		fs.start = append(fs.start, int32(len(fs.feats)))
+		if w != nil {
+			fs.contrib = append(fs.contrib, float32(sum)*scale)
+		} else {
+			fs.start = append(fs.start, int32(len(feats)))
+		}
 		fs.tpos = append(fs.tpos, int32(i))
-		fs.tend = append(fs.tend, int32(j))
 		i = j
 		if len(fs.tpos) >= maxTokens {
 			break
 		}
 	}
+	fs.feats = feats
 }
+
+var wordByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = isWordByteN(byte(c))
+	}
+	return t
+}()
 
 // maxWindow bounds the window length (the scorer's queue is sized for it).
 const maxWindow = 256
@@ -294,11 +342,51 @@ func (m *Model) bestWindow(fs *featureSet, buf *[]float32) (best float32, from, 
 	return windowMax(contrib, m.Window, m.Bias)
 }
 
-// windowMax returns the highest sum of at most w consecutive
-// contributions, plus bias, and where it is. Only the strongest passage
-// counts, so the text around an injection neither dilutes nor hides it.
+// windowMax returns the highest sum of w consecutive contributions (all
+// of them when there are fewer), plus bias, and where it is.
 func windowMax(contrib []float32, w int, bias float32) (best float32, from, to int) {
+	if fixedWindows {
+		return fixedWindow(contrib, 0, len(contrib), w, bias)
+	}
 	return maxSubarray(contrib, 0, len(contrib), w, bias)
+}
+
+// fixedWindows selects windows of exactly Window tokens rather than the
+// best run of up to Window tokens.
+var fixedWindows = false
+
+// fixedWindow finds the best window of min(w, len(c)) tokens whose start
+// lies in [lo, hi).
+func fixedWindow(c []float32, lo, hi, w int, bias float32) (best float32, from, to int) {
+	n := len(c)
+	if n <= w {
+		var s float32
+		for _, x := range c {
+			s += x
+		}
+		return s + bias, 0, n
+	}
+	if lo < 0 {
+		lo = 0
+	}
+	if hi > n-w+1 {
+		hi = n - w + 1
+	}
+	if hi <= lo {
+		lo, hi = n-w, n-w+1
+	}
+	var s float32
+	for i := lo; i < lo+w; i++ {
+		s += c[i]
+	}
+	best, from = s, lo
+	for a := lo + 1; a < hi; a++ {
+		s += c[a+w-1] - c[a-1]
+		if s > best {
+			best, from = s, a
+		}
+	}
+	return best + bias, from, from + w
 }
 
 // maxSubarray finds the best run of 1..w contributions inside [lo, hi),
@@ -346,4 +434,13 @@ func strHash(s string) uint32 {
 		h *= 16777619
 	}
 	return h
+}
+
+// tokenEnd returns the normalised end offset of the token starting at i.
+func tokenEnd(b []byte, i int) int {
+	j := i + 1
+	for j < len(b) && wordByte[b[j]] {
+		j++
+	}
+	return j
 }

@@ -69,6 +69,10 @@ func endWidth(nt *normText, k int) int {
 // normalize builds the normalised view of text into nt, reusing its
 // buffers.
 func normalize(nt *normText, text string) {
+	if want := len(text) + len(text)/8 + 16; cap(nt.b) < want {
+		nt.b = make([]byte, 0, want)
+		nt.off = make([]int32, 0, want)
+	}
 	nt.b = append(nt.b[:0], '\n')
 	nt.off = append(nt.off[:0], 0)
 	nt.hidden = nt.hidden[:0]
@@ -102,6 +106,47 @@ func normalize(nt *normText, text string) {
 	}
 	for i := 0; i < len(text); {
 		c := text[i]
+		if k := asciiKind[c]; k != 0 {
+			// Fast path: a run of printable ASCII other than blanks and
+			// backslashes.
+			if space != 0 {
+				nt.b = append(nt.b, space)
+				nt.off = append(nt.off, int32(spaceAt))
+				space = 0
+			}
+			b, off := nt.b, nt.off
+			j := i
+			for ; j < len(text); j++ {
+				c := text[j]
+				switch asciiKind[c] {
+				case kLower:
+					if wordStart < 0 {
+						wordStart = j
+					}
+					latin = true
+				case kUpper:
+					if wordStart < 0 {
+						wordStart = j
+					}
+					latin = true
+					c += 'a' - 'A'
+				case kDigit:
+				case kPunct:
+					if wordStart >= 0 {
+						nt.b, nt.off = b, off
+						endWord(j)
+					}
+				default:
+					goto done
+				}
+				b = append(b, c)
+				off = append(off, int32(j))
+			}
+		done:
+			nt.b, nt.off = b, off
+			i = j
+			continue
+		}
 		if c < utf8.RuneSelf {
 			switch {
 			case c >= 'A' && c <= 'Z':
@@ -268,6 +313,32 @@ func normalize(nt *normText, text string) {
 	}
 	nt.off = append(nt.off, int32(len(text)))
 }
+
+// ASCII byte kinds for the fast path; 0 sends a byte to the slow path.
+const (
+	kSlow = iota
+	kLower
+	kUpper
+	kDigit
+	kPunct
+)
+
+var asciiKind = func() (t [256]uint8) {
+	for c := '!'; c <= '~'; c++ {
+		switch {
+		case c >= 'a' && c <= 'z':
+			t[c] = kLower
+		case c >= 'A' && c <= 'Z':
+			t[c] = kUpper
+		case c >= '0' && c <= '9':
+			t[c] = kDigit
+		case c == '\\':
+		default:
+			t[c] = kPunct
+		}
+	}
+	return t
+}()
 
 // addHidden records a hidden run, merging it with the previous run of the
 // same kind when they touch.

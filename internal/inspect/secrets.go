@@ -72,8 +72,11 @@ func Fingerprint(value string) string {
 func Secrets(text string) []Secret {
 	var out []Secret
 	n := len(text)
-	for i := 0; i < n; i++ {
+	for i := 0; i+1 < n; i++ {
 		c := text[i]
+		if !secretPair[c][text[i+1]] {
+			continue
+		}
 		if c == '=' || c == ':' {
 			start, e, k := assignment(text, i)
 			if k != "" {
@@ -307,6 +310,36 @@ var secretNames = []string{
 // assignment matches NAME = VALUE, NAME: VALUE and "NAME": "VALUE" at the
 // separator sep, where NAME names a secret and VALUE is long and random.
 func assignment(text string, sep int) (start, end int, kind string) {
+	// The value first: most separators are followed by short values.
+	v := sep + 1
+	if v < len(text) && text[v] == '=' { // "==" is a comparison, not a value
+		return 0, 0, ""
+	}
+	for v < len(text) && (text[v] == ' ' || text[v] == '\t') && v-sep < 6 {
+		v++
+	}
+	var ve int
+	if v < len(text) && (text[v] == '"' || text[v] == '\'') {
+		// A quoted value runs to its closing quote, whatever it holds.
+		q := text[v]
+		v++
+		ve = v
+		for ve < len(text) && ve-v <= 512 && text[ve] != q && text[ve] > ' ' && text[ve] != '\\' {
+			ve++
+		}
+		if ve >= len(text) || text[ve] != q {
+			return 0, 0, ""
+		}
+	} else {
+		ve = v
+		for ve < len(text) && ve-v <= 512 && valueByte[text[ve]] {
+			ve++
+		}
+	}
+	val := text[v:ve]
+	if len(val) < 16 || len(val) > 512 {
+		return 0, 0, ""
+	}
 	// The name: identifier bytes (and an optional closing quote) before sep.
 	j := sep
 	for j > 0 && (text[j-1] == ' ' || text[j-1] == '\t') && sep-j < 4 {
@@ -333,30 +366,6 @@ func assignment(text string, sep int) (start, end int, kind string) {
 	if !named {
 		return 0, 0, ""
 	}
-	// The value: skip blanks and one opening quote.
-	v := sep + 1
-	if v < len(text) && text[v] == '=' { // "==" is a comparison, not a value
-		return 0, 0, ""
-	}
-	for v < len(text) && (text[v] == ' ' || text[v] == '\t') && v-sep < 6 {
-		v++
-	}
-	var ve int
-	if v < len(text) && (text[v] == '"' || text[v] == '\'') {
-		// A quoted value runs to its closing quote, whatever it holds.
-		q := text[v]
-		v++
-		ve = v + runLen(text, v, func(b byte) bool { return b != q && b > ' ' && b != '\\' })
-		if ve >= len(text) || text[ve] != q {
-			return 0, 0, ""
-		}
-	} else {
-		ve = v + runLen(text, v, func(b byte) bool { return isB64(b) || b == '-' || b == '_' || b == '=' || b == '~' || b == '.' })
-	}
-	val := text[v:ve]
-	if len(val) < 16 || len(val) > 512 {
-		return 0, 0, ""
-	}
 	switch {
 	case strings.Contains(name, "aws") && strings.Contains(name, "secret") && len(val) == 40 && entropy(val) >= 4.0:
 		return v, ve, SecretAWSSecretAccessKey
@@ -376,6 +385,27 @@ func assignment(text string, sep int) (start, end int, kind string) {
 	}
 	return v, ve, SecretGeneric
 }
+
+var valueByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		t[c] = isB64(b) || b == '-' || b == '_' || b == '=' || b == '~' || b == '.'
+	}
+	return t
+}()
+
+// secretPair says which two-byte starts can begin a credential or an
+// assignment, so the scan skips every other byte with one lookup.
+var secretPair = func() (t [256][256]bool) {
+	for d := 0; d < 256; d++ {
+		t['='][d], t[':'][d] = true, true
+	}
+	for _, p := range []string{"AK", "AS", "AG", "AI", "AR", "AN", "gh", "gi", "gl", "xo", "xa", "ho", "hf",
+		"sk", "rk", "--", "ey"} {
+		t[p[0]][p[1]] = true
+	}
+	return t
+}()
 
 // entropy is the Shannon entropy of s in bits per byte.
 func entropy(s string) float64 {

@@ -27,18 +27,20 @@ func main() {
 	data := flag.String("data", "../shared/data/injection", "the injection data folder (bipia/, injecguard/, gptfuzz/)")
 	out := flag.String("out", "internal/inspect/model.bin", "where to write the model")
 	sets := flag.String("sets", "", "also write the generated sets as JSON Lines into this folder")
-	bits := flag.Int("bits", 18, "log2 of the weight buckets")
+	bits := flag.Int("bits", 17, "log2 of the weight buckets")
 	window := flag.Int("window", 24, "tokens per scoring window")
 	epochs := flag.Int("epochs", 8, "training epochs")
+	perCarrier := flag.Int("per-carrier", 6, "explicit injections generated per carrier")
+	rate := flag.Float64("rate", 0, "initial learning rate (0: the trainer's default)")
 	flag.Parse()
-	if err := run(*data, *out, *sets, uint8(*bits), *window, *epochs); err != nil {
+	if err := run(*data, *out, *sets, uint8(*bits), *window, *epochs, *perCarrier, float32(*rate)); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, out, sets string, bits uint8, window, epochs int) error {
-	exs, err := dataset.Build(dataset.Options{Dir: data})
+func run(data, out, sets string, bits uint8, window, epochs, perCarrier int, rate float32) error {
+	exs, err := dataset.Build(dataset.Options{Dir: data, PerCarrier: perCarrier})
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func run(data, out, sets string, bits uint8, window, epochs int) error {
 			return err
 		}
 	}
-	model, err := inspect.Train(TrainingExamples(exs), inspect.TrainConfig{Bits: bits, Window: window, Epochs: epochs})
+	model, err := inspect.Train(TrainingExamples(exs), inspect.TrainConfig{Bits: bits, Window: window, Epochs: epochs, Rate: rate})
 	if err != nil {
 		return err
 	}
