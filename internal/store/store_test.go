@@ -141,3 +141,20 @@ func TestOpenRejectsUnknownLocations(t *testing.T) {
 		}
 	}
 }
+
+func FuzzSplitBundle(f *testing.F) {
+	b, _ := store.AppendBundle(nil, []byte("one"), []byte{}, bytes.Repeat([]byte{7}, 300))
+	f.Add(b)
+	f.Add([]byte{0x00})
+	f.Add([]byte{0xff, 0xff, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		es, err := store.SplitBundle(data)
+		if err != nil {
+			return
+		}
+		again, err := store.AppendBundle(nil, es...)
+		if err != nil || !bytes.Equal(again, data) {
+			t.Fatalf("bundle %x does not round-trip: %x, %v", data, again, err)
+		}
+	})
+}

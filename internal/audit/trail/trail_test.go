@@ -323,3 +323,17 @@ func FuzzReadK8sAudit(f *testing.F) {
 		ReadK8sAudit(p)
 	})
 }
+
+func FuzzReadCloudTrail(f *testing.F) {
+	seed, _ := os.ReadFile(ctFixture)
+	f.Add(seed)
+	f.Add([]byte(`{"Records":[{"eventTime":"2026-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"AssumeRole","responseElements":{"assumedRoleUser":{"arn":"arn:aws:sts::1:assumed-role/r/s"}}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "ct.json")
+		os.WriteFile(p, data, 0o644)
+		es, err := ReadCloudTrail([]string{p}, nil)
+		if err == nil {
+			Timeline(es, "s")
+		}
+	})
+}
