@@ -603,6 +603,9 @@ func (b *builder) relate(r *Resource) {
 		n := b.node[r.Address]
 		b.network(n, append(strList(v["vpc_security_group_ids"]), strList(v["security_groups"])...))
 		b.runsAsProfile(n, v["iam_instance_profile"])
+		if n != nil && v["associate_public_ip_address"] == true {
+			b.later = append(b.later, func() { b.exposeInstance(n) })
+		}
 	case "aws_launch_template":
 		n := b.node[r.Address]
 		groups := strList(v["vpc_security_group_ids"])
@@ -747,6 +750,34 @@ func (b *builder) relate(r *Resource) {
 			b.snap.Connect(a.ID, kb.ID, inventory.EdgeRetrievesFrom, map[string]any{"terraform_address": r.Address})
 		}
 	}
+}
+
+// exposeInstance marks an instance that will have a public IP and sits in
+// a group open to the internet as reachable, as the AWS collector does for
+// a live instance.
+func (b *builder) exposeInstance(n *inventory.Node) {
+	var rules []map[string]any
+	groups, _ := n.Props["security_groups"].([]string)
+	for _, g := range groups {
+		sg := b.snap.Node(g)
+		if sg == nil {
+			continue
+		}
+		open, _ := sg.Props["open_ingress"].([]map[string]any)
+		for _, r := range open {
+			rule := map[string]any{"security_group": sg.ID, "security_group_name": sg.Name}
+			for k, v := range r {
+				rule[k] = v
+			}
+			rules = append(rules, rule)
+		}
+	}
+	if len(rules) == 0 {
+		return
+	}
+	n.Props["internet_reachable"] = true
+	b.internet()
+	b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeReaches, map[string]any{"public_ip": "associate_public_ip_address", "rules": rules})
 }
 
 func (b *builder) internet() {

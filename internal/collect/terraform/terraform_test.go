@@ -89,6 +89,7 @@ func TestReferencesCountForEachAndModulesLinkTheInventory(t *testing.T) {
 				{"tf://aws_bedrockagent_agent.support", "tf://aws_bedrockagent_agent_action_group.search", inventory.EdgeCallsTool},
 				{"tf://aws_bedrockagent_agent_action_group.search", "tf://aws_lambda_function.tool", inventory.EdgeRoutesTo},
 				{inventory.InternetID, "tf://aws_lambda_function.tool", inventory.EdgeReaches},
+				{inventory.InternetID, "tf://module.runtime.aws_instance.host", inventory.EdgeReaches}, // public IP, ssh open
 			}
 			for _, e := range edges {
 				if !hasEdge(s, e[0], e[1], e[2]) {
