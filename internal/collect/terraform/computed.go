@@ -85,6 +85,11 @@ func computedAttrs(typ, addr string, v map[string]any, region string) {
 		n := name("name")
 		set("id", n)
 		set("arn", "arn:"+part+":sagemaker:"+reg+":"+Unknown+":notebook-instance/"+strings.ToLower(n))
+		for k, def := range map[string]string{"root_access": "Enabled", "direct_internet_access": "Enabled"} { // the provider's defaults
+			if v[k] == nil {
+				v[k] = def
+			}
+		}
 	case "aws_sagemaker_endpoint":
 		n := name("name")
 		set("id", n)

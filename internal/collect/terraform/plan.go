@@ -301,6 +301,15 @@ func (c *Config) follow(root *tfjson.ConfigModule, module string, refs []string)
 			refs, module = pm.ModuleCalls[call].Expressions[v].References, parent
 			continue
 		}
+		if call, out, ok := moduleOutput(refs); ok {
+			child := prefixAddr(module, "module."+call)
+			cm := configModule(root, child)
+			if cm == nil || cm.Outputs[out] == nil || cm.Outputs[out].Expression == nil {
+				return "", false
+			}
+			refs, module = cm.Outputs[out].Expression.References, child
+			continue
+		}
 		break
 	}
 	target, attr, ok := plainReference(refs)
@@ -321,6 +330,33 @@ func (c *Config) follow(root *tfjson.ConfigModule, module string, refs []string)
 		return unknownRef(target + "." + attr), true
 	}
 	return "", false
+}
+
+// moduleOutput returns the call and output of a reference list that names
+// one output of a module called without count or for_each
+// (["module.x.out", "module.x"]).
+func moduleOutput(refs []string) (call, out string, ok bool) {
+	for _, r := range refs {
+		parts := strings.Split(r, ".")
+		if parts[0] != "module" || strings.Contains(r, "[") {
+			return "", "", false
+		}
+		switch len(parts) {
+		case 2:
+			if call != "" && call != parts[1] {
+				return "", "", false
+			}
+			call = parts[1]
+		case 3:
+			if out != "" || (call != "" && call != parts[1]) {
+				return "", "", false
+			}
+			call, out = parts[1], parts[2]
+		default:
+			return "", "", false
+		}
+	}
+	return call, out, out != ""
 }
 
 // singleVariable returns NAME when refs is exactly ["var.NAME"].

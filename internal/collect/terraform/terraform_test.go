@@ -83,6 +83,7 @@ func TestReferencesCountForEachAndModulesLinkTheInventory(t *testing.T) {
 			edges := [][3]string{
 				{"arn:aws:iam::<unknown>:user/people/acme-dev", "arn:aws:iam::<unknown>:group/ops", inventory.EdgeMemberOf},
 				{"tf://module.runtime.aws_instance.host", "arn:aws:iam::<unknown>:role/acme-runtime", inventory.EdgeRunsAs},
+				{"tf://aws_sagemaker_notebook_instance.lab", "arn:aws:iam::<unknown>:role/acme-runtime", inventory.EdgeRunsAs}, // through a module output
 				{"tf://module.runtime.aws_instance.host", "tf://aws_security_group.tools", inventory.EdgeInNetwork},
 				{"tf://aws_lambda_function.tool", "arn:aws:iam::<unknown>:role/worker-etl", inventory.EdgeRunsAs},
 				{"tf://aws_bedrockagent_agent.support", "arn:aws:iam::<unknown>:role/acme-agent", inventory.EdgeRunsAs},

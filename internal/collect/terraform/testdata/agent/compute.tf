@@ -73,3 +73,10 @@ resource "aws_bedrockagent_agent_action_group" "search" {
     lambda = aws_lambda_function.tool.arn
   }
 }
+
+resource "aws_sagemaker_notebook_instance" "lab" {
+  name                   = "${var.prefix}-lab"
+  role_arn               = module.runtime.role_arn
+  instance_type          = "ml.t3.medium"
+  direct_internet_access = "Enabled"
+}
