@@ -58,6 +58,10 @@ type Config struct {
 	// FailOpen lists pipeline stages that allow the call when they fail
 	// ("inspection", "policy", "audit"); by default every failure denies.
 	FailOpen []string `json:"fail_open"`
+	// Stateless serves streamable HTTP without protocol sessions (no
+	// Mcp-Session-Id), as the 2026-07-28 revision allows: session state is
+	// then kept per agent.
+	Stateless bool `json:"stateless"`
 	// SessionIdleTimeout ends a session's state (history, taint) after this
 	// long without calls (default 1h).
 	SessionIdleTimeout Duration `json:"session_idle_timeout"`

@@ -247,9 +247,14 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // client connects a new MCP session to the gateway over streamable HTTP.
 func (r *rig) client(token string) *mcp.ClientSession {
+	return r.clientAt(token, "")
+}
+
+// clientAt connects with a given protocol version ("" for the newest).
+func (r *rig) clientAt(token, version string) *mcp.ClientSession {
 	r.t.Helper()
 	c := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1"}, nil)
-	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url, HTTPClient: &http.Client{Transport: bearerTransport{token}}}, nil)
+	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url, HTTPClient: &http.Client{Transport: bearerTransport{token}}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -437,15 +442,19 @@ func TestGatewayEndToEnd(t *testing.T) {
 		}
 	})
 	t.Run("a tainted session cannot call a sensitive sink without approval", func(t *testing.T) {
-		s := r.client(r.agentKey)
+		s := r.clientAt(r.agentKey, "2025-11-25")
 		mustAllow(t, s, "web.send_email", map[string]any{"to": "carol@example.com", "body": "hi"})
 		mustAllow(t, s, "web.read_inbox", map[string]any{"message": 1})
 		mustRefuse(t, s, CodeApprovalRequired, "web.send_email", map[string]any{"to": "carol@example.com", "body": "numbers look right"}, "untrusted content")
-		// Another session of the same agent is not tainted.
-		mustAllow(t, r.client(r.agentKey), "web.send_email", map[string]any{"to": "carol@example.com", "body": "hi"})
+		// Another protocol session of the same agent is not tainted.
+		mustAllow(t, r.clientAt(r.agentKey, "2025-11-25"), "web.send_email", map[string]any{"to": "carol@example.com", "body": "hi"})
+	})
+	t.Run("without protocol sessions, taint follows the agent across connections", func(t *testing.T) {
+		mustAllow(t, r.clientAt(r.agentKey, "2026-07-28"), "web.read_inbox", map[string]any{"message": 1})
+		mustRefuse(t, r.clientAt(r.agentKey, "2026-07-28"), CodeApprovalRequired, "web.send_email", map[string]any{"to": "carol@example.com", "body": "hi"}, "untrusted content")
 	})
 	t.Run("a response carrying an injection is withheld and taints the session", func(t *testing.T) {
-		s := r.client(r.agentKey)
+		s := r.clientAt(r.agentKey, "2025-11-25")
 		res, err := s.CallTool(context.Background(), &mcp.CallToolParams{Name: "web.read_file", Arguments: map[string]any{"path": "x"}})
 		if err != nil || res.IsError {
 			t.Fatal(err)
@@ -586,4 +595,22 @@ func mustVerifier(t *testing.T, key string) note.Verifier {
 		t.Fatal(err)
 	}
 	return v
+}
+
+func TestEveryProtocolVersionTheSDKSupportsIsServed(t *testing.T) {
+	for _, stateless := range []bool{false, true} {
+		r := newRig(t, func(c *Config) { c.Stateless = stateless })
+		for _, v := range []string{"2026-07-28", "2025-11-25"} {
+			t.Run(fmt.Sprintf("%s stateless=%v", v, stateless), func(t *testing.T) {
+				cs := r.clientAt(r.agentKey, v)
+				if got := cs.InitializeResult().ProtocolVersion; got != v {
+					t.Fatalf("negotiated %s", got)
+				}
+				mustAllow(t, cs, "box.read_file", map[string]any{"path": "/src/a.go"})
+				mustRefuse(t, cs, CodeDenied, "box.read_file", map[string]any{"path": "/root/.ssh/id_rsa"}, "credential store")
+				mustAllow(t, cs, "web.read_inbox", map[string]any{"message": 1})
+				mustRefuse(t, cs, CodeApprovalRequired, "web.send_email", map[string]any{"to": "x@example.com"}, "untrusted content")
+			})
+		}
+	}
 }

@@ -25,6 +25,9 @@ import (
 
 type callerKey struct{}
 
+// statelessProtocolVersion is the first MCP revision without sessions.
+const statelessProtocolVersion = "2026-07-28"
+
 // MCPServer returns the MCP server clients talk to: the upstreams' tools
 // under their namespaced names, tools/list filtered by policy for the
 // caller, every tools/call through the pipeline. stdio, when not nil, is the
@@ -230,9 +233,22 @@ func bearer(r *http.Request) string {
 func (g *Gateway) Handler(a *Authenticator, reg prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	srv := g.MCPServer(nil)
-	mcpHandler := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, &mcp.StreamableHTTPOptions{
-		SessionTimeout: time.Duration(g.cfg.SessionIdleTimeout),
-	})
+	getServer := func(*http.Request) *mcp.Server { return srv }
+	stateless := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{Stateless: true})
+	var mcpHandler http.Handler = stateless
+	if !g.cfg.Stateless {
+		// One endpoint for both protocol generations: clients of the
+		// stateless revision (2026-07-28 and later) announce it in the
+		// MCP-Protocol-Version header; older clients initialize a session.
+		stateful := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{SessionTimeout: time.Duration(g.cfg.SessionIdleTimeout)})
+		mcpHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if v := r.Header.Get("Mcp-Protocol-Version"); v >= statelessProtocolVersion && r.Header.Get("Mcp-Session-Id") == "" {
+				stateless.ServeHTTP(w, r)
+				return
+			}
+			stateful.ServeHTTP(w, r)
+		})
+	}
 	metaURL := ""
 	if g.cfg.PublicURL != "" {
 		if u, err := url.Parse(g.cfg.PublicURL); err == nil {
