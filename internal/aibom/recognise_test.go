@@ -1,6 +1,7 @@
 package aibom_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -279,4 +280,28 @@ func fmtAny(v any) string {
 	}
 	walk(v)
 	return b.String()
+}
+
+// TestDocsListEveryRule keeps docs/aibom.md true to aibom.Rules and
+// aibom.Endpoints.
+func TestDocsListEveryRule(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "aibom.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range aibom.Rules {
+		if !strings.Contains(string(doc), "| "+r.Name+" | "+r.Role+" |") {
+			t.Errorf("docs/aibom.md has no row for rule %s (%s)", r.Name, r.Role)
+		}
+		for _, p := range append(append(append([]string{}, r.Images...), r.Env...), r.Labels...) {
+			if !strings.Contains(string(doc), "`"+p+"`") {
+				t.Errorf("docs/aibom.md does not list %q of rule %s", p, r.Name)
+			}
+		}
+	}
+	for _, e := range aibom.Endpoints {
+		if !strings.Contains(string(doc), "`"+e.Pattern+"`") {
+			t.Errorf("docs/aibom.md does not list endpoint %s", e.Pattern)
+		}
+	}
 }

@@ -128,8 +128,27 @@ func Parse(name string, data []byte) ([]Object, error) {
 	return parseYAML(name, data)
 }
 
+// lineIndex turns byte offsets into 1-based lines in O(log n), so that a
+// large List does not cost a scan from the start per item.
+type lineIndex []int64 // offsets of each '\n'
+
+func newLineIndex(data []byte) lineIndex {
+	var idx lineIndex
+	for i, c := range data {
+		if c == '\n' {
+			idx = append(idx, int64(i))
+		}
+	}
+	return idx
+}
+
+func (l lineIndex) line(off int64) int {
+	return 1 + sort.Search(len(l), func(i int) bool { return l[i] >= off })
+}
+
 func parseJSON(name string, data []byte) ([]Object, error) {
 	var out []Object
+	lines := newLineIndex(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	for {
 		start := skipSpace(data, dec.InputOffset())
@@ -141,7 +160,7 @@ func parseJSON(name string, data []byte) ([]Object, error) {
 		if err != nil {
 			return nil, jsonError(name, data, err, start)
 		}
-		objs, err := jsonValue(name, data, raw, start)
+		objs, err := jsonValue(name, lines, raw, start)
 		if err != nil {
 			return nil, err
 		}
@@ -150,10 +169,10 @@ func parseJSON(name string, data []byte) ([]Object, error) {
 }
 
 // jsonValue turns one top-level JSON value at offset start into objects.
-func jsonValue(name string, data []byte, raw json.RawMessage, start int64) ([]Object, error) {
-	line, _ := inventory.LineCol(data, start)
+func jsonValue(name string, lines lineIndex, raw json.RawMessage, start int64) ([]Object, error) {
+	line := lines.line(start)
 	if raw[0] == '[' {
-		return jsonArray(name, data, raw, start, "")
+		return jsonArray(name, lines, raw, start, "")
 	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -167,7 +186,7 @@ func jsonValue(name string, data []byte, raw json.RawMessage, start int64) ([]Ob
 		if !ok {
 			return nil, nil
 		}
-		return jsonArray(name, data, itemsRaw, start+off, itemKind(m))
+		return jsonArray(name, lines, itemsRaw, start+off, itemKind(m))
 	}
 	o, err := newObject(name, line, m, "")
 	if err != nil {
@@ -177,19 +196,19 @@ func jsonValue(name string, data []byte, raw json.RawMessage, start int64) ([]Ob
 }
 
 // jsonArray reads an array of objects that starts at offset start of data.
-func jsonArray(name string, data []byte, arr json.RawMessage, start int64, kind string) ([]Object, error) {
+func jsonArray(name string, lines lineIndex, arr json.RawMessage, start int64, kind string) ([]Object, error) {
 	dec := json.NewDecoder(bytes.NewReader(arr))
 	if _, err := dec.Token(); err != nil { // [
-		return nil, jsonError(name, data, err, start)
+		return nil, fmt.Errorf("%s:%d: %v", name, lines.line(start), err)
 	}
 	var out []Object
 	for dec.More() {
 		off := skipSpaceComma(arr, dec.InputOffset())
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, jsonError(name, data, err, start+off)
+			return nil, fmt.Errorf("%s:%d: %v", name, lines.line(start+off), err)
 		}
-		objs, err := jsonItem(name, data, raw, start+off, kind)
+		objs, err := jsonItem(name, lines, raw, start+off, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -198,8 +217,8 @@ func jsonArray(name string, data []byte, arr json.RawMessage, start int64, kind 
 	return out, nil
 }
 
-func jsonItem(name string, data []byte, raw json.RawMessage, start int64, kind string) ([]Object, error) {
-	line, _ := inventory.LineCol(data, start)
+func jsonItem(name string, lines lineIndex, raw json.RawMessage, start int64, kind string) ([]Object, error) {
+	line := lines.line(start)
 	if raw[0] != '{' {
 		if string(raw) == "null" {
 			return nil, nil
@@ -207,7 +226,7 @@ func jsonItem(name string, data []byte, raw json.RawMessage, start int64, kind s
 		return nil, fmt.Errorf("%s:%d: list item is not an object", name, line)
 	}
 	if kind == "" {
-		return jsonValue(name, data, raw, start)
+		return jsonValue(name, lines, raw, start)
 	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
