@@ -262,44 +262,78 @@ type hashReader struct {
 
 var errBeyondTree = errors.New("node beyond the tree")
 
-// nodes returns the hashes of the given perfect nodes.
+// nodes returns the hashes of the given perfect nodes. Nodes on the right
+// edge come from memory; full tiles above the bottom level are read whole
+// and cached (there are few and every proof passes through them); from a
+// bottom-level tile only the hashes asked for are read.
 func (r hashReader) nodes(ctx context.Context, ids []compact.NodeID) ([][]byte, error) {
 	out := make([][]byte, len(ids))
-	var last *tile
+	type want struct {
+		i      int
+		offset int
+	}
+	var pendingKey [2]uint64
+	var pending []want
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		offs := make([]int, len(pending))
+		for j, w := range pending {
+			offs[j] = w.offset
+		}
+		b, err := r.st.TileHashes(ctx, pendingKey[0], pendingKey[1], offs)
+		if err != nil {
+			return err
+		}
+		for j, w := range pending {
+			out[w.i] = b[j*hashSize : (j+1)*hashSize]
+		}
+		pending = pending[:0]
+		return nil
+	}
 	for i, id := range ids {
 		L := uint64(id.Level / tileHeight)
 		k := int(id.Level % tileHeight)
 		tidx := (id.Index << k) >> tileHeight
 		pos := id.Index % (tileWidth >> k)
+		if L >= uint64(len(r.tr.edge)) || tidx > r.tr.edge[L].index {
+			return nil, fmt.Errorf("node %d/%d: %w of size %d", id.Level, id.Index, errBeyondTree, r.tr.size)
+		}
 		var t *tile
-		switch {
-		case last != nil && last.level == L && last.index == tidx:
-			t = last
-		case L < uint64(len(r.tr.edge)) && r.tr.edge[L].index == tidx:
+		if r.tr.edge[L].index == tidx {
 			t = r.tr.edge[L]
-		case L < uint64(len(r.tr.edge)) && tidx < r.tr.edge[L].index:
-			if t = r.cache.get(L, tidx); t == nil {
-				s, err := r.st.Tile(ctx, L, tidx)
-				if err != nil {
-					return nil, err
-				}
-				if t, err = decodeTile(s); err != nil {
-					return nil, err
-				}
-				if t.width() != tileWidth {
-					return nil, fmt.Errorf("tile %d/%d: %d hashes, want a full tile", L, tidx, t.width())
-				}
-				r.cache.put(t)
+		} else if t = r.cache.get(L, tidx); t == nil && L > 0 {
+			s, err := r.st.Tile(ctx, L, tidx)
+			if err != nil {
+				return nil, err
 			}
-		default:
-			return nil, fmt.Errorf("node %d/%d: %w of size %d", id.Level, id.Index, errBeyondTree, r.tr.size)
+			if t, err = decodeTile(s); err != nil {
+				return nil, err
+			}
+			if t.width() != tileWidth {
+				return nil, fmt.Errorf("tile %d/%d: %d hashes, want a full tile", L, tidx, t.width())
+			}
+			r.cache.put(t)
 		}
-		last = t
-		h := t.node(k, pos)
-		if h == nil {
-			return nil, fmt.Errorf("node %d/%d: %w of size %d", id.Level, id.Index, errBeyondTree, r.tr.size)
+		if t != nil {
+			h := t.node(k, pos)
+			if h == nil {
+				return nil, fmt.Errorf("node %d/%d: %w of size %d", id.Level, id.Index, errBeyondTree, r.tr.size)
+			}
+			out[i] = h
+			continue
 		}
-		out[i] = h
+		if key := [2]uint64{L, tidx}; key != pendingKey || len(pending) == 0 {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			pendingKey = key
+		}
+		pending = append(pending, want{i, hashSize * (2*tileWidth - (2*tileWidth)>>k + int(pos))})
+	}
+	if err := flush(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -201,6 +202,36 @@ func (p *Postgres) Tile(ctx context.Context, level, index uint64) (Tile, error) 
 		return t, p.errf("tile %d/%d: %w", level, index, err)
 	}
 	return t, nil
+}
+
+// TileHashes implements Store.
+func (p *Postgres) TileHashes(ctx context.Context, level, index uint64, offsets []int) ([]byte, error) {
+	if len(offsets) == 0 {
+		return nil, nil
+	}
+	var q strings.Builder
+	q.WriteString("SELECT ")
+	args := []any{int64(level), int64(index)}
+	for i, o := range offsets {
+		if i > 0 {
+			q.WriteString(" || ")
+		}
+		args = append(args, o+1)
+		fmt.Fprintf(&q, "substring(hashes from $%d for 32)", len(args))
+	}
+	q.WriteString(" FROM audit_tiles WHERE level = $1 AND idx = $2")
+	var out []byte
+	err := p.pool.QueryRow(ctx, q.String(), args...).Scan(&out)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, p.errf("tile %d/%d: %w", level, index, ErrNotFound)
+	}
+	if err != nil {
+		return nil, p.errf("tile %d/%d: %w", level, index, err)
+	}
+	if len(out) != 32*len(offsets) {
+		return nil, p.errf("tile %d/%d: %d bytes of hashes, want %d", level, index, len(out), 32*len(offsets))
+	}
+	return out, nil
 }
 
 // PutCheckpoint implements Store.

@@ -76,6 +76,10 @@ type Store interface {
 	Entries(ctx context.Context, start, end uint64, fn func(index uint64, data []byte) error) error
 	// Tile returns one tile, or ErrNotFound.
 	Tile(ctx context.Context, level, index uint64) (Tile, error)
+	// TileHashes returns, concatenated, the 32 bytes at each of the
+	// given byte offsets into a tile's Hashes: a proof needs a few
+	// hashes of a tile, not all of it.
+	TileHashes(ctx context.Context, level, index uint64, offsets []int) ([]byte, error)
 	// PutCheckpoint stores a signed checkpoint for a tree size, replacing
 	// any stored for that size (to add cosignatures).
 	PutCheckpoint(ctx context.Context, size uint64, note []byte) error

@@ -158,3 +158,31 @@ func FuzzSplitBundle(f *testing.F) {
 		}
 	})
 }
+
+func TestTileHashesReadsPartsOfATile(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, k storetest.Kind) {
+		ctx := context.Background()
+		s := storetest.Open(t, k.New(t))
+		if err := s.Create(ctx, store.Meta{Origin: "o", VerifierKey: "k"}); err != nil {
+			t.Fatal(err)
+		}
+		hashes := make([]byte, 32*10)
+		for i := range hashes {
+			hashes[i] = byte(i / 32)
+		}
+		if err := s.Commit(ctx, store.Batch{Tiles: []store.Tile{{Level: 0, Index: 3, Width: 10, Hashes: hashes}}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.TileHashes(ctx, 0, 3, []int{7 * 32, 0, 9 * 32})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append(append(bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{0}, 32)...), bytes.Repeat([]byte{9}, 32)...)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("TileHashes = %x, want %x", got, want)
+		}
+		if _, err := s.TileHashes(ctx, 0, 4, []int{0}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("missing tile: %v", err)
+		}
+	})
+}
