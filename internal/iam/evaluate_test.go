@@ -423,3 +423,29 @@ func TestConditionalSCPKeepsTheResultConditionalOnEveryPath(t *testing.T) {
 		t.Errorf("got %v (%s) with %v, want conditional on aws:MultiFactorAuthPresent", d.Result, d.Reason, d.Conditions)
 	}
 }
+
+func TestEvaluateIsSafeFromManyGoroutines(t *testing.T) {
+	e := newEstate(t)
+	for _, n := range []string{"a", "b", "c", "d"} {
+		e.add(user(t, acct, n, allow("s3:*", "arn:aws:s3:::home/${aws:username}/*"), `{"Statement":{"Effect":"Allow","Action":"sqs:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}}}`))
+	}
+	e.org(map[string][]string{"r-root": {fullAccess}}, nil)
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			defer func() { done <- true }()
+			for i := 0; i < 200; i++ {
+				for _, p := range e.m.Principals() {
+					d := e.m.Evaluate(Request{Principal: p.ARN, Action: "sqs:SendMessage", Resource: "arn:aws:sqs:eu-west-1:" + acct + ":q" + string(rune('a'+i%5))})
+					if d.Result != Allowed {
+						t.Errorf("got %v (%s)", d.Result, d.Reason)
+						return
+					}
+				}
+			}
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}

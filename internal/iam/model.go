@@ -160,15 +160,10 @@ func (m *Model) AddPrincipal(p *Principal) {
 	m.changed()
 }
 
-// Principals returns every principal, sorted by ARN.
+// Principals returns every principal, sorted by ARN. The slice is shared:
+// do not modify it.
 func (m *Model) Principals() []*Principal {
-	if m.sorted == nil {
-		m.sorted = make([]*Principal, 0, len(m.principals))
-		for _, p := range m.principals {
-			m.sorted = append(m.sorted, p)
-		}
-		sort.Slice(m.sorted, func(i, j int) bool { return m.sorted[i].ARN < m.sorted[j].ARN })
-	}
+	m.prepare()
 	return m.sorted
 }
 
@@ -265,6 +260,11 @@ type orgLevel struct {
 // prepare builds the indexes Evaluate uses; it runs once after each change.
 func (m *Model) prepare() {
 	m.once.Do(func() {
+		m.sorted = make([]*Principal, 0, len(m.principals))
+		for _, p := range m.principals {
+			m.sorted = append(m.sorted, p)
+		}
+		sort.Slice(m.sorted, func(i, j int) bool { return m.sorted[i].ARN < m.sorted[j].ARN })
 		m.accounts = map[string]bool{}
 		for _, p := range m.principals {
 			m.accounts[p.Account] = true
