@@ -16,8 +16,8 @@ import (
 // <template>/samples/<constraint>/{constraint,example_allowed,example_disallowed}.yaml.
 var gatekeeperCases = []struct {
 	template, sample, check string
-	violations            int
-	msg                   string
+	violations              int
+	msg                     string
 }{
 	{"requiredlabels", "must-have-owner", "K8sRequiredLabels/all-must-have-owner", 1, "owner"},
 	{"allowedrepos", "repo-is-internal", "K8sAllowedRepos/repo-is-internal", 1, "container <fetch> has an invalid image repo"},

@@ -184,7 +184,9 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if cfg == nil {
 		cfg = map[string]any{}
 	}
-	e.store = inmem.NewFromObject(baseData(cfg))
+	// Reads return Rego values as stored, so that evaluations do not convert
+	// the configuration, the inventory and the tables on every query.
+	e.store = inmem.NewFromObjectWithOpts(baseData(cfg), inmem.OptReturnASTValuesOnRead(true))
 	for _, k := range Kinds {
 		pq, err := rego.New(
 			rego.Compiler(compiler),

@@ -55,8 +55,7 @@ is_agent_object(obj) if {
 
 is_agent_object(obj) if {
 	some c in containers_of(obj)
-	some r in data.parapet.aibom.rules
-	r.role == "agent"
+	some r in agent_rules
 	recognised(r, c, pod_labels_of(obj))
 }
 
@@ -104,8 +103,57 @@ label_match(l, labels) if {
 	labels[k] == v
 }
 
-# is_agent is true when the object under review runs an agent.
-is_agent if is_agent_object(k8s.obj)
+# agent_rules are the recognition rules of role agent.
+agent_rules := [r | some r in data.parapet.aibom.rules; r.role == "agent"]
+
+# is_agent is true when the object under review runs an agent. It is
+# is_agent_object for the object under review, written as rules so that
+# Rego computes it once per evaluation.
+is_agent if {
+	k8s.is_pod_like
+	registered(object.get(k8s.obj, ["metadata", "labels"], {}))
+}
+
+is_agent if {
+	k8s.is_pod_like
+	registered(object.get(k8s.pod_metadata, "labels", {}))
+}
+
+is_agent if {
+	k8s.is_pod_like
+	registered(object.get(k8s.namespace_object, ["metadata", "labels"], {}))
+}
+
+is_agent if {
+	some c in k8s.containers
+	image := lower(object.get(c.container, "image", ""))
+	some r in agent_rules
+	some p in r.images
+	contains(image, p)
+}
+
+is_agent if {
+	some c in k8s.containers
+	line := concat("", [lower(concat(" ", array.concat(object.get(c.container, "command", []), object.get(c.container, "args", [])))), " "])
+	some r in agent_rules
+	some p in r.commands
+	contains(line, p)
+}
+
+is_agent if {
+	some c in k8s.containers
+	some e in object.get(c.container, "env", [])
+	some r in agent_rules
+	some p in r.env
+	env_match(p, e.name)
+}
+
+is_agent if {
+	k8s.is_pod_like
+	some r in agent_rules
+	some l in r.labels
+	label_match(l, object.get(k8s.pod_metadata, "labels", {}))
+}
 
 # service_account_of(obj) is the service account a pod spec runs as.
 service_account_of(obj) := object.get(spec_of(obj), "serviceAccountName", "default")

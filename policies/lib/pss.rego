@@ -43,9 +43,16 @@ level_rank := {"privileged": 0, "baseline": 1, "restricted": 2}
 # ("baseline" or "restricted") that exists since Kubernetes 1.<since> is part
 # of the selected level and version.
 applies(control_level, since) if {
-	k8s.is_pod_like
-	level_rank[level] >= level_rank[control_level]
+	enabled[control_level]
 	minor >= since
+}
+
+# enabled holds the control levels in force for the object under review:
+# none for objects without a pod spec, baseline, or baseline and restricted.
+enabled contains l if {
+	k8s.is_pod_like
+	some l in ["baseline", "restricted"]
+	level_rank[level] >= level_rank[l]
 }
 
 # restricted_at(since) is true when the restricted level is in force at a
