@@ -383,11 +383,24 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 		case approval.Denied:
 			return refuse(&denial{code: CodeDenied, stage: "approval", reason: fmt.Sprintf("%s denied this call (%s)", ar.Approver, ar.ID), checks: checks})
 		case approval.Pending:
+			if ok, by, asked := g.askThroughClient(ctx, agent, name, reason, rec.Args, ar.ID); asked {
+				if !ok {
+					return refuse(&denial{code: CodeDenied, stage: "approval", reason: fmt.Sprintf("%s declined this call (%s)", by, ar.ID), checks: checks})
+				}
+				status, ar, err = g.approvals.CheckCall(ctx, approval.Call{Agent: agent.ID, Tool: name, Arguments: rawArgs, Reason: reason, Redacted: rec.Args})
+				if err == nil && status == approval.Approved {
+					rec.Approver = ar.Approver
+					rec.Extra["approval_id"] = jsonString(ar.ID)
+					break
+				}
+			}
 			return refuse(&denial{code: CodeApprovalRequired, stage: "approval", approvalID: ar.ID, checks: checks,
 				reason: fmt.Sprintf("%s; a person must approve request %s (parapet approvals approve %s) before it expires at %s", reason, ar.ID, ar.ID, ar.ExpiresAt.Format(time.RFC3339))})
 		}
-		rec.Approver = ar.Approver
-		rec.Extra["approval_id"] = jsonString(ar.ID)
+		if rec.Approver == "" {
+			rec.Approver = ar.Approver
+			rec.Extra["approval_id"] = jsonString(ar.ID)
+		}
 	}
 
 	// Destructive calls that are about to run count towards the breaker.
@@ -728,4 +741,28 @@ func policyVersion(checks []string) string {
 func auditReset(agent, by string, now time.Time) audit.Record {
 	return audit.Record{Time: now.UTC(), Actor: by, Action: "breaker/reset", Tool: agent, Verdict: "allow",
 		Reason: "circuit breaker reset by " + by, Approver: by}
+}
+
+// askThroughClient asks the person at the agent's MCP client, through
+// elicitation, to decide a pending approval, when the client supports it
+// and the configuration allows it. The answer is recorded as the decision of
+// the person the agent works for (on_behalf_of); an agent without one cannot
+// be approved this way. asked is false when nobody could be asked.
+func (g *Gateway) askThroughClient(ctx context.Context, agent *Agent, tool, reason string, args json.RawMessage, id string) (ok bool, by string, asked bool) {
+	ask, _ := ctx.Value(elicitKey{}).(askPerson)
+	if ask == nil || agent.OnBehalfOf == "" {
+		return false, "", false
+	}
+	ectx, cancel := context.WithTimeout(ctx, time.Duration(g.cfg.Approvals.TTL))
+	defer cancel()
+	msg := fmt.Sprintf("Parapet: agent %s asks to call %s (%s) with arguments %s. Allow this call once?", agent.ID, tool, reason, args)
+	answer, err := ask(ectx, msg)
+	if err != nil {
+		return false, "", false
+	}
+	by = "elicitation:" + agent.OnBehalfOf
+	if _, err := g.approvals.Decide(ctx, id, by, answer, "answered through MCP elicitation"); err != nil {
+		return false, "", false
+	}
+	return answer, by, true
 }

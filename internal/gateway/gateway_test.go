@@ -614,3 +614,33 @@ func TestEveryProtocolVersionTheSDKSupportsIsServed(t *testing.T) {
 		}
 	}
 }
+
+func TestApprovalThroughElicitation(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.Approvals.Elicit = true })
+	connect := func(answer bool) *mcp.ClientSession {
+		c := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1"}, &mcp.ClientOptions{
+			ElicitationHandler: func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+				if !strings.Contains(req.Params.Message, "kubectl delete") {
+					t.Errorf("the person is not shown the call: %q", req.Params.Message)
+				}
+				return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": answer}}, nil
+			},
+		})
+		cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url, HTTPClient: &http.Client{Transport: bearerTransport{r.agentKey}}},
+			&mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cs.Close() })
+		return cs
+	}
+	t.Run("a person who accepts lets the call run", func(t *testing.T) {
+		out := mustAllow(t, connect(true), "box.run_command", map[string]any{"command": "kubectl delete pod web-1"})
+		if out != "ran: kubectl delete pod web-1" {
+			t.Fatalf("got %q", out)
+		}
+	})
+	t.Run("a person who declines denies the call", func(t *testing.T) {
+		mustRefuse(t, connect(false), CodeDenied, "box.run_command", map[string]any{"command": "kubectl delete pod web-2"}, "declined")
+	})
+}

@@ -78,6 +78,9 @@ func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 				if req.Params != nil {
 					args = req.Params.Arguments
 				}
+				if ask := g.elicitor(req.Session); ask != nil {
+					ctx = context.WithValue(ctx, elicitKey{}, ask)
+				}
 				return g.CallTool(ctx, callerOf(ctx, req.Extra), sid, name, args, meta)
 			})
 		}
@@ -423,4 +426,40 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+type elicitKey struct{}
+
+// askPerson asks the person at the MCP client to approve a call; it reports
+// their answer, or an error when they could not be asked.
+type askPerson func(ctx context.Context, message string) (bool, error)
+
+// elicitor returns a way to ask the client's user through MCP elicitation,
+// when the configuration allows it and the client supports form
+// elicitation; nil otherwise.
+func (g *Gateway) elicitor(ss *mcp.ServerSession) askPerson {
+	if !g.cfg.Approvals.Elicit || ss == nil {
+		return nil
+	}
+	ip := ss.InitializeParams()
+	if ip == nil || ip.Capabilities == nil || ip.Capabilities.Elicitation == nil {
+		return nil
+	}
+	return func(ctx context.Context, message string) (bool, error) {
+		res, err := ss.Elicit(ctx, &mcp.ElicitParams{
+			Message: message,
+			RequestedSchema: map[string]any{
+				"type": "object",
+				"properties": map[string]any{
+					"approve": map[string]any{"type": "boolean", "title": "Allow this call once"},
+				},
+				"required": []string{"approve"},
+			},
+		})
+		if err != nil {
+			return false, err
+		}
+		approve, _ := res.Content["approve"].(bool)
+		return res.Action == "accept" && approve, nil
+	}
 }
