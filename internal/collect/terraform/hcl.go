@@ -138,6 +138,7 @@ type instance struct {
 	addr   string
 	values map[string]any
 	source string
+	obj    cty.Value // what references to the instance see; built once
 }
 
 type childInst struct {
@@ -442,7 +443,7 @@ func (l *loader) pass(m *moduleInst, depth int) {
 	ctx := l.context(m)
 	for _, a := range m.src.locals {
 		m.locals[a.Name] = l.eval(a.Expr, ctx)
-		ctx = l.context(m) // later locals see earlier ones in this pass
+		ctx.Variables["local"] = objectOrEmpty(m.locals) // later locals see earlier ones in this pass
 	}
 	if m.addr == "" {
 		for _, p := range m.src.providers {
@@ -797,6 +798,9 @@ func (l *loader) shaped(m *moduleInst, d *resourceDecl) cty.Value {
 		return cty.DynamicVal
 	}
 	obj := func(in *instance) cty.Value {
+		if in.obj != cty.NilVal {
+			return in.obj
+		}
 		vals := make(map[string]any, len(in.values))
 		for k, v := range in.values {
 			vals[k] = v
@@ -806,7 +810,8 @@ func (l *loader) shaped(m *moduleInst, d *resourceDecl) cty.Value {
 				vals[attr] = unknownRef(in.addr + "." + attr)
 			}
 		}
-		return toCty(vals)
+		in.obj = toCty(vals)
+		return in.obj
 	}
 	switch m.shape[d.key()] {
 	case "":
