@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 
@@ -62,6 +63,10 @@ Exit status: 0 no finding at or above --fail-on, 1 findings at or above it,
 				// instances: their absence means there are none.
 				opt.Inventory = iam.WorkloadsFromSnapshot(snap, iam.WorkloadLambda, iam.WorkloadEC2Instance)
 			}
+			// The analysis allocates many small, long-lived objects: collect
+			// less often, within a soft limit well under the 2 GiB budget.
+			debug.SetGCPercent(400)
+			debug.SetMemoryLimit(1536 << 20)
 			res := iam.AnalyzeEscalation(data.Model, opt)
 			err = writeOutput(output, func(w io.Writer) error {
 				if format == "json" {

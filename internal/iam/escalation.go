@@ -323,7 +323,7 @@ func (a *analyzer) apply(p *Principal, g grants, c *actorCache, t *Technique, b 
 		}
 		if e == nil {
 			e = &EscalationEdge{From: p.ARN, To: b.target.ARN, Technique: t, to: a.pos[b.target.ARN],
-				Actions: t.Actions(), Resources: make([]string, 0, len(t.Requires))}
+				Actions: t.Actions(), Resources: make([]string, 0, len(t.Requires)), Evidence: make([]*Statement, 0, len(t.Requires))}
 		}
 		switch rq.On {
 		case OnAttachedPolicy, OnOwnGroup:
