@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parapet-sec/parapet/internal/inspect"
+	"github.com/parapet-sec/parapet/internal/inspect/rag"
+	"github.com/parapet-sec/parapet/internal/inspect/sources"
 	"github.com/parapet-sec/parapet/internal/inventory"
 	"github.com/parapet-sec/parapet/internal/report"
 )
@@ -87,7 +89,8 @@ comments, alerts, RAG chunks) for prompt injections and hidden instructions,
 credentials, and signs of a poisoned vector store. It runs offline in a
 fraction of a millisecond per tool response. See docs/inspect.md.`,
 	}
-	cmd.AddCommand(newInspectTextCmd(), newInspectFileCmd(), newInspectEvalCmd())
+	cmd.AddCommand(newInspectTextCmd(), newInspectFileCmd(), newInspectGitCmd(), newInspectIaCCmd(),
+		newInspectAlertsCmd(), newInspectRAGCmd(), newInspectEvalCmd())
 	return cmd
 }
 
@@ -284,4 +287,135 @@ type evalJSON struct {
 	AUC             float64 `json:"auc"`
 	FPR             float64 `json:"fpr"`
 	MBPerS          float64 `json:"mb_per_s"`
+}
+
+func newInspectGitCmd() *cobra.Command {
+	var fl inspectFlags
+	var opts sources.GitOptions
+	cmd := &cobra.Command{
+		Use:   "git REPO",
+		Short: "Inspect a git repository: commit messages, comments in IaC files, pull-request templates",
+		Example: `  parapet inspect git .
+  parapet inspect git ~/src/infra --since origin/main --format sarif --output inspect.sarif`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, min, err := fl.inspector()
+			if err != nil {
+				return err
+			}
+			units, err := sources.Git(cmd.Context(), args[0], opts)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			return fl.finish(in.ScanUnits(units), min)
+		},
+	}
+	fl.register(cmd)
+	cmd.Flags().StringVar(&opts.Since, "since", "", "only commits after this revision, and IaC files changed since it")
+	cmd.Flags().IntVar(&opts.MaxCommits, "max-commits", 10000, "read at most this many commits")
+	return cmd
+}
+
+func newInspectIaCCmd() *cobra.Command {
+	var fl inspectFlags
+	cmd := &cobra.Command{
+		Use:     "iac DIR",
+		Short:   "Inspect comments and descriptions in Terraform, YAML and Dockerfiles under DIR",
+		Example: `  parapet inspect iac infra/ --fail-on high`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, min, err := fl.inspector()
+			if err != nil {
+				return err
+			}
+			units, err := sources.IaC(args[0])
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			return fl.finish(in.ScanUnits(units), min)
+		},
+	}
+	fl.register(cmd)
+	return cmd
+}
+
+func newInspectAlertsCmd() *cobra.Command {
+	var fl inspectFlags
+	cmd := &cobra.Command{
+		Use:   "alerts FILE",
+		Short: "Inspect alerts: an Alertmanager webhook payload or CloudWatch alarm JSON",
+		Example: `  parapet inspect alerts alertmanager-payload.json
+  aws cloudwatch describe-alarms > alarms.json && parapet inspect alerts alarms.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, min, err := fl.inspector()
+			if err != nil {
+				return err
+			}
+			units, err := sources.Alerts(args[0])
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			return fl.finish(in.ScanUnits(units), min)
+		},
+	}
+	fl.register(cmd)
+	return cmd
+}
+
+func newInspectRAGCmd() *cobra.Command {
+	var fl inspectFlags
+	var dsn, table, baseline string
+	var cols rag.Columns = rag.DefaultColumns
+	var opts rag.Options
+	cmd := &cobra.Command{
+		Use:   "rag FILE | --postgres DSN --table TABLE",
+		Short: "Inspect a vector store for poisoning: injected chunks, near-duplicate floods, outliers, changes since a baseline",
+		Example: `  parapet inspect rag export.jsonl --baseline last-week.jsonl
+  parapet inspect rag --postgres "postgres://reader@db:5432/app" --table chunks --embedding-column embedding`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			in, min, err := fl.inspector()
+			if err != nil {
+				return err
+			}
+			var chunks []rag.Chunk
+			switch {
+			case len(args) == 1 && dsn == "":
+				chunks, err = rag.ReadJSONL(args[0])
+				opts.Store = args[0]
+			case len(args) == 0 && dsn != "" && table != "":
+				chunks, err = rag.ReadPostgres(cmd.Context(), dsn, table, cols)
+				opts.Store = table
+			default:
+				return withCode(exitUsage, fmt.Errorf("give a JSONL export FILE, or --postgres DSN with --table TABLE"))
+			}
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			var base []rag.Chunk
+			if baseline != "" {
+				if base, err = rag.ReadJSONL(baseline); err != nil {
+					return withCode(exitUsage, err)
+				}
+				if base == nil {
+					base = []rag.Chunk{}
+				}
+			}
+			return fl.finish(rag.Analyze(in, chunks, base, opts), min)
+		},
+	}
+	fl.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&dsn, "postgres", "", "PostgreSQL connection string of the store")
+	f.StringVar(&table, "table", "", "table (or schema.table) holding the chunks")
+	f.StringVar(&cols.ID, "id-column", cols.ID, "column of chunk ids")
+	f.StringVar(&cols.Text, "text-column", cols.Text, "column of chunk text")
+	f.StringVar(&cols.Embedding, "embedding-column", cols.Embedding, "column of embeddings (vector or real[]); empty for none")
+	f.StringVar(&cols.Metadata, "metadata-column", cols.Metadata, "column of metadata (json); empty for none")
+	f.StringVar(&baseline, "baseline", "", "JSONL export of the store at a trusted time: report chunks added or changed since")
+	f.IntVar(&opts.FloodMin, "flood-min", 5, "report groups of at least this many near-duplicate chunks")
+	f.Float64Var(&opts.FloodSimilarity, "flood-similarity", 0.5, "Jaccard similarity from which chunks are near duplicates")
+	f.Float64Var(&opts.OutlierZ, "outlier-z", 3.5, "robust z-score of the distance to the centroid above which a chunk is an outlier")
+	return cmd
 }
