@@ -1,13 +1,13 @@
 package aws
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/parapet-sec/parapet/internal/iam"
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
@@ -319,18 +319,6 @@ func (rc *resourceCollector) rolesOfProfile(profileARN string) (roles []string, 
 	return []string{"arn:" + partitionOf(rc.region) + ":iam::" + acct + ":role/" + name}, "profile_name"
 }
 
-// policyStatement is one statement of an IAM policy document, decoded loosely
-// (Principal, Action and Resource may be a string or a list).
-type policyStatement struct {
-	Sid       string          `json:"Sid,omitempty"`
-	Effect    string          `json:"Effect"`
-	Principal json.RawMessage `json:"Principal,omitempty"`
-	Action    json.RawMessage `json:"Action,omitempty"`
-	NotAction json.RawMessage `json:"NotAction,omitempty"`
-	Resource  json.RawMessage `json:"Resource,omitempty"`
-	Condition json.RawMessage `json:"Condition,omitempty"`
-}
-
 // publicAccess is what a resource policy grants to anyone: the actions and
 // the statements (as evidence) that allow them to Principal "*" with no
 // Condition.
@@ -340,38 +328,25 @@ type publicAccess struct {
 	Statements  []map[string]any
 }
 
-// publicGrants reads a resource policy document and reports what it allows
-// anyone to do unconditionally. It is a deliberately simple reading (Allow,
-// Principal "*" or {"AWS": "*"}, no Condition); internal/iam evaluates
-// policies exactly. name is used in errors.
+// publicGrants parses a resource policy document with iam.ParsePolicy and
+// reports what it allows anyone to do unconditionally: Allow statements
+// whose Principal is "*" (or {"AWS": "*"}, {"CanonicalUser": "*"}) and that
+// have no Condition. It is a deliberately simple reading; internal/iam
+// evaluates policies exactly. name is used in errors.
 func publicGrants(name, doc string) (publicAccess, error) {
 	var pa publicAccess
 	if strings.TrimSpace(doc) == "" {
 		return pa, nil
 	}
-	var p struct {
-		Statement json.RawMessage
-	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+	p, err := iam.ParsePolicy([]byte(doc))
+	if err != nil {
 		return pa, fmt.Errorf("%s: policy document: %w", name, err)
 	}
-	var stmts []policyStatement
-	if len(p.Statement) > 0 && p.Statement[0] == '{' {
-		var s policyStatement
-		if err := json.Unmarshal(p.Statement, &s); err != nil {
-			return pa, fmt.Errorf("%s: policy statement: %w", name, err)
-		}
-		stmts = []policyStatement{s}
-	} else if len(p.Statement) > 0 {
-		if err := json.Unmarshal(p.Statement, &stmts); err != nil {
-			return pa, fmt.Errorf("%s: policy statements: %w", name, err)
-		}
-	}
-	for _, s := range stmts {
-		if !strings.EqualFold(s.Effect, "Allow") || !principalIsAnyone(s.Principal) || hasCondition(s.Condition) {
+	for _, s := range p.Statements {
+		if !s.Allow() || !principalIsAnyone(s.Principal) || len(s.Condition) > 0 {
 			continue
 		}
-		actions := stringList(s.Action)
+		actions := s.Action
 		if len(s.NotAction) > 0 {
 			actions = []string{"*"}
 		}
@@ -381,56 +356,36 @@ func publicGrants(name, doc string) (publicAccess, error) {
 			pa.Write = pa.Write || w
 			pa.Actions = appendUnique(pa.Actions, act)
 		}
-		var ev map[string]any
-		raw, _ := json.Marshal(s)
-		_ = json.Unmarshal(raw, &ev)
+		ev := map[string]any{"Effect": s.Effect, "Principal": s.Principal}
+		if s.Sid != "" {
+			ev["Sid"] = s.Sid
+		}
+		if len(s.Action) > 0 {
+			ev["Action"] = s.Action
+		}
+		if len(s.NotAction) > 0 {
+			ev["NotAction"] = s.NotAction
+		}
+		if len(s.Resource) > 0 {
+			ev["Resource"] = s.Resource
+		}
+		if len(s.NotResource) > 0 {
+			ev["NotResource"] = s.NotResource
+		}
 		pa.Statements = append(pa.Statements, ev)
 	}
 	return pa, nil
 }
 
-func principalIsAnyone(raw json.RawMessage) bool {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s == "*"
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return false
-	}
-	for k, v := range m {
-		if k != "AWS" && k != "CanonicalUser" {
-			continue
-		}
-		for _, p := range stringList(v) {
-			if p == "*" {
+func principalIsAnyone(p map[string][]string) bool {
+	for _, k := range []string{"*", "AWS", "CanonicalUser"} {
+		for _, v := range p[k] {
+			if v == "*" {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-func hasCondition(raw json.RawMessage) bool {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return len(raw) > 0 && string(raw) != "null"
-	}
-	return len(m) > 0
-}
-
-// stringList decodes a JSON string or list of strings.
-func stringList(raw json.RawMessage) []string {
-	if len(raw) == 0 {
-		return nil
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return []string{s}
-	}
-	var l []string
-	_ = json.Unmarshal(raw, &l)
-	return l
 }
 
 // actionAccess classifies an action by its verb: read (Get, List, Describe,
