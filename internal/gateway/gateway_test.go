@@ -644,3 +644,43 @@ func TestApprovalThroughElicitation(t *testing.T) {
 		mustRefuse(t, connect(false), CodeDenied, "box.run_command", map[string]any{"command": "kubectl delete pod web-2"}, "declined")
 	})
 }
+
+func TestFailClosed(t *testing.T) {
+	t.Run("a policy error denies with the error", func(t *testing.T) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "broken.rego"), []byte(`# METADATA
+# title: A broken check
+# custom:
+#   id: ACME-BROKEN
+#   severity: high
+#   inputs: [tool_call]
+package acme.broken
+
+import rego.v1
+
+deny contains {"no_msg": true} if input.tool.name == "read_file"
+`), 0o644)
+		r := newRig(t, func(c *Config) { c.Policies = []string{dir} })
+		mustRefuse(t, r.client(r.agentKey), CodeDenied, "box.read_file", map[string]any{"path": "/src/a.go"}, "policy error")
+	})
+	t.Run("a policy error allows when policy is set to fail open", func(t *testing.T) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "broken.rego"), []byte("# METADATA\n# title: A broken check\n# custom:\n#   id: ACME-BROKEN\n#   severity: high\n#   inputs: [tool_call]\npackage acme.broken\n\nimport rego.v1\n\ndeny contains {\"no_msg\": true} if input.tool.name == \"read_file\"\n"), 0o644)
+		r := newRig(t, func(c *Config) { c.Policies = []string{dir}; c.FailOpen = []string{"policy"} })
+		mustAllow(t, r.client(r.agentKey), "box.read_file", map[string]any{"path": "/src/a.go"})
+	})
+	t.Run("a detector error denies", func(t *testing.T) {
+		r := newRig(t, nil)
+		r.rt.Gateway.inspector = failingInspector{}
+		mustRefuse(t, r.client(r.agentKey), CodeDenied, "box.read_file", map[string]any{"path": "/src/a.go"}, "response inspection failed")
+	})
+}
+
+// failingInspector stands for a detector that fails, to show the gateway
+// denies rather than pass an unchecked response.
+type failingInspector struct{}
+
+func (failingInspector) Inspect(context.Context, string) (Inspection, error) {
+	return Inspection{}, errors.New("detector crashed")
+}
+func (failingInspector) Redact(s string) string { return s }
