@@ -386,7 +386,8 @@ func checkManifests(ctx context.Context, eng *policy.Engine, objs []manifestObje
 	var out []inventory.Finding
 	for i, o := range objs {
 		id := ObjectID(o.Object)
-		inline[id] = append(inline[id], o.ignores...)
+		k := ignoreKey(o.File, id)
+		inline[k] = append(inline[k], o.ignores...)
 		req := AdmissionRequest(o.Raw, fmt.Sprintf("parapet-check-%d", i), "CREATE")
 		v, err := ast.InterfaceToValue(req)
 		if err != nil {
@@ -453,7 +454,8 @@ func checkTerraform(ctx context.Context, eng *policy.Engine, tf terraformInput, 
 		if err != nil {
 			return nil, err
 		}
-		inline[n.ID] = append(inline[n.ID], ig...)
+		k := ignoreKey(loc.File, n.ID)
+		inline[k] = append(inline[k], ig...)
 	}
 	for i := range fs {
 		if l := fs[i].Location; l != nil {

@@ -57,6 +57,10 @@ func scanIgnores(file string, data []byte, from, to int) ([]inlineIgnore, error)
 	return out, sc.Err()
 }
 
+// ignoreKey identifies a resource in one file: an inline ignore applies to
+// the object it is written in, not to a namesake in another file.
+func ignoreKey(file, id string) string { return file + "\x00" + id }
+
 // suppress marks the findings an inline ignore or a config suppression
 // accepts, and returns the config suppressions that have expired at now.
 // An expired suppression suppresses nothing.
@@ -72,8 +76,12 @@ func suppress(fs []inventory.Finding, inline map[string][]inlineIgnore, cfg []Su
 		if f.Suppressed != nil {
 			continue
 		}
+		file := ""
+		if f.Location != nil {
+			file = f.Location.File
+		}
 		for _, r := range f.Resources {
-			for _, ig := range inline[r] {
+			for _, ig := range inline[ignoreKey(file, r)] {
 				if policy.MatchID(ig.Check, f.Check) {
 					f.Suppressed = &inventory.Suppression{Reason: ig.Reason, Source: fmt.Sprintf("%s:%d", ig.File, ig.Line)}
 					break
