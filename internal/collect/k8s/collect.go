@@ -581,26 +581,26 @@ func (b *builder) finishCompute() {
 	}
 }
 
-// selectorMatches evaluates a LabelSelector (matchLabels, matchExpressions)
-// with apimachinery's semantics. A nil selector matches nothing; an empty
-// one matches everything.
-func selectorMatches(sel map[string]any, set map[string]string) bool {
+// compileSelector turns a LabelSelector (matchLabels, matchExpressions)
+// into apimachinery's selector. A nil or invalid selector matches nothing;
+// an empty one matches everything.
+func compileSelector(sel map[string]any) labels.Selector {
 	if sel == nil {
-		return false
+		return labels.Nothing()
 	}
 	raw, err := json.Marshal(sel)
 	if err != nil {
-		return false
+		return labels.Nothing()
 	}
 	var ls metav1.LabelSelector
 	if err := json.Unmarshal(raw, &ls); err != nil {
-		return false
+		return labels.Nothing()
 	}
 	s, err := metav1.LabelSelectorAsSelector(&ls)
 	if err != nil {
-		return false
+		return labels.Nothing()
 	}
-	return s.Matches(labels.Set(set))
+	return s
 }
 
 // mapSelectorMatches evaluates a Service's plain key=value selector.

@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"k8s.io/apimachinery/pkg/labels"
+
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
@@ -69,8 +71,9 @@ func (b *builder) networkPolicies(objs []Object) {
 				nsNode.Props["default_deny_egress"] = true
 			}
 		}
+		compiled := compileSelector(sel)
 		for _, c := range b.compute {
-			if c.namespace != ns || !selectorMatches(sel, c.labels) {
+			if c.namespace != ns || !compiled.Matches(labels.Set(c.labels)) {
 				continue
 			}
 			p := c.node.Props

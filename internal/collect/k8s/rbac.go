@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/labels"
+
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
@@ -37,11 +39,19 @@ var builtinRoles = map[string][]string{
 // rules are summarised in props.
 func (b *builder) aggregateRoles() {
 	ids := sortedKeys(b.roles)
+	selectors := map[string][]labels.Selector{}
+	for _, id := range ids {
+		sels, _ := b.roles[id].node.Props["aggregation_selectors"].([]any)
+		for _, s := range sels {
+			sm, _ := s.(map[string]any)
+			selectors[id] = append(selectors[id], compileSelector(sm))
+		}
+	}
 	for round := 0; round < 10; round++ {
 		changed := false
 		for _, id := range ids {
 			ri := b.roles[id]
-			sels, _ := ri.node.Props["aggregation_selectors"].([]any)
+			sels := selectors[id]
 			if len(sels) == 0 {
 				continue
 			}
@@ -52,8 +62,7 @@ func (b *builder) aggregateRoles() {
 					continue
 				}
 				for _, s := range sels {
-					sm, _ := s.(map[string]any)
-					if selectorMatches(sm, o.node.Tags) {
+					if s.Matches(labels.Set(o.node.Tags)) {
 						from = appendUnique(from, other)
 						for _, r := range o.rules {
 							if !containsRule(ri.rules, r) {
