@@ -71,8 +71,8 @@ type Store interface {
 	// Commit appends a batch in one durable transaction.
 	Commit(ctx context.Context, b Batch) error
 	// Entries calls fn for each stored entry with index in [start, end), in
-	// index order. A gap in the indexes is reported to fn as it is found:
-	// fn sees the indexes that exist, so a caller checks they are contiguous.
+	// index order. It passes only the entries that exist: a caller that
+	// must see every index checks that they are contiguous.
 	Entries(ctx context.Context, start, end uint64, fn func(index uint64, data []byte) error) error
 	// Tile returns one tile, or ErrNotFound.
 	Tile(ctx context.Context, level, index uint64) (Tile, error)
