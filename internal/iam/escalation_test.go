@@ -11,29 +11,47 @@ import (
 	"github.com/parapet-sec/parapet/internal/iam"
 )
 
-// loadFixture writes the fixture's authorization details to a file, loads
-// them the way `parapet iam analyze --authz` does, and attaches its SCP.
+// loadFixture writes the fixture's authorization details to a file (and,
+// for the SCP variant, an AWS Organizations folder), and loads them the way
+// `parapet iam analyze --authz FILE --scp DIR` does.
 func loadFixture(t *testing.T, f *fixture) *iam.Model {
 	t.Helper()
-	data, err := json.MarshalIndent(f.doc, "", "  ")
-	if err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	name := filepath.Join(dir, "authz.json")
+	writeJSON(t, name, f.doc)
+	in := awscollect.IAMInputs{Authz: []string{name}}
+	if f.scp != nil {
+		org := filepath.Join(dir, "org")
+		writeJSON(t, filepath.Join(org, "describe-organization.json"), map[string]any{"Organization": map[string]any{"Id": "o-fixture", "MasterAccountId": fxOther}})
+		writeJSON(t, filepath.Join(org, "list-roots.json"), map[string]any{"Roots": []any{map[string]any{"Id": "r-root", "Name": "Root"}}})
+		writeJSON(t, filepath.Join(org, "list-accounts-for-parent", "r-root.json"), map[string]any{"Accounts": []any{
+			map[string]any{"Id": fxAccount, "Name": "workloads"}, map[string]any{"Id": fxOther, "Name": "management"}}})
+		writeJSON(t, filepath.Join(org, "describe-policy", "p-deny.json"), map[string]any{"Policy": map[string]any{
+			"PolicySummary": map[string]any{"Id": "p-deny", "Name": "deny-escalation", "Type": "SERVICE_CONTROL_POLICY"},
+			"Content":       string(f.scp)}})
+		writeJSON(t, filepath.Join(org, "list-targets-for-policy", "p-deny.json"), map[string]any{"Targets": []any{
+			map[string]any{"TargetId": fxAccount, "Type": "ACCOUNT"}}})
+		in.Org = org
 	}
-	name := filepath.Join(t.TempDir(), "authz.json")
-	if err := os.WriteFile(name, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	d, err := awscollect.LoadIAM(awscollect.IAMInputs{Authz: []string{name}})
+	d, err := awscollect.LoadIAM(in)
 	if err != nil {
 		t.Fatalf("loading the fixture: %v", err)
 	}
-	m := d.Model
-	if f.scp != nil {
-		m.SetOrganization(&iam.Organization{ID: "o-fixture", ManagementAccount: fxOther,
-			Parents: map[string]string{fxAccount: "ou-fixture", "ou-fixture": "r-root", fxOther: "r-root"}})
-		m.AddOrgPolicy(iam.SCP, f.scp, fxAccount)
+	return d.Model
+}
+
+func writeJSON(t *testing.T, name string, v any) {
+	t.Helper()
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return m
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // find returns the edges of technique id from actor.
