@@ -261,7 +261,7 @@ func writeCanTable(w io.Writer, req iam.Request, d iam.Decision, incomplete []st
 	fmt.Fprintf(w, "  why: %s\n", d.Reason)
 	if len(d.Conditions) > 0 {
 		fmt.Fprintln(w, "  allowed if all of:")
-		for _, c := range d.Conditions {
+		for _, c := range iam.GroupConditions(d.Conditions) {
 			fmt.Fprintf(w, "    - %s\n", c)
 		}
 	}
@@ -370,11 +370,7 @@ func writeWhoCanTable(w io.Writer, req iam.Request, found []iam.PrincipalDecisio
 		sort.Strings(via)
 		res := f.Decision.Result.String()
 		if f.Decision.Result == iam.Conditional {
-			conds := make([]string, 0, len(f.Decision.Conditions))
-			for _, c := range f.Decision.Conditions {
-				conds = append(conds, c.String())
-			}
-			res += " if " + strings.Join(conds, " and ")
+			res += " if " + strings.Join(iam.GroupConditions(f.Decision.Conditions), " and ")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Principal.ARN, res, strings.Join(via, "; "))
 	}

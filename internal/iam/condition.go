@@ -503,3 +503,37 @@ func compileConditions(m map[string]map[string][]string, path string) ([]*cond, 
 	}
 	return out, nil
 }
+
+// GroupConditions renders the conditions of a Conditional decision as
+// human-readable requirements, all of which must hold: each plain condition
+// on its own, and the negated conditions of one Deny statement together as
+// `not (A and B)`.
+func GroupConditions(cs []Condition) []string {
+	var out []string
+	var order []*Statement
+	groups := map[*Statement][]Condition{}
+	for _, c := range cs {
+		if !c.Negated {
+			out = append(out, c.String())
+			continue
+		}
+		if _, ok := groups[c.Statement]; !ok {
+			order = append(order, c.Statement)
+		}
+		groups[c.Statement] = append(groups[c.Statement], c)
+	}
+	for _, st := range order {
+		g := groups[st]
+		parts := make([]string, len(g))
+		for i, c := range g {
+			c.Negated = false
+			parts[i] = c.String()
+		}
+		text := "not (" + strings.Join(parts, " and ") + ")"
+		if st != nil {
+			text += " [deny: " + st.String() + "]"
+		}
+		out = append(out, text)
+	}
+	return out
+}

@@ -145,3 +145,22 @@ func TestConditionalDenyMakesTheResultConditional(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupConditionsKeepsADenysConditionsTogether(t *testing.T) {
+	m := NewModel()
+	u := user(t, acct, "dev", `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}}`,
+		`{"Statement":{"Sid":"NoUntrustedNetworks","Effect":"Deny","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"},"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}}`)
+	m.AddPrincipal(u)
+	d := m.Evaluate(Request{Principal: u.ARN, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"})
+	if d.Result != Conditional || len(d.Conditions) != 3 {
+		t.Fatalf("got %v with %v", d.Result, d.Conditions)
+	}
+	got := GroupConditions(d.Conditions)
+	want := []string{
+		`Bool aws:SecureTransport ["true"]`,
+		`not (NotIpAddress aws:SourceIp ["10.0.0.0/8"] and StringNotEquals aws:SourceVpce ["vpce-1"]) [deny: dev inline B statement "NoUntrustedNetworks"]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -139,6 +139,7 @@ const (
 	Conditional
 )
 
+// String returns "allowed", "denied" or "conditional".
 func (r Result) String() string {
 	switch r {
 	case Allowed:
@@ -171,8 +172,11 @@ type Request struct {
 // Decision is the answer to a Request.
 type Decision struct {
 	Result Result
-	// Conditions, when Result is Conditional, are the conditions under
-	// which the request is allowed: all must hold.
+	// Conditions, when Result is Conditional, say when the request is
+	// allowed: every condition that is not Negated must hold, and for each
+	// Deny statement that contributed Negated conditions, at least one of
+	// them must hold (that is, the deny must not apply). GroupConditions
+	// presents them that way.
 	Conditions []Condition
 	// Statements are the deciding statements: the allows that grant, or
 	// the explicit deny. The slice may be shared between decisions: do

@@ -52,6 +52,7 @@ const (
 	RCP
 )
 
+// String returns "SCP" or "RCP".
 func (k OrgPolicyKind) String() string {
 	switch k {
 	case SCP:

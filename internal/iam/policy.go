@@ -83,6 +83,7 @@ type PolicyError struct {
 	Msg  string
 }
 
+// Error returns the path and the message.
 func (e *PolicyError) Error() string {
 	if e.Path == "" {
 		return e.Msg
