@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
@@ -89,6 +90,13 @@ func (l *loader) functions() map[string]function.Function {
 			return cty.BoolVal(err == nil), nil
 		},
 	})
+	for name, f := range fs {
+		if !markerTransparent[name] {
+			fs[name] = unknownIfMarked(f, nil)
+		}
+	}
+	fs["lookup"] = unknownIfMarked(stdlib.LookupFunc, []int{1})
+	fs["length"] = lengthFunc
 	base := make(map[string]function.Function, len(fs))
 	for k, v := range fs {
 		base[k] = v
@@ -127,6 +135,109 @@ func (l *loader) functions() map[string]function.Function {
 		},
 	})
 	return fs
+}
+
+// markerTransparent are the functions that keep the known parts of values
+// around unknown markers (they build strings and collections without
+// looking inside them). Every other function given a marked value returns
+// unknown: contains(list, "<unknown>") or replace() on a marker would
+// otherwise be a guess.
+var markerTransparent = map[string]bool{
+	"format": true, "formatlist": true, "join": true, "concat": true, "merge": true, "jsonencode": true,
+	"jsondecode": true, "tolist": true, "toset": true, "tomap": true, "tostring": true, "flatten": true,
+	"distinct": true, "compact": true, "element": true, "keys": true, "values": true, "coalesce": true,
+	"coalescelist": true, "zipmap": true, "slice": true, "reverse": true, "setunion": true, "setproduct": true,
+	"lower": true, "trimspace": true, "chomp": true, "indent": true, "chunklist": true, "sort": true,
+	"try": true, "can": true, "one": true,
+	// These handle markers themselves.
+	"startswith": true, "endswith": true, "strcontains": true, "base64encode": true, "base64decode": true,
+	"md5": true, "sha1": true, "sha256": true, "sha512": true, "alltrue": true, "anytrue": true,
+	"timestamp": true, "uuid": true, "bcrypt": true, "plantimestamp": true,
+	// Numbers only, or wrapped separately.
+	"abs": true, "ceil": true, "floor": true, "log": true, "max": true, "min": true, "pow": true,
+	"signum": true, "range": true, "sum": true, "lookup": true, "length": true,
+}
+
+// unknownIfMarked wraps f so that it returns an unknown value when one of
+// the arguments at positions (all when nil) holds an unknown marker, or
+// when a string argument of length does.
+func unknownIfMarked(f function.Function, positions []int) function.Function {
+	spec := &function.Spec{
+		Params:   f.Params(),
+		VarParam: f.VarParam(),
+		Type:     func(args []cty.Value) (cty.Type, error) { return f.ReturnTypeForValues(args) },
+		Impl: func(args []cty.Value, ret cty.Type) (cty.Value, error) {
+			for i, a := range args {
+				if positions != nil && !containsInt(positions, i) {
+					continue
+				}
+				if hasMarker(a) {
+					return cty.UnknownVal(ret), nil
+				}
+			}
+			return f.Call(args)
+		},
+	}
+	return function.New(spec)
+}
+
+func containsInt(l []int, x int) bool {
+	for _, v := range l {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// hasMarker reports whether v holds a string with an unknown marker.
+func hasMarker(v cty.Value) bool {
+	v, _ = v.UnmarkDeep()
+	if !v.IsKnown() || v.IsNull() {
+		return false
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		return IsUnknown(v.AsString())
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType() || ty.IsMapType() || ty.IsObjectType():
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			if hasMarker(e) || (ty.IsMapType() || ty.IsObjectType()) && hasMarker(k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lengthFunc is Terraform's length: of a collection, or of a string in
+// characters (unknown when the string holds an unknown part).
+var lengthFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowDynamicType: true}},
+	Type:   function.StaticReturnType(cty.Number),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v := args[0]
+		if v.Type() == cty.String {
+			if !v.IsKnown() || v.IsNull() || IsUnknown(v.AsString()) {
+				return cty.UnknownVal(cty.Number), nil
+			}
+			return cty.NumberIntVal(int64(utf8.RuneCountInString(v.AsString()))), nil
+		}
+		return stdlib.LengthFunc.Call(args)
+	},
+})
+
+// guardedEquality are the == and != operators made unknown when an
+// operand holds an unknown marker: "<unknown:var.env>" == "prod" is not
+// known to be false.
+var guardedEquality = map[*hclsyntax.Operation]*hclsyntax.Operation{
+	hclsyntax.OpEqual:    guardOperation(hclsyntax.OpEqual),
+	hclsyntax.OpNotEqual: guardOperation(hclsyntax.OpNotEqual),
+}
+
+func guardOperation(op *hclsyntax.Operation) *hclsyntax.Operation {
+	return &hclsyntax.Operation{Impl: unknownIfMarked(op.Impl, nil), Type: op.Type, ShortCircuit: op.ShortCircuit}
 }
 
 // readFile reads a file named by file() or templatefile(), relative to the

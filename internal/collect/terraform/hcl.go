@@ -265,8 +265,13 @@ func (src *moduleSource) parse(name string, data []byte) error {
 		}
 	}
 	hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
-		if e, ok := n.(*hclsyntax.ScopeTraversalExpr); ok {
+		switch e := n.(type) {
+		case *hclsyntax.ScopeTraversalExpr:
 			src.noteTraversal(e.Traversal)
+		case *hclsyntax.BinaryOpExpr:
+			if g, ok := guardedEquality[e.Op]; ok {
+				e.Op = g
+			}
 		}
 		return nil
 	})

@@ -263,3 +263,21 @@ func TestFileFunctionsReadOnlyInsideTheConfiguration(t *testing.T) {
 		t.Errorf("warnings = %q", c.Warnings)
 	}
 }
+
+func TestComparisonsAndLookupsOnUnknownValuesAreNotGuessed(t *testing.T) {
+	c, _ := load(t, "testdata/partial")
+	r := c.Resource("aws_iam_user.guess")
+	if got := r.Values["name"]; got != Unknown {
+		t.Errorf(`var.env == "prod" ? ... gave %v, want unknown`, got)
+	}
+	tags, _ := r.Values["tags"].(map[string]any)
+	want := map[string]any{
+		"admin": Unknown, "region": Unknown, "upper": Unknown, "size": Unknown,
+		"joined": "team-<unknown:var.cgid>", "listsize": float64(2),
+	}
+	for k, w := range want {
+		if tags[k] != w {
+			t.Errorf("tags.%s = %v, want %v", k, tags[k], w)
+		}
+	}
+}

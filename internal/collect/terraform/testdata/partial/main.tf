@@ -94,3 +94,23 @@ resource "aws_iam_role_policy_attachment" "unknown_count" {
 variable "extra_roles" {
   type = list(string)
 }
+
+variable "env" {
+  type = string
+}
+
+locals {
+  admins = ["alice", "bob"]
+}
+
+resource "aws_iam_user" "guess" {
+  name = var.env == "prod" ? "prod-user" : "dev-user"
+  tags = {
+    admin    = contains(local.admins, var.cgid)
+    region   = lookup({ a = "x" }, var.cgid, "default")
+    upper    = upper("team-${var.cgid}")
+    joined   = join("-", ["team", var.cgid])
+    size     = length(var.cgid)
+    listsize = length(["a", var.cgid])
+  }
+}
