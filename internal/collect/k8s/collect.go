@@ -21,7 +21,9 @@ const DefaultCluster = "default"
 type Options struct {
 	// Cluster names the cluster in node IDs. Use the EKS cluster name so
 	// that EKS access entries and pod identity associations collected from
-	// AWS join the same service-account nodes. Empty means DefaultCluster.
+	// AWS join the same service-account nodes. Empty means the cluster of
+	// the current context of a kubeconfig among the inputs (kind: Config;
+	// an EKS cluster ARN gives its name), else DefaultCluster.
 	Cluster string
 }
 
@@ -87,6 +89,9 @@ type roleInfo struct {
 func (o Options) Build(objs []Object) *inventory.Snapshot {
 	cluster := o.Cluster
 	if cluster == "" {
+		cluster = contextCluster(objs)
+	}
+	if cluster == "" {
 		cluster = DefaultCluster
 	}
 	b := &builder{
@@ -140,6 +145,30 @@ func (o Options) Build(objs []Object) *inventory.Snapshot {
 	}
 	b.snap.Normalize()
 	return b.snap
+}
+
+// contextCluster returns the cluster of the current context of the first
+// kubeconfig (kind: Config) among objs, or "". EKS names clusters in
+// kubeconfigs by ARN; the name after "cluster/" is the EKS cluster name.
+func contextCluster(objs []Object) string {
+	for _, ob := range objs {
+		if ob.Kind() != "Config" {
+			continue
+		}
+		current := str(ob.Raw, "current-context")
+		for _, c := range list(ob.Raw, "contexts") {
+			cm, _ := c.(map[string]any)
+			if str(cm, "name") != current {
+				continue
+			}
+			name := str(obj(cm, "context"), "cluster")
+			if i := strings.Index(name, ":cluster/"); i >= 0 && strings.HasPrefix(name, "arn:") {
+				name = name[i+len(":cluster/"):]
+			}
+			return name
+		}
+	}
+	return ""
 }
 
 func kindOrder(k string) int {

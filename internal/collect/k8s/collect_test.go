@@ -148,3 +148,38 @@ func TestClusterNameDefaults(t *testing.T) {
 		t.Error("the default cluster name is not used in IDs")
 	}
 }
+
+func TestClusterNameComesFromTheKubeconfigContext(t *testing.T) {
+	kubeconfig := `apiVersion: v1
+kind: Config
+current-context: prod
+contexts:
+- name: staging
+  context: {cluster: staging-cluster, user: u}
+- name: prod
+  context: {cluster: "arn:aws:eks:eu-west-1:111122223333:cluster/prod-eks", user: u}
+clusters:
+- name: "arn:aws:eks:eu-west-1:111122223333:cluster/prod-eks"
+  cluster: {server: "https://example.eks.amazonaws.com"}
+users:
+- name: u
+  user: {token: kubeconfig-token-never-kept}
+`
+	objs, err := Parse("kubeconfig.yaml", []byte(kubeconfig+"---\nkind: ServiceAccount\nmetadata: {name: a, namespace: x}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if _, ok := o.Raw["users"]; ok {
+			t.Error("the kubeconfig's users (credentials) were kept")
+		}
+	}
+	snap := Options{}.Build(objs)
+	if snap.Node(ID("prod-eks", "x", "ServiceAccount", "a")) == nil {
+		t.Errorf("the current context's EKS cluster name is not used; nodes: %v", snap.Nodes[0].ID)
+	}
+	snap = Options{Cluster: "given"}.Build(objs)
+	if snap.Node(ID("given", "x", "ServiceAccount", "a")) == nil {
+		t.Error("an explicit cluster name does not win over the kubeconfig")
+	}
+}

@@ -336,9 +336,13 @@ func newObject(file string, line int, m map[string]any, kind string) (Object, er
 }
 
 // scrub removes values that must never be kept: a Secret's data and
-// stringData values (keys stay, with empty values) and the
-// last-applied-configuration annotation, which repeats them.
+// stringData values (keys stay, with empty values), a kubeconfig's users
+// (tokens, client keys, passwords) and the last-applied-configuration
+// annotation, which repeats them.
 func scrub(m map[string]any) {
+	if m["kind"] == "Config" {
+		delete(m, "users")
+	}
 	if m["kind"] == "Secret" {
 		for _, field := range []string{"data", "stringData"} {
 			if d, ok := m[field].(map[string]any); ok {
