@@ -20,6 +20,10 @@ import (
 // step further along chains of references.
 const maxPasses = 32
 
+// maxInstances bounds the resource and module instances of a
+// configuration, so that nested counts cannot make reading explode.
+const maxInstances = 100000
+
 // maxModuleDepth bounds nested module calls (a module calling itself).
 const maxModuleDepth = 16
 
@@ -48,7 +52,7 @@ func LoadDir(dir string, varFiles []string) (*Config, error) {
 	root := &moduleInst{src: src, vars: vars}
 	var last []byte
 	for range maxPasses {
-		l.warnings = map[string]bool{}
+		l.warnings, l.instances = map[string]bool{}, 0
 		l.pass(root, 0)
 		c := l.config(root)
 		cur, _ := json.Marshal(c.Resources)
@@ -77,6 +81,9 @@ type loader struct {
 	funcs    map[string]function.Function
 	warnings map[string]bool
 	region   string
+	// instances counts the resource and module instances of a pass,
+	// against maxInstances.
+	instances int
 }
 
 // moduleSource is one module folder, parsed.
@@ -123,6 +130,7 @@ type callDecl struct {
 // moduleInst is one instance of a module with its evaluated values.
 type moduleInst struct {
 	src      *moduleSource
+	parent   *moduleInst
 	addr     string
 	vars     map[string]cty.Value
 	locals   map[string]cty.Value
@@ -575,6 +583,10 @@ var resourceMeta = map[string]bool{"count": true, "for_each": true, "provider": 
 
 func (l *loader) evalResource(m *moduleInst, d *resourceDecl, ctx *hcl.EvalContext) {
 	xs, shape := l.expand(d.block.Body, ctx)
+	if l.instances += len(xs); l.instances > maxInstances {
+		l.warn(fmt.Sprintf("%s: more than %d instances in the configuration; the rest are not read", rangeString(d.block.DefRange()), maxInstances))
+		xs = nil
+	}
 	m.shape[d.key()] = shape
 	var insts []*instance
 	for _, x := range xs {
@@ -691,7 +703,17 @@ func (l *loader) evalCall(m *moduleInst, c *callDecl, ctx *hcl.EvalContext, dept
 		l.warn(fmt.Sprintf("%s: module %q nested more than %d deep; not read", rangeString(c.block.DefRange()), c.name, maxModuleDepth))
 		return
 	}
+	for a := m; a != nil; a = a.parent {
+		if a.src == c.src {
+			l.warn(fmt.Sprintf("%s: module %q calls a module that calls it (a cycle); not read", rangeString(c.block.DefRange()), c.name))
+			return
+		}
+	}
 	xs, shape := l.expand(c.block.Body, ctx)
+	if l.instances += len(xs); l.instances > maxInstances {
+		l.warn(fmt.Sprintf("%s: module %q: more than %d instances in the configuration; the rest are not read", rangeString(c.block.DefRange()), c.name, maxInstances))
+		return
+	}
 	m.cshape[c.name] = shape
 	old := map[string]*moduleInst{}
 	for _, ch := range m.children[c.name] {
@@ -712,7 +734,7 @@ func (l *loader) evalCall(m *moduleInst, c *callDecl, ctx *hcl.EvalContext, dept
 		vars, _ := l.moduleVariables(c.src, given, addr)
 		child := old[addr]
 		if child == nil {
-			child = &moduleInst{src: c.src, addr: addr}
+			child = &moduleInst{src: c.src, addr: addr, parent: m}
 		}
 		child.vars = vars
 		l.pass(child, depth+1)

@@ -281,3 +281,20 @@ func TestComparisonsAndLookupsOnUnknownValuesAreNotGuessed(t *testing.T) {
 		}
 	}
 }
+
+func TestModuleCyclesAreReportedNotFollowed(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "m"), 0o755)
+	os.WriteFile(filepath.Join(dir, "main.tf"), []byte("module \"a\" {\n  source = \"./m\"\n}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "m", "main.tf"), []byte("module \"back\" {\n  source = \"../\"\n}\nresource \"aws_iam_user\" \"u\" {\n  name = \"u\"\n}\n"), 0o644)
+	c, err := LoadDir(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Resources) != 1 || c.Resources[0].Address != "module.a.aws_iam_user.u" {
+		t.Errorf("resources = %v", c.Resources)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "cycle") {
+		t.Errorf("warnings = %q", c.Warnings)
+	}
+}
