@@ -1,0 +1,94 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parapet-sec/parapet/internal/iam"
+)
+
+const agentEstate = "../../internal/iam/testdata/escalation/agent-estate.json"
+
+func TestIAMAnalyzeExitCodes(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "truncated.json")
+	if err := os.WriteFile(bad, []byte(`{"UserDetailList": [{"UserName": "a", "Arn": `), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"a path to administrator fails the default threshold", []string{"--authz", agentEstate}, 1},
+		{"nothing fails --fail-on none", []string{"--authz", agentEstate, "--fail-on", "none"}, 0},
+		{"a truncated file is an input error", []string{"--authz", bad}, 2},
+		{"an unknown format is a usage error", []string{"--authz", agentEstate, "--format", "xml"}, 2},
+		{"an unknown severity is a usage error", []string{"--authz", agentEstate, "--fail-on", "severe"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.txt")
+			args := append([]string{"iam", "analyze", "--output", out}, tt.args...)
+			if code := run(args); code != tt.code {
+				t.Fatalf("exit %d, want %d", code, tt.code)
+			}
+			if tt.code == 2 {
+				if _, err := os.Stat(out); err == nil {
+					t.Error("an input error left an output file behind")
+				}
+			}
+		})
+	}
+}
+
+func TestIAMAnalyzeJSONHasPathsAndFindings(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out.json")
+	if code := run([]string{"iam", "analyze", "--authz", agentEstate, "--lateral", "--format", "json", "--output", out, "--fail-on", "none"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Schema     string `json:"schema"`
+		Principals []struct {
+			ARN   string `json:"arn"`
+			Admin bool   `json:"admin"`
+		} `json:"principals"`
+		Paths []struct {
+			From, To string
+			Admin    bool
+			Steps    []struct {
+				Technique string   `json:"technique"`
+				Evidence  []string `json:"evidence"`
+			} `json:"steps"`
+		} `json:"paths"`
+		Findings []struct {
+			Check    string `json:"check"`
+			Severity string `json:"severity"`
+			Path     []struct {
+				From, To, Kind string
+			} `json:"path"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if doc.Schema != iam.SchemaEscalation || len(doc.Principals) != 7 || len(doc.Paths) == 0 || len(doc.Findings) != len(doc.Paths) {
+		t.Fatalf("schema %q, %d principals, %d paths, %d findings", doc.Schema, len(doc.Principals), len(doc.Paths), len(doc.Findings))
+	}
+	first := doc.Findings[0]
+	if first.Check != iam.CheckEscalationToAdmin || first.Severity != "critical" || len(first.Path) == 0 || first.Path[0].Kind != "can_escalate_to" {
+		t.Errorf("first finding %+v: want a critical path to administrator", first)
+	}
+	for _, p := range doc.Paths {
+		for _, s := range p.Steps {
+			if s.Technique == "" || len(s.Evidence) == 0 {
+				t.Errorf("step of %s -> %s without technique or evidence", p.From, p.To)
+			}
+		}
+	}
+}
