@@ -79,7 +79,10 @@ func (rc *resourceCollector) eksClusters() error {
 			props["endpoint_private_access"] = v.EndpointPrivateAccess
 			props["public_access_cidrs"] = v.PublicAccessCidrs
 			props["vpc"] = v.VpcId
-			props["security_groups"] = append(append([]string{}, v.SecurityGroupIds...), v.ClusterSecurityGroupId)
+			props["security_groups"] = v.SecurityGroupIds
+			if v.ClusterSecurityGroupId != "" {
+				props["security_groups"] = appendUnique(append([]string{}, v.SecurityGroupIds...), v.ClusterSecurityGroupId)
+			}
 			if c.Identity.Oidc.Issuer != "" {
 				props["oidc_issuer"] = c.Identity.Oidc.Issuer
 			}
@@ -93,7 +96,11 @@ func (rc *resourceCollector) eksClusters() error {
 			Props: map[string]any{"eks_cluster": id}})
 		n.Props["kubernetes_cluster"] = k8sCluster
 		if found {
-			rc.attachNetwork(id, c.ResourcesVpcConfig.SecurityGroupIds, c.ResourcesVpcConfig.SubnetIds)
+			groups := c.ResourcesVpcConfig.SecurityGroupIds
+			if g := c.ResourcesVpcConfig.ClusterSecurityGroupId; g != "" {
+				groups = appendUnique(append([]string{}, groups...), g)
+			}
+			rc.attachNetwork(id, groups, c.ResourcesVpcConfig.SubnetIds)
 			if c.RoleArn != "" {
 				rc.snap.Connect(id, rc.role(c.RoleArn), inventory.EdgeRunsAs, map[string]any{"field": "roleArn"})
 			}
