@@ -163,7 +163,11 @@ line are appended, nothing from it on, and the error names the line.`,
 				return err
 			}
 			defer done()
-			first, n, err := appendLines(ctx, l, cmd.InOrStdin())
+			first, n, err := l.AppendLines(ctx, cmd.InOrStdin())
+			var le *audit.LineError
+			if errors.As(err, &le) {
+				err = withCode(exitUsage, fmt.Errorf("stdin:%w", le))
+			}
 			if n > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "appended %d records: entries %d to %d\n", n, first, first+uint64(n)-1)
 			} else if err == nil {
@@ -173,56 +177,6 @@ line are appended, nothing from it on, and the error names the line.`,
 		},
 	}
 	return cmd
-}
-
-// appendLines appends each JSON line of r and stops at the first bad one.
-func appendLines(ctx context.Context, l *audit.Log, r io.Reader) (first uint64, n int, err error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	var receipts []*audit.Receipt
-	wait := func() error {
-		for _, rc := range receipts {
-			idx, err := rc.Wait(ctx)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				first = idx
-			}
-			n++
-		}
-		receipts = receipts[:0]
-		return nil
-	}
-	line := 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
-		rc, err := l.EnqueueJSON([]byte(text))
-		if errors.Is(err, audit.ErrQueueFull) {
-			if err := wait(); err != nil {
-				return first, n, err
-			}
-			rc, err = l.EnqueueJSON([]byte(text))
-		}
-		if err != nil {
-			if werr := wait(); werr != nil {
-				return first, n, werr
-			}
-			return first, n, withCode(exitUsage, fmt.Errorf("stdin:%d: %w (records before this line are appended, none from it on)", line, err))
-		}
-		receipts = append(receipts, rc)
-	}
-	if err := sc.Err(); err != nil {
-		if werr := wait(); werr != nil {
-			return first, n, werr
-		}
-		return first, n, withCode(exitUsage, fmt.Errorf("stdin:%d: %w", line+1, err))
-	}
-	return first, n, wait()
 }
 
 func newAuditCheckpointCmd(open storeOpener) *cobra.Command {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -184,5 +185,28 @@ func TestCheckpointRefusesAnotherSigner(t *testing.T) {
 	s, _ := noteSigner(skey)
 	if _, err := l.Checkpoint(ctx, s); err == nil {
 		t.Fatal("Checkpoint signed with a key that is not the log's")
+	}
+}
+
+func TestAppendLinesKeepsTheValidPrefixAndNamesTheBadLine(t *testing.T) {
+	ctx := context.Background()
+	l, _, _ := newTestLog(t, storetest.SQLite)
+	in := `{"actor":"a","action":"x","verdict":"allow"}
+
+{"actor":"a","action":"y","verdict":"deny","ticket":"SEC-1"}
+{"actor":"a","action":"z"}
+{"actor":"a","action":"never","verdict":"allow"}
+`
+	first, n, err := l.AppendLines(ctx, strings.NewReader(in))
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 4 {
+		t.Fatalf("AppendLines error = %v, want one naming line 4", err)
+	}
+	if first != 0 || n != 2 || l.Size() != 2 {
+		t.Fatalf("appended %d from %d, size %d; want the 2 records before line 4", n, first, l.Size())
+	}
+	e, _ := l.Entry(ctx, 1)
+	if !strings.Contains(string(e), `"ticket":"SEC-1"`) {
+		t.Fatalf("entry 1 = %s, want the extra field kept", e)
 	}
 }
