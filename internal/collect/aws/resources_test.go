@@ -134,6 +134,23 @@ func TestCloudMapperDemoAccount(t *testing.T) {
 			t.Error("the role an edge points at has no node")
 		}
 	})
+	t.Run("the publicly accessible Redshift cluster is not reachable: its group admits two offices only", func(t *testing.T) {
+		id := "arn:aws:redshift:us-east-1:" + acct + ":cluster:redshift-cluster-1"
+		n := snap.Node(id)
+		if n == nil || n.Props["publicly_accessible"] != true {
+			t.Fatalf("cluster = %+v", n)
+		}
+		if hasEdge(snap, inventory.InternetID, id, inventory.EdgeReaches) != nil {
+			t.Error("unexpected reaches edge")
+		}
+	})
+	t.Run("the VPC OpenSearch domain's open policy is flagged but not public", func(t *testing.T) {
+		id := "arn:aws:es:us-east-1:" + acct + ":domain/myvpcdomain"
+		n := snap.Node(id)
+		if n == nil || n.Props["open_policy_in_vpc"] != true || n.Props["public_read"] != false {
+			t.Fatalf("domain = %+v", n)
+		}
+	})
 	t.Run("the ECR repository policy lets anyone pull", func(t *testing.T) {
 		n := snap.Node("arn:aws:ecr:us-east-1:" + acct + ":repository/cloudmapper")
 		if n == nil || n.Props["public_read"] != true {
