@@ -126,3 +126,21 @@ func TestIAMWhoCanListsAllowedAndConditional(t *testing.T) {
 		t.Errorf("got %s", b)
 	}
 }
+
+// TestIAMCanJSONIsPinned keeps the documented JSON shape of `iam can`
+// stable (testdata/iam/can-conditional.golden.json).
+func TestIAMCanJSONIsPinned(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "can.json")
+	code := run([]string{"iam", "can", "u", "s3:GetObject", "arn:aws:s3:::b/k", "--authz", "testdata/iam/authz-conditional.json", "--format", "json", "--output", out})
+	if code != exitConditional {
+		t.Fatalf("exit %d, want %d", code, exitConditional)
+	}
+	got, _ := os.ReadFile(out)
+	want, err := os.ReadFile("testdata/iam/can-conditional.golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("iam can JSON changed:\n%s\nwant\n%s", got, want)
+	}
+}
