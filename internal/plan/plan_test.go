@@ -70,6 +70,15 @@ func readPlan(t *testing.T) []byte {
 	return b
 }
 
+func readPlanB(b *testing.B) []byte {
+	b.Helper()
+	data, err := os.ReadFile(planPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
 func TestApprovedPlansVerify(t *testing.T) {
 	for _, format := range []string{"pem", "openssh"} {
 		t.Run(format, func(t *testing.T) {
