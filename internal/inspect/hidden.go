@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -142,9 +143,10 @@ func hiddenFindings(nt *normText, text string, hits []ruleHit, regions []region)
 			if !splitsWord(text, h.start, h.end) {
 				continue
 			}
+			h.start, h.end = wordAround(text, h.start, h.end)
 			score = 0.55
 			why = "zero-width characters split a word"
-			if overlapsHit(wordAround(text, h.start, h.end)) {
+			if overlapsHit(h.start, h.end) {
 				score = 0.9
 				why = "zero-width characters split the words of an instruction"
 			}
@@ -227,7 +229,7 @@ func splitsWord(text string, s, e int) bool {
 }
 
 func isLetterRune(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f && r != utf8.RuneError
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f && unicode.IsLetter(r)
 }
 
 // wordAround widens [s, e) to the word it sits in.
@@ -258,7 +260,10 @@ func clip(s string, n int) string {
 func linkFindings(nt *normText, text string, bg *byGroup) []Finding {
 	var out []Finding
 	b := nt.b
-	for _, m := range bg[gLink] {
+	for k, m := range bg[gLink] {
+		if k >= maxLinks {
+			break
+		}
 		s := int(m.start)
 		pat := string(b[m.start:m.end])
 		u0 := s
@@ -303,6 +308,9 @@ func linkFindings(nt *normText, text string, bg *byGroup) []Finding {
 	}
 	return out
 }
+
+// maxLinks bounds the links examined in one text.
+const maxLinks = 256
 
 // exfilParams are query parameter names that ask for data.
 var exfilParams = map[string]bool{
@@ -371,6 +379,9 @@ func encodedCandidates(text string) []encoded {
 				pct++
 				j += 3
 				continue
+			}
+			if c == '=' && j+1 < len(text) && isB64(text[j+1]) && pct == 0 {
+				break // "key=value": padding only ends a payload
 			}
 			if !(isB64(c) || c == '=' || c == '-' || c == '_') {
 				if pct > 0 && c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '<' && c != '>' {

@@ -238,34 +238,31 @@ func Redact(text string) string {
 // privateKeyBlock matches a PEM or OpenSSH private key from "-----BEGIN"
 // to its END line. A block cut short still counts: half a key is a leak.
 func privateKeyBlock(text string, i int) (string, int) {
-	line := text[i:]
+	line := text[i:min(len(text), i+100)]
 	nl := strings.IndexAny(line, "\r\n\\")
 	if nl < 0 {
 		nl = len(line)
 	}
-	if nl > 80 {
-		nl = 80
-	}
-	header := line[:nl]
-	if !strings.Contains(header, "PRIVATE KEY-----") {
+	if !strings.Contains(line[:nl], "PRIVATE KEY-----") {
 		return "", -1
 	}
-	const maxKey = 16 << 10
-	rest := text[i:]
-	if len(rest) > maxKey {
-		rest = rest[:maxKey]
-	}
-	if j := strings.Index(rest, "-----END "); j >= 0 {
-		if k := strings.Index(rest[j+9:], "-----"); k >= 0 {
-			return SecretPrivateKey, i + j + 9 + k + 5
+	// The body: base64 lines (headers such as Proc-Type included), then
+	// the END line. Scanning only the body keeps the pass linear.
+	e := i + nl
+	e += runLen(text, e, func(b byte) bool {
+		return isB64(b) || b == '\n' || b == '\r' || b == '\\' || b == '=' || b == ' ' || b == ':' || b == ','
+	})
+	if hasPrefixAt(text, e, "-----END ") {
+		end := e + 9
+		end += runLen(text[:min(len(text), end+40)], end, func(b byte) bool { return b != '-' })
+		if hasPrefixAt(text, end, "-----") {
+			return SecretPrivateKey, end + 5
 		}
 	}
-	// No END marker: take the header and the base64 body that follows.
-	e := i + nl
-	e += runLen(text, e, func(b byte) bool { return isB64(b) || b == '\n' || b == '\r' || b == '\\' || b == '=' })
 	if e-i-nl < 16 {
 		return "", -1
 	}
+	// No END line: a key cut short is still a leak.
 	return SecretPrivateKey, e
 }
 

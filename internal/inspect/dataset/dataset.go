@@ -146,7 +146,9 @@ func Build(o Options) ([]Example, error) {
 	for i, p := range wg {
 		out = append(out, Example{Text: p, Set: SetWildGuard, Split: splitOf("wildguard", fmt.Sprint(i), 6), SpanStart: -1, SpanEnd: -1, Weight: 1})
 	}
-	// Hard negatives: benign text with trigger words, alone and in carriers.
+	// Hard negatives: benign text with trigger words, alone and in carriers
+	// (each distinct text once).
+	seen := map[string]bool{}
 	for ti, t := range hardNegatives {
 		split := splitOf("hardneg", fmt.Sprint(ti), 7)
 		for k := 0; k < 6; k++ {
@@ -155,6 +157,10 @@ func Build(o Options) ([]Example, error) {
 				c := carriers[g.rng.IntN(len(carriers))]
 				text, _, _ = g.embed(c, text)
 			}
+			if seen[text] {
+				continue
+			}
+			seen[text] = true
 			out = append(out, Example{Text: text, Set: SetHardNeg, Split: split, Template: fmt.Sprintf("hardneg/%d", ti), SpanStart: -1, SpanEnd: -1, Weight: 1})
 		}
 	}

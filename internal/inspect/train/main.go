@@ -32,14 +32,15 @@ func main() {
 	epochs := flag.Int("epochs", 8, "training epochs")
 	perCarrier := flag.Int("per-carrier", 6, "explicit injections generated per carrier")
 	rate := flag.Float64("rate", 0, "initial learning rate (0: the trainer's default)")
+	decay := flag.Float64("decay", 0, "weight decay per epoch (0: the trainer's default)")
 	flag.Parse()
-	if err := run(*data, *out, *sets, uint8(*bits), *window, *epochs, *perCarrier, float32(*rate)); err != nil {
+	if err := run(*data, *out, *sets, uint8(*bits), *window, *epochs, *perCarrier, float32(*rate), float32(*decay)); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, out, sets string, bits uint8, window, epochs, perCarrier int, rate float32) error {
+func run(data, out, sets string, bits uint8, window, epochs, perCarrier int, rate, decay float32) error {
 	exs, err := dataset.Build(dataset.Options{Dir: data, PerCarrier: perCarrier})
 	if err != nil {
 		return err
@@ -49,7 +50,7 @@ func run(data, out, sets string, bits uint8, window, epochs, perCarrier int, rat
 			return err
 		}
 	}
-	model, err := inspect.Train(TrainingExamples(exs), inspect.TrainConfig{Bits: bits, Window: window, Epochs: epochs, Rate: rate})
+	model, err := inspect.Train(TrainingExamples(exs), inspect.TrainConfig{Bits: bits, Window: window, Epochs: epochs, Rate: rate, Decay: decay})
 	if err != nil {
 		return err
 	}
@@ -115,13 +116,17 @@ func report(exs []dataset.Example, model *inspect.Model) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	// Tool-output-like negatives: the clean carriers, and with them the
+	// hard negatives (benign tool output with trigger words).
 	clean := bySet[dataset.SetClean]
+	cleanHard := append(append([]string(nil), clean...), bySet[dataset.SetHardNeg]...)
 	for _, n := range names {
 		texts := bySet[n]
 		if n == dataset.SetExplicit || n == dataset.SetBIPIA || n == dataset.SetJailbreak {
 			m := in.Evaluate(texts, clean)
-			fmt.Printf("held-back %-14s n=%-5d recall %.3f  recall@1%%FPR %.3f  AUC %.4f  (negatives: clean carriers, FPR %.3f)\n",
-				n, len(texts), m.Recall, m.RecallAt1PctFPR, m.AUC, m.FPR)
+			mh := in.Evaluate(texts, cleanHard)
+			fmt.Printf("held-back %-14s n=%-5d recall %.3f  AUC %.4f  recall@1%%FPR %.3f vs clean carriers, %.3f vs clean and hard negatives\n",
+				n, len(texts), m.Recall, m.AUC, m.RecallAt1PctFPR, mh.RecallAt1PctFPR)
 			continue
 		}
 		m := in.Evaluate(nil, texts)
