@@ -621,9 +621,9 @@ var rcpServices = map[string]bool{
 const maxOrgDepth = 8 // root + up to 5 OU levels + account, with room
 
 // Evaluate decides whether the request is allowed, following AWS's policy
-// evaluation logic: an explicit deny in any applicable policy wins; then
-// every level of SCPs (for principals of member accounts) must allow, and
-// RCPs (for resources in member accounts) must not deny; then a resource-based policy
+// evaluation logic: an explicit deny in any applicable policy wins; every
+// level of SCPs (for principals of member accounts) must allow, and RCPs
+// (for resources in member accounts) must not deny; a resource-based policy
 // may grant on its own within the account when it names the caller itself,
 // while one naming the account, and every cross-account request, also needs
 // the caller's identity-based policies; identity-based grants are limited by
@@ -671,11 +671,10 @@ func (m *Model) Evaluate(r Request) Decision {
 		!(p != nil && p.ServiceLinked) && ec.kind != callerService {
 		rcpLv = ec.resOrg.rcp
 	}
-	if len(scpLv) > maxOrgDepth {
-		scpLv = scpLv[:maxOrgDepth]
-	}
-	if len(rcpLv) > maxOrgDepth {
-		rcpLv = rcpLv[:maxOrgDepth]
+	if len(scpLv) > maxOrgDepth || len(rcpLv) > maxOrgDepth {
+		// AWS allows five levels of OUs; a deeper tree is bad input, and
+		// skipping levels could hide a deny.
+		return Decision{Result: Denied, Reason: "the organization tree is deeper than AWS allows; check the --scp input"}
 	}
 	for i := range scpLv {
 		ec.evalStatements(scpLv[i].stmts, false, &scp[i])
