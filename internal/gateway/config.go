@@ -95,7 +95,8 @@ type Upstream struct {
 	// URL of a streamable HTTP upstream.
 	URL string `json:"url"`
 	// Headers sent to an HTTP upstream (its own credentials; the agent's
-	// token is never passed through).
+	// token is never passed through). ${VAR} takes the gateway's
+	// environment variable VAR, here and in Env.
 	Headers map[string]string `json:"headers"`
 	// Egress overrides the host rules for this upstream's connections.
 	Egress *HostRulesConfig `json:"egress"`
@@ -233,6 +234,17 @@ func LoadConfig(file string) (*Config, error) {
 	var c Config
 	if err := yaml.UnmarshalStrict(data, &c); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	// Secrets for upstreams come from the gateway's environment by name
+	// (${TICKETS_TOKEN}), so the file itself holds none; only values the
+	// file names are passed on.
+	for i := range c.Upstreams {
+		for k, v := range c.Upstreams[i].Headers {
+			c.Upstreams[i].Headers[k] = os.ExpandEnv(v)
+		}
+		for k, v := range c.Upstreams[i].Env {
+			c.Upstreams[i].Env[k] = os.ExpandEnv(v)
+		}
 	}
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
