@@ -166,7 +166,7 @@ line are appended, nothing from it on, and the error names the line.`,
 			first, n, err := l.AppendLines(ctx, cmd.InOrStdin())
 			var le *audit.LineError
 			if errors.As(err, &le) {
-				err = withCode(exitUsage, fmt.Errorf("stdin:%w", le))
+				err = withCode(exitUsage, fmt.Errorf("stdin:%d: %w (records before this line are appended, none from it on)", le.Line, le.Err))
 			}
 			if n > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "appended %d records: entries %d to %d\n", n, first, first+uint64(n)-1)
