@@ -72,6 +72,7 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 			return // groups are never callers; a full administrator has nothing to gain
 		}
 		edges[i] = a.edgesFrom(i)
+		sortEdges(edges[i]) // principals are sorted by ARN: the concatenation is sorted too
 	})
 
 	res := &Escalation{Principals: make([]PrincipalStatus, n)}
@@ -94,7 +95,6 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 		res.Principals[i] = PrincipalStatus{ARN: p.ARN, Kind: p.Kind, Status: st}
 		res.Edges = append(res.Edges, edges[i]...)
 	}
-	sortEdges(res.Edges)
 
 	isAdmin := func(i int) bool { return res.Principals[i].Status.Admin }
 	// endsAdmin: reaching j through e gives administrator power.
@@ -123,6 +123,14 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 		}
 	})
 	for _, ps := range paths {
+		for _, p := range ps {
+			// A path that ends at a principal that is an administrator
+			// only under conditions holds only under them too.
+			last := p.Steps[len(p.Steps)-1]
+			if p.Admin && !(last.Technique.Gain == GainControl && ceiling[last.to]) {
+				p.Conditions = append(p.Conditions, res.Principals[last.to].Status.Conditions...)
+			}
+		}
 		res.Paths = append(res.Paths, ps...)
 	}
 	rankPaths(res.Paths)
