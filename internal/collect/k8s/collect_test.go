@@ -183,3 +183,16 @@ users:
 		t.Error("an explicit cluster name does not win over the kubeconfig")
 	}
 }
+
+func TestCollectIsDeterministic(t *testing.T) {
+	var a, b bytes.Buffer
+	if err := prodCluster(t).Encode(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := prodCluster(t).Encode(&b); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() {
+		t.Error("two collections of the same dump encode differently")
+	}
+}
