@@ -130,6 +130,7 @@ func newIAMCanCmd() *cobra.Command {
 	var (
 		in      iamInputs
 		context []string
+		session string
 		format  string
 		output  string
 	)
@@ -168,6 +169,18 @@ account outside the input for "any principal of that account".`,
 				return withCode(exitUsage, err)
 			}
 			req := iam.Request{Principal: who, Action: args[1], Resource: args[2], Context: ctx}
+			if session != "" {
+				b, err := os.ReadFile(session)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				sp, err := iam.ParsePolicy(b)
+				if err != nil {
+					return withCode(exitUsage, fmt.Errorf("%s: %w", session, err))
+				}
+				sp.Source = "session policy " + session
+				req.SessionPolicy = sp
+			}
 			d := data.Model.Evaluate(req)
 			var incomplete []string
 			if p := data.Model.Principal(who); p != nil {
@@ -193,6 +206,7 @@ account outside the input for "any principal of that account".`,
 	}
 	addIAMInputFlags(cmd, &in)
 	cmd.Flags().StringArrayVar(&context, "context", nil, "known request context KEY=VALUE (repeatable; a key given twice is multi-valued)")
+	cmd.Flags().StringVar(&session, "session-policy", "", "policy document passed when the role session was created (AssumeRole Policy), which limits it")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	cmd.Flags().StringVar(&output, "output", "", "write the result to this file instead of stdout")
 	return cmd

@@ -144,3 +144,20 @@ func TestIAMCanJSONIsPinned(t *testing.T) {
 		t.Errorf("iam can JSON changed:\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestIAMCanWithASessionPolicy(t *testing.T) {
+	dir := t.TempDir()
+	sp := filepath.Join(dir, "session.json")
+	os.WriteFile(sp, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`), 0o644)
+	base := []string{"--authz", filepath.Join(iamFixtures, "authz-pages.json"), "--session-policy", sp, "--output", filepath.Join(dir, "out")}
+	if code := run(append([]string{"iam", "can", "ci", "s3:GetObject", "arn:aws:s3:::b/k"}, base...)); code != exitClean {
+		t.Errorf("what the session policy allows: exit %d", code)
+	}
+	if code := run(append([]string{"iam", "can", "ci", "s3:PutObject", "arn:aws:s3:::b/k"}, base...)); code != exitFindings {
+		t.Errorf("what the session policy does not allow: exit %d", code)
+	}
+	os.WriteFile(sp, []byte(`{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEqualsish":{"k":"v"}}}]}`), 0o644)
+	if code := run(append([]string{"iam", "can", "ci", "s3:GetObject", "arn:aws:s3:::b/k"}, base...)); code != exitUsage {
+		t.Errorf("a bad session policy: exit %d", code)
+	}
+}
