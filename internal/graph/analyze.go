@@ -18,6 +18,11 @@ const (
 	// DefaultMinSensitivity is the least sensitivity of data an attack path
 	// must reach to be reported.
 	DefaultMinSensitivity = inventory.SensitivityHigh
+	// DefaultMaxAccessPerPrincipal bounds the data edges derived from IAM
+	// for one principal and one access (read, write): the most sensitive
+	// first. A principal with a wildcard grant would otherwise add an edge
+	// to every data store of its account.
+	DefaultMaxAccessPerPrincipal = 25
 )
 
 // Options tune Analyze. The zero value uses the defaults.
@@ -33,6 +38,9 @@ type Options struct {
 	MaxDepth int
 	// MinSensitivity is the least sensitivity an attack-path target needs.
 	MinSensitivity inventory.Sensitivity
+	// MaxAccessPerPrincipal bounds derived IAM data edges per principal
+	// and access kind.
+	MaxAccessPerPrincipal int
 }
 
 func (o *Options) defaults() {
@@ -44,6 +52,9 @@ func (o *Options) defaults() {
 	}
 	if o.MinSensitivity == "" {
 		o.MinSensitivity = DefaultMinSensitivity
+	}
+	if o.MaxAccessPerPrincipal <= 0 {
+		o.MaxAccessPerPrincipal = DefaultMaxAccessPerPrincipal
 	}
 }
 
@@ -85,9 +96,11 @@ func Analyze(s *inventory.Snapshot, opts Options) (*Result, error) {
 		}
 	}
 	a.prepare()
+	a.buildTiers()
 	for _, check := range checks {
 		check.run(a)
 	}
+	a.addAlternatives()
 	Rank(a.findings)
 	return &Result{Graph: a.g, Findings: a.findings, Derived: derived}, nil
 }
@@ -106,6 +119,19 @@ type analysis struct {
 	entry    []EdgeID
 	admin    []bool // admin-equivalent: has admin_of, or props say so
 	agents   []NodeID
+
+	tiers []tier
+	// expo holds the search from the internet through exposure and
+	// routing, for exposurePath.
+	expo *Searcher
+	// pairs remember the source and target of path findings, for the
+	// alternative paths added to the worst of them.
+	pairs []pair
+
+	// bodies caches body() for the graph bodiesOf.
+	bodies     map[NodeID][]NodeID
+	bodiesOf   *Graph
+	bodySearch *Searcher
 }
 
 // attackKinds are the edges an attack path may follow.
@@ -126,8 +152,8 @@ func (a *analysis) prepare() {
 	if id, ok := g.Lookup(inventory.InternetID); ok {
 		a.internet = id
 		// Exposure: what the internet reaches, and the compute behind it.
-		s := g.NewSearcher()
-		s.Reach([]NodeID{id}, g.Kinds(inventory.EdgeReaches, inventory.EdgeRoutesTo), 4, func(n NodeID, _ int) bool {
+		a.expo = g.NewSearcher()
+		a.expo.Reach([]NodeID{id}, g.Kinds(inventory.EdgeReaches, inventory.EdgeRoutesTo), 4, func(n NodeID, _ int) bool {
 			a.exposed[n] = true
 			return true
 		})
@@ -164,43 +190,26 @@ func (a *analysis) target(n NodeID) (inventory.Sensitivity, bool) {
 	return "", false
 }
 
-// reached is one target found by a search from a source.
+// reached is one target found from a source.
 type reached struct {
 	node  NodeID
 	level inventory.Sensitivity
 	path  Path
 }
 
-// targetsFrom searches from src along attack edges and returns the targets
-// it reaches, most sensitive first, then nearest, then by ID. skip, when
-// set, keeps the search from entering some nodes.
-func (a *analysis) targetsFrom(s *Searcher, src NodeID, skip func(NodeID) bool) []reached {
-	var out []reached
-	s.Reach([]NodeID{src}, a.attack, a.opts.MaxDepth, func(n NodeID, _ int) bool {
-		if lvl, ok := a.target(n); ok && (skip == nil || !skip(n)) {
-			out = append(out, reached{node: n, level: lvl})
-		}
-		return true
-	})
-	for i := range out {
-		out[i].path = s.PathTo(out[i].node)
+// pair is a path finding's source and target.
+type pair struct {
+	finding  int
+	src, dst NodeID
+}
+
+// exposurePath returns the shortest path from the internet to an exposed
+// node through exposure and routing edges, or nil.
+func (a *analysis) exposurePath(n NodeID) Path {
+	if a.expo == nil || !a.exposed[n] {
+		return nil
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].level.Rank() != out[j].level.Rank() {
-			return out[i].level.Rank() > out[j].level.Rank()
-		}
-		// Data before control at the same level: the concrete prize first;
-		// control shows in the evidence and in its own checks.
-		ci, cj := IsControl(a.g.Node(out[i].node).Kind), IsControl(a.g.Node(out[j].node).Kind)
-		if ci != cj {
-			return cj
-		}
-		if len(out[i].path) != len(out[j].path) {
-			return len(out[i].path) < len(out[j].path)
-		}
-		return a.g.Node(out[i].node).ID < a.g.Node(out[j].node).ID
-	})
-	return out
+	return a.expo.PathTo(n)
 }
 
 // privilege scores the identities along a path by what they can do, not
@@ -238,19 +247,39 @@ func (a *analysis) edges(p Path) []inventory.Edge {
 	return out
 }
 
-// alternatives returns up to k-1 other shortest paths from src to dst, as
-// lists of node IDs for the evidence.
-func (a *analysis) alternatives(s *Searcher, src, dst NodeID) [][]string {
-	ps := s.KShortestPaths(src, dst, a.attack, a.opts.Alternatives, a.opts.MaxDepth)
-	var out [][]string
-	for _, p := range ps[min(1, len(ps)):] {
-		var ids []string
-		for _, n := range a.g.Nodes(p) {
-			ids = append(ids, a.g.Node(n).ID)
-		}
-		out = append(out, ids)
+// MaxAlternativeFindings is how many path findings, worst first, get their
+// alternative paths (the k shortest) computed.
+const MaxAlternativeFindings = 100
+
+// alternativeLimit bounds the nodes each search of Yen's algorithm visits.
+const alternativeLimit = 50000
+
+// addAlternatives adds to the worst path findings up to k-1 other shortest
+// paths from the same source to the same target, as lists of node IDs.
+func (a *analysis) addAlternatives() {
+	if a.opts.Alternatives < 2 || len(a.pairs) == 0 {
+		return
 	}
-	return out
+	ps := append([]pair(nil), a.pairs...)
+	sort.SliceStable(ps, func(i, j int) bool {
+		x, y := a.findings[ps[i].finding], a.findings[ps[j].finding]
+		if x.Severity.Rank() != y.Severity.Rank() {
+			return x.Severity.Rank() > y.Severity.Rank()
+		}
+		return RiskScore(x) > RiskScore(y)
+	})
+	s := a.g.NewSearcher()
+	s.Limit = alternativeLimit
+	for _, p := range ps[:min(len(ps), MaxAlternativeFindings)] {
+		paths := s.KShortestPaths(p.src, p.dst, a.attack, a.opts.Alternatives, a.opts.MaxDepth)
+		var out [][]string
+		for _, q := range paths[min(1, len(paths)):] {
+			out = append(out, pathIDs(a.g, q))
+		}
+		if len(out) > 0 {
+			a.findings[p.finding].Evidence["alternative_paths"] = out
+		}
+	}
 }
 
 // describe names a node for titles: its name, else its ID.

@@ -121,25 +121,16 @@ func statementNames(props map[string]any) string {
 func (a *analysis) exposedPaths() {
 	g := a.g
 	s := g.NewSearcher()
+	accept := func(p Path) bool { return !a.passesAgent(p) && len(a.identities(p)) > 0 }
 	for _, entry := range a.entries() {
-		var found []reached
-		for _, r := range a.targetsFrom(s, entry, nil) {
-			if a.passesAgent(r.path) || len(a.identities(r.path)) == 0 {
-				continue
-			}
-			found = append(found, r)
-		}
-		if len(found) == 0 {
+		best, ok := a.best(entry, accept)
+		if !ok {
 			continue
 		}
-		best := found[0]
 		path := append(Path{a.entry[entry]}, best.path...)
 		priv := a.privilege(path)
 		tnode := g.Node(best.node)
-		others := make([]string, 0, 5)
-		for _, r := range found[1:min(len(found), 6)] {
-			others = append(others, g.Node(r.node).ID)
-		}
+		others, count, bounded := a.otherTargets(s, entry, best.node)
 		ids := a.identities(path)
 		a.add(inventory.Finding{
 			Check:     CheckExposedPath,
@@ -148,21 +139,22 @@ func (a *analysis) exposedPaths() {
 			Resources: []string{g.Node(entry).ID, tnode.ID},
 			Path:      a.edges(path),
 			Evidence: map[string]any{
-				"entry":             g.Node(entry).ID,
-				"identities":        ids,
-				"target":            tnode.ID,
-				"target_kind":       tnode.Kind,
-				"sensitivity":       levelText(best.level),
-				"sensitivity_rule":  a.reasons[tnode.ID],
-				"admin_on_path":     priv == 3,
-				"other_targets":     others,
-				"targets_reached":   len(found),
-				"alternative_paths": a.alternatives(s, entry, best.node),
-				"risk_score":        riskScore(3, priv, best.level),
+				"entry":            g.Node(entry).ID,
+				"identities":       ids,
+				"target":           tnode.ID,
+				"target_kind":      tnode.Kind,
+				"sensitivity":      levelText(best.level),
+				"sensitivity_rule": a.reasons[tnode.ID],
+				"admin_on_path":    priv == 3,
+				"other_targets":    others,
+				"targets_reached":  count,
+				"targets_bounded":  bounded,
+				"risk_score":       riskScore(3, priv, best.level),
 			},
 			Remediation: a.fix(best.path, fmt.Sprintf("Break the path: put %s behind authentication or make it private, or take away its identity's access to %s.", a.describe(entry), a.describe(best.node))),
 			Frameworks:  []string{"nist-800-53:AC-6", "nist-800-53:SC-7", "atlas:AML.T0049", "owasp-asi-2026:ASI03", "iso-42001:A.6.2.6"},
 		})
+		a.pairs = append(a.pairs, pair{len(a.findings) - 1, entry, best.node})
 	}
 }
 
@@ -188,10 +180,7 @@ func (a *analysis) exposedIMDS() {
 			continue
 		}
 		// The path: internet to the instance, then to its role.
-		var path Path
-		if a.internet >= 0 {
-			path = s.ShortestPath(a.internet, NodeID(n), g.Kinds(inventory.EdgeReaches, inventory.EdgeRoutesTo), 4)
-		}
+		path := a.exposurePath(NodeID(n))
 		var role NodeID = -1
 		s.Reach([]NodeID{NodeID(n)}, runsAs, 2, func(m NodeID, _ int) bool {
 			if g.Node(m).Kind == inventory.KindIAMRole {
@@ -234,8 +223,14 @@ func (a *analysis) exposedIMDS() {
 // nodes whose exposure, egress and keys count as the agent's.
 func (a *analysis) body(agent NodeID) []NodeID {
 	g := a.g
+	if a.bodies == nil || a.bodiesOf != g {
+		a.bodies, a.bodiesOf, a.bodySearch = map[NodeID][]NodeID{}, g, g.NewSearcher()
+	}
+	if b, ok := a.bodies[agent]; ok {
+		return b
+	}
 	out := []NodeID{agent}
-	s := g.NewSearcher()
+	s := a.bodySearch
 	s.Reach([]NodeID{agent}, g.Kinds(inventory.EdgeRunsAs), 3, func(n NodeID, _ int) bool {
 		if !isIdentity(g.Node(n).Kind) {
 			out = append(out, n)
@@ -247,6 +242,7 @@ func (a *analysis) body(agent NodeID) []NodeID {
 		out = append(out, n)
 		return true
 	})
+	a.bodies[agent] = out
 	return out
 }
 
@@ -323,19 +319,18 @@ func (a *analysis) agentToxic() {
 		if len(sources) == 0 {
 			continue
 		}
-		targets := a.targetsFrom(s, agent, nil)
-		if len(targets) == 0 {
+		best, ok := a.best(agent, nil)
+		if !ok {
 			continue
 		}
 		exfil := a.exfiltration(body)
 		if len(exfil) == 0 {
 			continue
 		}
-		best := targets[0]
 		var path Path
 		switch {
 		case exposedVia >= 0 && a.internet >= 0:
-			path = s.ShortestPath(a.internet, exposedVia, g.Kinds(inventory.EdgeReaches, inventory.EdgeRoutesTo), 4)
+			path = a.exposurePath(exposedVia)
 			// Continue from the exposed compute when it leads to the target,
 			// else from the agent.
 			if rest := s.ShortestPath(exposedVia, best.node, a.attack, a.opts.MaxDepth); rest != nil {
@@ -350,10 +345,7 @@ func (a *analysis) agentToxic() {
 		}
 		priv := a.privilege(path)
 		tnode := g.Node(best.node)
-		others := []string{}
-		for _, r := range targets[1:min(len(targets), 6)] {
-			others = append(others, g.Node(r.node).ID)
-		}
+		others, count, bounded := a.otherTargets(s, agent, best.node)
 		a.add(inventory.Finding{
 			Check:     CheckAgentToxic,
 			Title:     fmt.Sprintf("Agent %s reads untrusted input and can reach %s %s with a way out", a.describe(agent), levelText(best.level), a.describe(best.node)),
@@ -371,13 +363,14 @@ func (a *analysis) agentToxic() {
 				"sensitivity_rule":  a.reasons[tnode.ID],
 				"admin_on_path":     priv == 3,
 				"other_targets":     others,
-				"targets_reached":   len(targets),
-				"alternative_paths": a.alternatives(s, agent, best.node),
+				"targets_reached":   count,
+				"targets_bounded":   bounded,
 				"risk_score":        riskScore(3, priv, best.level),
 			},
 			Remediation: a.fix(best.path, fmt.Sprintf("Split the lethal trifecta: give %s a task-scoped identity that cannot reach %s, route its tool calls through the Parapet gateway with untrusted-input tainting, and restrict its egress to the endpoints it needs.", a.describe(agent), a.describe(best.node))),
 			Frameworks:  []string{"owasp-llm-2025:LLM01", "owasp-llm-2025:LLM02", "owasp-llm-2025:LLM06", "owasp-asi-2026:ASI01", "owasp-asi-2026:ASI02", "owasp-asi-2026:ASI03", "atlas:AML.T0051.001", "atlas:AML.T0057", "nist-800-53:AC-4", "nist-800-53:AC-6", "iso-42001:A.6.2.6"},
 		})
+		a.pairs = append(a.pairs, pair{len(a.findings) - 1, agent, best.node})
 	}
 }
 
@@ -541,7 +534,6 @@ func (a *analysis) poisonableModels() {
 				writers = append(writers, wn.ID+" ("+reason+")")
 				if path == nil {
 					if steered[w] {
-						s.Reach(sources, g.Kinds(inventory.EdgeReaches, inventory.EdgeRoutesTo, inventory.EdgeRunsAs, inventory.EdgeCanAssume, inventory.EdgeCanEscalateTo), a.opts.MaxDepth, nil)
 						path = s.PathTo(w)
 					}
 					path = append(path, e)
@@ -579,6 +571,7 @@ var costActions = []string{
 func (a *analysis) agentCostAbuse() {
 	g := a.g
 	s := g.NewSearcher()
+	s.Limit = reachBound
 	walk := g.Kinds(inventory.EdgeRunsAs, inventory.EdgeCanAssume)
 	for _, agent := range a.agents {
 		var grants []string

@@ -101,13 +101,22 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 		return true
 	})
 	sort.Slice(principals, func(i, j int) bool { return principals[i].ID < principals[j].ID })
-	// Data by account and kind; data with a resource policy is also
-	// checked for principals of other accounts.
+	// Data by account and kind, most sensitive first; data with a resource
+	// policy is also checked for principals of other accounts. Only data
+	// that analyses look at is considered: attack-path targets and model
+	// or knowledge stores.
 	byAccount := map[string]map[string][]*inventory.Node{}
 	var shared []*inventory.Node
 	for _, n := range a.snap.Nodes {
 		if _, ok := dataActions[n.Kind]; !ok || !strings.HasPrefix(n.ID, "arn:") {
 			continue
+		}
+		if n.Sensitivity.Rank() < a.opts.MinSensitivity.Rank() {
+			if id, ok := g.Lookup(n.ID); !ok {
+				continue
+			} else if store, _ := a.isModelStore(id); !store {
+				continue
+			}
 		}
 		if byAccount[n.Account] == nil {
 			byAccount[n.Account] = map[string][]*inventory.Node{}
@@ -115,6 +124,35 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 		byAccount[n.Account][n.Kind] = append(byAccount[n.Account][n.Kind], n)
 		if _, ok := prop(n, "policy", "resource_policy"); ok {
 			shared = append(shared, n)
+		}
+	}
+	bySensitivity := func(l []*inventory.Node) {
+		sort.SliceStable(l, func(i, j int) bool {
+			if l[i].Sensitivity.Rank() != l[j].Sensitivity.Rank() {
+				return l[i].Sensitivity.Rank() > l[j].Sensitivity.Rank()
+			}
+			return l[i].ID < l[j].ID
+		})
+	}
+	for _, m := range byAccount {
+		for _, l := range m {
+			bySensitivity(l)
+		}
+	}
+	bySensitivity(shared)
+	limit := a.opts.MaxAccessPerPrincipal
+	// exact finds data by the resource string an action names, for
+	// patterns without wildcards: a lookup instead of a scan.
+	exact := map[string]*inventory.Node{}
+	for _, m := range byAccount {
+		for kind, l := range m {
+			for _, d := range l {
+				res := d.ID
+				if o := dataActions[kind].object; o != nil {
+					res = o(d.ID)
+				}
+				exact[res] = d
+			}
 		}
 	}
 	kinds := make([]string, 0, len(dataActions))
@@ -148,13 +186,43 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 			}{{inventory.EdgeCanRead, acts.read}, {inventory.EdgeCanWrite, acts.write}} {
 				done := map[string]bool{}
 				for _, act := range set.actions {
+					if len(done) >= limit {
+						break
+					}
 					var pats []string
 					if lister != nil {
 						if pats = lister.AllowedPatterns(p.ID, act); len(pats) == 0 {
 							continue
 						}
+						if allNamed(pats, exact) {
+							// Named resources only: look them up, most
+							// sensitive first.
+							var named []*inventory.Node
+							for _, pat := range pats {
+								if d := exact[pat]; d != nil && d.Kind == kind && d.Account == p.Account && !done[d.ID] {
+									named = append(named, d)
+								}
+							}
+							bySensitivity(named)
+							for _, d := range named {
+								if len(done) >= limit {
+									break
+								}
+								res := d.ID
+								if acts.object != nil {
+									res = acts.object(d.ID)
+								}
+								if try(d, set.edge, act, res) {
+									done[d.ID] = true
+								}
+							}
+							continue
+						}
 					}
 					for _, d := range byAccount[p.Account][kind] {
+						if len(done) >= limit {
+							break
+						}
 						if done[d.ID] {
 							continue
 						}
@@ -173,6 +241,9 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 				// Resource policies can grant across accounts whatever the
 				// identity policies name.
 				for _, d := range shared {
+					if len(done) >= limit {
+						break
+					}
 					if d.Kind != kind || d.Account == p.Account || done[d.ID] {
 						continue
 					}
@@ -196,6 +267,28 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 		out = append(out, es...)
 	}
 	return out
+}
+
+// allNamed reports whether every pattern names resources exactly: no
+// wildcard or policy variable, except the "/*" that ends an S3 object
+// pattern of a known bucket (bucket names hold no "/", so it names that
+// bucket's objects and nothing else).
+func allNamed(patterns []string, exact map[string]*inventory.Node) bool {
+	for _, p := range patterns {
+		if strings.Contains(p, "${") || strings.Contains(p, "?") {
+			return false
+		}
+		switch strings.Count(p, "*") {
+		case 0:
+		case 1:
+			if _, known := exact[p]; !known || !strings.HasPrefix(p, "arn:aws:s3:::") || !strings.HasSuffix(p, "/*") {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func anyMatch(patterns []string, s string) bool {

@@ -24,6 +24,11 @@ func (g *Graph) Nodes(p Path) []NodeID {
 // that many searches allocate nothing per node. A Searcher is not safe for
 // concurrent use; make one per goroutine.
 type Searcher struct {
+	// Limit, when above zero, bounds the nodes one search may visit: a
+	// search that hits it stops as if the graph ended there. It keeps
+	// searches through very large connected components bounded.
+	Limit int
+
 	g      *Graph
 	gen    uint32
 	seen   []uint32 // seen[n] == gen: n reached in this search
@@ -82,6 +87,9 @@ func (s *Searcher) bfs(sources []NodeID, kinds KindSet, maxDepth int, target Nod
 	}
 	found := false
 	for head := 0; head < len(q) && !found; head++ {
+		if s.Limit > 0 && len(q) >= s.Limit {
+			break
+		}
 		v := q[head]
 		d := int(s.depth[v])
 		if maxDepth > 0 && d >= maxDepth {
