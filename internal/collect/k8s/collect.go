@@ -63,12 +63,13 @@ type builder struct {
 	cluster string
 	snap    *inventory.Snapshot
 
-	saAutomount map[string]*bool          // SA ID -> automountServiceAccountToken
-	compute     []*computeNode            // pods and workloads
-	roles       map[string]*roleInfo      // role/clusterrole ID -> rules
-	secretsByNS map[string][]string       // namespace -> secret IDs
-	services    []*inventory.Node         // to route after compute is known
-	svcSel      map[string]map[string]any // service ID -> selector
+	saAutomount map[string]*bool             // SA ID -> automountServiceAccountToken
+	configMaps  map[string]map[string]string // namespace/name -> data, to inspect env values they supply (never stored)
+	compute     []*computeNode               // pods and workloads
+	roles       map[string]*roleInfo         // role/clusterrole ID -> rules
+	secretsByNS map[string][]string          // namespace -> secret IDs
+	services    []*inventory.Node            // to route after compute is known
+	svcSel      map[string]map[string]any    // service ID -> selector
 }
 
 type computeNode struct {
@@ -96,7 +97,7 @@ func (o Options) Build(objs []Object) *inventory.Snapshot {
 	}
 	b := &builder{
 		cluster: cluster, snap: inventory.New(),
-		saAutomount: map[string]*bool{}, roles: map[string]*roleInfo{},
+		saAutomount: map[string]*bool{}, roles: map[string]*roleInfo{}, configMaps: map[string]map[string]string{},
 		secretsByNS: map[string][]string{}, svcSel: map[string]map[string]any{},
 	}
 	b.snap.Add(&inventory.Node{ID: ClusterID(cluster), Kind: inventory.KindK8sCluster, Provider: "k8s", Name: cluster})
@@ -113,6 +114,12 @@ func (o Options) Build(objs []Object) *inventory.Snapshot {
 			b.serviceAccount(ob)
 		case k == "Secret":
 			b.secret(ob)
+		case k == "ConfigMap":
+			ns := ob.Namespace()
+			if ns == "" {
+				ns = "default"
+			}
+			b.configMaps[ns+"/"+ob.Name()] = strMap(ob.Raw, "data")
 		case k == "Role" || k == "ClusterRole":
 			b.role(ob)
 		case k == "RoleBinding" || k == "ClusterRoleBinding":
@@ -175,7 +182,7 @@ func kindOrder(k string) int {
 	switch k {
 	case "Namespace":
 		return 0
-	case "ServiceAccount", "Secret":
+	case "ServiceAccount", "Secret", "ConfigMap":
 		return 1
 	case "Role", "ClusterRole":
 		return 2
@@ -301,6 +308,13 @@ var runtimeSockets = []string{
 	"/var/run", "/run",
 }
 
+// sensitiveHostPaths are host folders whose mount exposes the node:
+// credentials, kubelet and runtime state, or the whole filesystem.
+var sensitiveHostPaths = []string{
+	"/", "/etc", "/etc/kubernetes", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd",
+	"/root", "/home", "/proc", "/sys", "/boot", "/dev", "/var/run/secrets",
+}
+
 // secretFlag matches command-line flags whose value is a credential; their
 // values are replaced by "<redacted>" in props.
 func secretFlag(arg string) bool {
@@ -404,7 +418,7 @@ func (b *builder) podOrWorkload(ob Object, spec map[string]any, podLabels map[st
 	}
 
 	// Volumes: host paths, runtime sockets, secrets.
-	var hostPaths, sockets, secretVols []string
+	var hostPaths, sockets, sensitive, secretVols []string
 	for _, v := range list(spec, "volumes") {
 		vol, _ := v.(map[string]any)
 		if hp := obj(vol, "hostPath"); hp != nil {
@@ -419,6 +433,12 @@ func (b *builder) podOrWorkload(ob Object, spec map[string]any, podLabels map[st
 			}
 			if clean == "" {
 				sockets = append(sockets, path) // the node's whole filesystem
+			}
+			for _, sp := range sensitiveHostPaths {
+				if clean == strings.TrimRight(sp, "/") {
+					sensitive = append(sensitive, path)
+					break
+				}
 			}
 		}
 		if s := obj(vol, "secret"); s != nil {
@@ -439,6 +459,9 @@ func (b *builder) podOrWorkload(ob Object, spec map[string]any, podLabels map[st
 	}
 	if hostPaths == nil {
 		delete(p, "host_paths")
+	}
+	if sensitive != nil {
+		p["sensitive_host_paths"] = sensitive
 	}
 
 	// Containers.
@@ -481,6 +504,10 @@ func (b *builder) podOrWorkload(ob Object, spec map[string]any, podLabels map[st
 						f.ValueFrom = "secret:" + str(r, "name") + "/" + str(r, "key")
 						secretRefs[str(r, "name")] = "env"
 					} else if r := obj(vf, "configMapKeyRef"); r != nil {
+						// The value lives in the ConfigMap: inspect it there.
+						if v, ok := b.configMaps[ns+"/"+str(r, "name")][str(r, "key")]; ok {
+							f = aibom.InspectEnv(str(em, "name"), v)
+						}
 						f.ValueFrom = "configmap:" + str(r, "name") + "/" + str(r, "key")
 					}
 				}
@@ -492,12 +519,28 @@ func (b *builder) podOrWorkload(ob Object, spec map[string]any, podLabels map[st
 			var envFrom []string
 			for _, e := range list(cm, "envFrom") {
 				em, _ := e.(map[string]any)
+				prefix := str(em, "prefix")
 				if r := obj(em, "secretRef"); r != nil {
 					envFrom = append(envFrom, "secret:"+str(r, "name"))
 					secretRefs[str(r, "name")] = "envFrom"
+					// The Secret's key names become variable names.
+					if sn := b.snap.Node(ID(b.cluster, ns, "Secret", str(r, "name"))); sn != nil {
+						keys, _ := sn.Props["keys"].([]string)
+						for _, k := range keys {
+							f := aibom.InspectEnv(prefix+k, "")
+							f.ValueFrom = "secret:" + str(r, "name") + "/" + k
+							facts = append(facts, f)
+						}
+					}
 				}
 				if r := obj(em, "configMapRef"); r != nil {
 					envFrom = append(envFrom, "configmap:"+str(r, "name"))
+					data := b.configMaps[ns+"/"+str(r, "name")]
+					for _, k := range sortedKeys(data) {
+						f := aibom.InspectEnv(prefix+k, data[k])
+						f.ValueFrom = "configmap:" + str(r, "name") + "/" + k
+						facts = append(facts, f)
+					}
 				}
 			}
 			if envFrom != nil {

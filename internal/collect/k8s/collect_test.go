@@ -89,7 +89,7 @@ func TestCollectSetsWorkloadProps(t *testing.T) {
 		{"an IRSA role is recorded on the service account", ID(c, "agents", "ServiceAccount", "support-chatbot"), "irsa_role", "arn:aws:iam::111122223333:role/eks-support-chatbot"},
 		{"cluster-admin is flagged", ID(c, "", "ClusterRole", "cluster-admin"), "cluster_admin", true},
 		{"an aggregated role is not cluster-admin", ID(c, "", "ClusterRole", "observability-reader"), "cluster_admin", false},
-		{"the source points at file and line", ID(c, "default", "Deployment", "research-agent"), "source", filepath.Join("testdata", "manifests", "research-agent.yaml") + ":42"},
+		{"the source points at file and line", ID(c, "default", "Deployment", "research-agent"), "source", filepath.Join("testdata", "manifests", "research-agent.yaml") + ":51"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,6 +110,12 @@ func TestCollectSetsWorkloadProps(t *testing.T) {
 		from := snap.Node(ID(c, "", "ClusterRole", "observability-reader")).Props["aggregated_from"].([]string)
 		if strings.Join(from, ",") != ID(c, "", "ClusterRole", "observability-pods")+","+ID(c, "", "ClusterRole", "observability-secrets") {
 			t.Errorf("aggregated_from = %v", from)
+		}
+	})
+	t.Run("an AI endpoint in a ConfigMap the workload loads is found", func(t *testing.T) {
+		hosts, _ := snap.Node(ID(c, "default", "Deployment", "research-agent")).Props["ai_hosts"].([]string)
+		if strings.Join(hosts, ",") != "acme-research.openai.azure.com" {
+			t.Errorf("ai_hosts = %v", hosts)
 		}
 	})
 	t.Run("credential flags in arguments are redacted", func(t *testing.T) {
@@ -194,5 +200,40 @@ func TestCollectIsDeterministic(t *testing.T) {
 	}
 	if a.String() != b.String() {
 		t.Error("two collections of the same dump encode differently")
+	}
+}
+
+func TestEnvFromASecretNamesItsKeys(t *testing.T) {
+	manifest := `apiVersion: v1
+kind: Secret
+metadata: {name: llm, namespace: bots}
+data: {ANTHROPIC_API_KEY: c2VjcmV0}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bot, namespace: bots}
+spec:
+  template:
+    spec:
+      containers:
+      - name: bot
+        image: acme/bot:1
+        envFrom:
+        - secretRef: {name: llm}
+      volumes:
+      - name: host
+        hostPath: {path: /etc/kubernetes}
+`
+	objs, err := Parse("bot.yaml", []byte(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := Options{}.Build(objs).Node(ID(DefaultCluster, "bots", "Deployment", "bot"))
+	keys, _ := n.Props["ai_keys"].([]map[string]any)
+	if len(keys) != 1 || keys[0]["provider"] != "anthropic" || keys[0]["value_from"] != "secret:llm/ANTHROPIC_API_KEY" {
+		t.Errorf("ai_keys = %v", n.Props["ai_keys"])
+	}
+	if p, _ := n.Props["sensitive_host_paths"].([]string); len(p) != 1 || p[0] != "/etc/kubernetes" {
+		t.Errorf("sensitive_host_paths = %v", n.Props["sensitive_host_paths"])
 	}
 }
