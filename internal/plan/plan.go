@@ -124,12 +124,14 @@ func Approve(a Approval, key ed25519.PrivateKey) ([]byte, error) {
 		return nil, fmt.Errorf("approve: plan JSON: %w", err)
 	}
 	var meta struct {
-		FormatVersion    string `json:"format_version"`
-		TerraformVersion string `json:"terraform_version"`
+		FormatVersion    string          `json:"format_version"`
+		TerraformVersion string          `json:"terraform_version"`
+		PlannedValues    json.RawMessage `json:"planned_values"`
+		ResourceChanges  json.RawMessage `json:"resource_changes"`
 	}
 	_ = json.Unmarshal(a.PlanJSON, &meta)
-	if meta.FormatVersion == "" {
-		return nil, errors.New("approve: plan JSON has no format_version; is it `terraform show -json` output?")
+	if meta.FormatVersion == "" || meta.PlannedValues == nil && meta.ResourceChanges == nil {
+		return nil, errors.New("approve: not plan JSON (no format_version and planned_values); give `terraform show -json tfplan` output")
 	}
 	at := a.At
 	if at.IsZero() {

@@ -50,6 +50,12 @@ func LoadDir(dir string, varFiles []string) (*Config, error) {
 		return nil, err
 	}
 	root := &moduleInst{src: src, vars: vars}
+	var skipped []string
+	for _, s := range l.sources {
+		for _, f := range s.skipped {
+			skipped = append(skipped, f+": Terraform JSON syntax is not read; its blocks are not in the inventory")
+		}
+	}
 	var last []byte
 	for range maxPasses {
 		l.warnings, l.instances = map[string]bool{}, 0
@@ -63,7 +69,7 @@ func LoadDir(dir string, varFiles []string) (*Config, error) {
 	}
 	c := l.config(root)
 	c.Region = l.region
-	c.Warnings = sortedKeys(l.warnings)
+	c.Warnings = append(sortedKeys(l.warnings), skipped...)
 	return c, nil
 }
 
@@ -100,6 +106,8 @@ type moduleSource struct {
 	// so that references to attributes the configuration leaves to the
 	// provider are unknown rather than errors.
 	referenced map[string]map[string]bool
+	// skipped are the files of the folder not read (JSON syntax).
+	skipped []string
 }
 
 type variableDecl struct {
@@ -167,6 +175,9 @@ func (l *loader) readModule(dir string) (*moduleSource, error) {
 	l.sources[key] = src
 	found := false
 	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".tf.json") {
+			src.skipped = append(src.skipped, filepath.Join(dir, e.Name()))
+		}
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tf") {
 			continue
 		}
