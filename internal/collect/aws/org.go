@@ -77,6 +77,11 @@ type orgEntity struct {
 // targets. Files are optional except list-roots.json; a malformed one is an
 // error naming it.
 func LoadOrganization(dir string, m *iam.Model) error {
+	if st, err := os.Stat(dir); err != nil {
+		return err
+	} else if !st.IsDir() {
+		return fmt.Errorf("%s: not a folder (want a folder of AWS Organizations listings; see docs/iam.md)", dir)
+	}
 	o := orgFolder{dir: dir}
 	org := &iam.Organization{Parents: map[string]string{}}
 
