@@ -54,6 +54,7 @@ func TestAIAndClusterServices(t *testing.T) {
 		{"a function URL without auth is reached", inventory.InternetID, "arn:aws:lambda:eu-west-1:" + a + ":function:ticket-summarizer", inventory.EdgeReaches, true},
 		{"a regional REST API is reached", inventory.InternetID, "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3d4e5", inventory.EdgeReaches, true},
 		{"a REST API routes to its Lambda integration", "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3d4e5", order, inventory.EdgeRoutesTo, true},
+		{"a launch template runs as its instance profile's role", "arn:aws:ec2:eu-west-1:" + a + ":launch-template/lt-0a1b2c3d4e5f60001", admins, inventory.EdgeRunsAs, true},
 		{"a model-artifact bucket open to anyone is writable from the internet", inventory.InternetID, "arn:aws:s3:::acme-ml-artifacts", inventory.EdgeCanWrite, true},
 	}
 	for _, tt := range edges {
@@ -75,6 +76,8 @@ func TestAIAndClusterServices(t *testing.T) {
 		{"a public AgentCore runtime has internet egress", rt, "egress_internet", true},
 		{"an AgentCore runtime records its protocol", rt, "protocol", "HTTP"},
 		{"an auto scaling group records its maximum", "arn:aws:autoscaling:eu-west-1:" + a + ":autoScalingGroup:3f1a2b4c-5d6e-7f80-9a1b-2c3d4e5f6a7b:autoScalingGroupName/eks-prod-gpu-nodes-2ac5f1e0", "max_size", 200},
+		{"a launch template without required tokens allows IMDSv1", "arn:aws:ec2:eu-west-1:" + a + ":launch-template/lt-0a1b2c3d4e5f60001", "imdsv1_allowed", true},
+		{"a launch template records a hop limit above 1", "arn:aws:ec2:eu-west-1:" + a + ":launch-template/lt-0a1b2c3d4e5f60001", "imds_hop_limit", 2},
 		{"the EKS cluster records its OIDC issuer", eks, "oidc_issuer", "https://oidc.eks.eu-west-1.amazonaws.com/id/4F2A1C9E7B3D5A8C0E6F1B2D3C4A5E6F"},
 	}
 	for _, tt := range props {

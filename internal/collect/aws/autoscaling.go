@@ -61,6 +61,9 @@ func (rc *resourceCollector) autoScalingGroups() error {
 		}
 		if lt != nil {
 			props["launch_template"] = lt.LaunchTemplateId
+			if lt.LaunchTemplateId != "" {
+				props["launch_template_node"] = rc.arn("ec2", "launch-template/"+lt.LaunchTemplateId)
+			}
 			props["launch_template_name"] = lt.LaunchTemplateName
 			props["launch_template_version"] = lt.Version
 		}

@@ -58,7 +58,7 @@ func (a *AccountData) CollectResources(snap *inventory.Snapshot) error {
 		rc.networks, rc.securityGroups, rc.ec2Instances, rc.ecsTasks, rc.networkInterfaces,
 		rc.loadBalancers, rc.loadBalancersV2, rc.lambdaFunctions, rc.apiGateways,
 		rc.s3Buckets, rc.rdsInstances, rc.redshiftClusters, rc.openSearchDomains, rc.dynamoDBTables, rc.secrets, rc.kmsKeys,
-		rc.ecrRepositories, rc.eksClusters, rc.autoScalingGroups,
+		rc.ecrRepositories, rc.eksClusters, rc.launchTemplates, rc.autoScalingGroups,
 		rc.snsTopics, rc.sqsQueues,
 		rc.sageMaker, rc.bedrockGuardrails, rc.bedrockKnowledgeBases, rc.bedrockAgents,
 		rc.agentCoreRuntimes,
