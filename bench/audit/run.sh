@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Measures the audit log: durable appends/s of 1 KiB records from many
-# concurrent writers on SQLite and PostgreSQL (batch size, acknowledgement
+# Measures the audit log: durable appends/s of 1 KiB from many concurrent
+# writers on SQLite and PostgreSQL, as decision records (validated,
+# canonicalised, redacted) and as ready entries (batch size, acknowledgement
 # latency p50/p99), beside this machine's SHA-256 throughput on 1 KiB (the
 # ceiling of any log that hashes its entries); with --proofs, also proof
 # generation on a ten-million-entry log (takes minutes: it builds the log).
@@ -34,15 +35,15 @@ awk '
   function metric(unit,   i) { for (i = 1; i < NF; i++) if ($(i+1) == unit) return $i; return "" }
   /^BenchmarkSHA256/ { sha = metric("hashes/s"); shaMB = metric("MB/s") }
   /^BenchmarkAppend\// {
-    split($1, a, "/"); sub(/-[0-9]+$/, "", a[2])
-    name[++n] = a[2]; rate[n] = metric("appends/s"); batch[n] = metric("entries/commit")
+    split($1, a, "/"); sub(/-[0-9]+$/, "", a[3])
+    name[++n] = a[2] " " a[3]; rate[n] = metric("appends/s"); batch[n] = metric("entries/commit")
     p50[n] = metric("p50-ack-µs"); p99[n] = metric("p99-ack-µs")
   }
   /^BenchmarkProofs\// { split($1, a, "/"); sub(/-[0-9]+$/, "", a[2]); proof[a[2]] = $3 }
   END {
     printf "\nSHA-256 on 1 KiB: %.0f hashes/s (%s MB/s): the ceiling\n", sha, shaMB
     for (i = 1; i <= n; i++)
-      printf "%-8s durable appends: %8.0f/s (%.1f%% of the SHA-256 ceiling), %.0f entries/commit, ack p50 %.1f ms, p99 %.1f ms\n",
+      printf "%-16s durable appends: %8.0f/s (%.1f%% of the SHA-256 ceiling), %.0f entries/commit, ack p50 %.1f ms, p99 %.1f ms\n",
         name[i], rate[i], 100 * rate[i] / sha, batch[i], p50[i] / 1000, p99[i] / 1000
     for (k in proof) printf "%s proof at 10M entries: %.1f µs\n", k, proof[k] / 1000
   }' "$out"

@@ -1,0 +1,84 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/parapet-sec/parapet/internal/store"
+	"github.com/parapet-sec/parapet/internal/store/storetest"
+)
+
+// faultyStore wraps a real store and injects the failures a network or a
+// disk can cause.
+type faultyStore struct {
+	store.Store
+	mode atomic.Value // "", "lost-ack", "fail", "down"
+}
+
+var errInjected = errors.New("injected fault")
+
+func (f *faultyStore) Commit(ctx context.Context, b store.Batch) error {
+	switch f.mode.Load() {
+	case "lost-ack":
+		if err := f.Store.Commit(ctx, b); err != nil {
+			return err
+		}
+		return errInjected // committed, but the caller never hears
+	case "fail", "down":
+		return errInjected
+	}
+	return f.Store.Commit(ctx, b)
+}
+
+func (f *faultyStore) Size(ctx context.Context) (uint64, error) {
+	if f.mode.Load() == "down" {
+		return 0, errInjected
+	}
+	return f.Store.Size(ctx)
+}
+
+func TestAppendReportsTheTruthWhenTheStoreFails(t *testing.T) {
+	ctx := context.Background()
+	l, _, loc := newTestLog(t, storetest.SQLite)
+	l.Close()
+	fs := &faultyStore{Store: storetest.Open(t, loc)}
+	fs.mode.Store("")
+	l, err := Open(ctx, fs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	t.Run("a commit whose acknowledgement is lost is still acknowledged", func(t *testing.T) {
+		fs.mode.Store("lost-ack")
+		idx, err := l.Append(ctx, testRecord(1))
+		if err != nil || idx != 0 {
+			t.Fatalf("Append = %d, %v; want entry 0, durable", idx, err)
+		}
+	})
+	t.Run("a commit that fails is reported, and the log goes on", func(t *testing.T) {
+		fs.mode.Store("fail")
+		if _, err := l.Append(ctx, testRecord(2)); !errors.Is(err, errInjected) {
+			t.Fatalf("Append = %v, want the store's error", err)
+		}
+		fs.mode.Store("")
+		if idx, err := l.Append(ctx, testRecord(3)); err != nil || idx != 1 {
+			t.Fatalf("Append after recovery = %d, %v; want entry 1", idx, err)
+		}
+	})
+	t.Run("a store that cannot even say its size makes the log refuse appends", func(t *testing.T) {
+		fs.mode.Store("down")
+		if _, err := l.Append(ctx, testRecord(4)); !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("Append = %v, want ErrUnavailable", err)
+		}
+		if _, err := l.Enqueue(testRecord(5)); !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("Enqueue = %v, want ErrUnavailable at once", err)
+		}
+	})
+	fs.mode.Store("")
+	if _, err := reopen(t, loc).Verify(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+}
