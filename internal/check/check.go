@@ -457,11 +457,26 @@ func checkTerraform(ctx context.Context, eng *policy.Engine, tf terraformInput, 
 		k := ignoreKey(loc.File, n.ID)
 		inline[k] = append(inline[k], ig...)
 	}
+	var plan []byte
 	for i := range fs {
-		if l := fs[i].Location; l != nil {
-			if file, _, ok := strings.Cut(l.File, "#"); ok {
-				l.File = file
-				l.Line = planLine(tf.path, fs[i].Resources)
+		l := fs[i].Location
+		if l == nil {
+			continue
+		}
+		file, _, ok := strings.Cut(l.File, "#")
+		if !ok {
+			continue
+		}
+		l.File = file
+		if plan == nil {
+			plan, _ = os.ReadFile(file)
+		}
+		for _, r := range fs[i].Resources {
+			if n := snap.Node(r); n != nil {
+				if addr, _ := n.Props["terraform_address"].(string); addr != "" {
+					l.Line = planLine(plan, addr)
+					break
+				}
 			}
 		}
 	}
@@ -491,24 +506,22 @@ func hclBlock(data []byte, line int) (from, to int) {
 	return from, to
 }
 
-// planLine finds the line of a resource in plan JSON by its tf:// address,
-// or 0.
-func planLine(path string, resources []string) int {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return 0
+// planLine finds the line of a resource's entry in plan JSON, in
+// resource_changes where it is there, or 0.
+func planLine(plan []byte, addr string) int {
+	q, _ := json.Marshal(addr)
+	from := bytes.Index(plan, []byte(`"resource_changes"`))
+	if from < 0 {
+		from = 0
 	}
-	for _, r := range resources {
-		addr, ok := strings.CutPrefix(r, "tf://")
-		if !ok {
-			continue
+	for _, pat := range [][]byte{append([]byte(`"address": `), q...), append([]byte(`"address":`), q...)} {
+		if i := bytes.Index(plan[from:], pat); i >= 0 {
+			l, _ := inventory.LineCol(plan, int64(from+i))
+			return l
 		}
-		q, _ := json.Marshal(addr)
-		for _, pat := range [][]byte{append([]byte(`"address": `), q...), append([]byte(`"address":`), q...)} {
-			if i := bytes.Index(data, pat); i >= 0 {
-				l, _ := inventory.LineCol(data, int64(i))
-				return l
-			}
+		if i := bytes.Index(plan, pat); i >= 0 {
+			l, _ := inventory.LineCol(plan, int64(i))
+			return l
 		}
 	}
 	return 0

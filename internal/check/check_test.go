@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -390,5 +391,36 @@ func TestAgentRulesOnAnUnsafeAndASafeAgent(t *testing.T) {
 	}
 	for _, f := range rep.Findings {
 		t.Errorf("safe agent: %s on %s: %v", f.Check, f.Resources[0], f.Evidence["message"])
+	}
+}
+
+func TestTerraformFoldersAndPlansAreCheckedWithLinesAndInlineIgnores(t *testing.T) {
+	rep, err := Run(context.Background(), []string{"testdata/terraform/trust", "testdata/terraform/trust.plan.json"}, Options{Select: []string{"PAR-AWS-IAM-010"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type seen struct {
+		loc        string
+		suppressed bool
+	}
+	var got []seen
+	for _, f := range rep.Findings {
+		got = append(got, seen{fmt.Sprintf("%s:%d", f.Location.File, f.Location.Line), f.Suppressed != nil})
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].loc < got[j].loc })
+	want := []seen{
+		{"testdata/terraform/trust.plan.json:35", false},
+		{"testdata/terraform/trust/main.tf:18", false},
+		{"testdata/terraform/trust/main.tf:6", true},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("findings at %v, want %v", got, want)
+	}
+	kinds := map[string]bool{}
+	for _, in := range rep.Inputs {
+		kinds[in.Kind] = true
+	}
+	if !kinds["terraform-hcl"] || !kinds["terraform-plan"] {
+		t.Errorf("inputs = %v", rep.Inputs)
 	}
 }
