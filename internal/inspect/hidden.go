@@ -367,11 +367,20 @@ func encodedCandidates(text string) []encoded {
 	var out []encoded
 	for i := 0; i < len(text) && len(out) < maxEncodedCandidates; {
 		c := text[i]
-		if !isB64(c) && c != '%' && c != '-' && c != '_' {
+		if encClass[c] == 0 {
 			i++
 			continue
 		}
+		// Short words are the common case: skip them in one tight loop.
 		j := i
+		for j < len(text) && encClass[text[j]]&encWord != 0 {
+			j++
+		}
+		if j-i < 16 && (j >= len(text) || encClass[text[j]] == 0) {
+			i = j + 1
+			continue
+		}
+		j = i
 		pct, hexOnly := 0, true
 		for j < len(text) {
 			c := text[j]
@@ -411,6 +420,26 @@ func encodedCandidates(text string) []encoded {
 	}
 	return out
 }
+
+// encClass marks bytes that can be part of an encoded payload; encWord
+// those (letters, digits, + /) that never end one by themselves.
+const (
+	encAny  = 1
+	encWord = 2
+)
+
+var encClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if isB64(b) || b == '%' || b == '-' || b == '_' || b == '=' {
+			t[c] = encAny
+		}
+		if isB64(b) {
+			t[c] |= encWord
+		}
+	}
+	return t
+}()
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // The classifier is a linear model over hashed features of the normalised
@@ -161,7 +162,7 @@ func mix(h uint32) uint32 {
 	return h
 }
 
-const maxTokenFeatures = 24
+const maxTokenFeatures = 16
 
 // featurize fills fs from the normalised text, its lexicon matches and
 // rule hits, and its hidden runs. Tokens are runs of word bytes (ASCII
@@ -205,12 +206,7 @@ func featurizeInto(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, b
 		at := nt.normIndex(h.start)
 		extras = append(extras, extra{int32(at), mix(nsHidden ^ strHash(h.kind))})
 	}
-	// Insertion sort: extras are nearly sorted already.
-	for i := 1; i < len(extras); i++ {
-		for j := i; j > 0 && extras[j].at < extras[j-1].at; j-- {
-			extras[j], extras[j-1] = extras[j-1], extras[j]
-		}
-	}
+	slices.SortStableFunc(extras, func(a, b extra) int { return int(a.at) - int(b.at) })
 	fs.extras = extras
 	feats := fs.feats
 	ei := 0
@@ -235,11 +231,13 @@ func featurizeInto(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, b
 		if len(tok) > 32 {
 			tok = tok[:32]
 		}
-		// Token hash (FNV-1a).
+		// Token hash (FNV-1a), noting whether the token has a letter.
 		h := uint32(2166136261)
+		var letters byte
 		for _, x := range tok {
 			h ^= uint32(x)
 			h *= 16777619
+			letters |= x
 		}
 		var sum int32
 		nf := 2
@@ -250,7 +248,7 @@ func featurizeInto(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, b
 			feats = append(feats, f1, f2)
 		}
 		prev = h
-		if len(tok) > 2 {
+		if len(tok) > 2 && letters >= 'a' { // numbers get no trigrams
 			// Character trigrams of "<tok>", hashed by one multiply.
 			var p0, p1 uint32 = '<', uint32(tok[0])
 			for k := 1; k <= len(tok) && nf < maxTokenFeatures; k++ {

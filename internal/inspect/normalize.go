@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -76,68 +77,83 @@ func normalize(nt *normText, text string) {
 	nt.b = append(nt.b[:0], '\n')
 	nt.off = append(nt.off[:0], 0)
 	nt.hidden = nt.hidden[:0]
-	space := byte(0) // pending blank: 0 none, ' ' or '\n'
-	spaceAt := 0
 	var seg []byte
-	// Mixed-script word tracking for homoglyph reports.
-	wordStart, latin, confusable := -1, false, false
+	// Mixed-script words for homoglyph reports: tracked only once a word
+	// holds a look-alike letter, so plain text pays nothing for it.
+	wordStart, confusable := -1, false
 	endWord := func(at int) {
-		if wordStart >= 0 && latin && confusable {
-			nt.addHidden(hiddenHomoglyph, wordStart, at, "")
+		if !confusable {
+			return
 		}
-		wordStart, latin, confusable = -1, false, false
+		for k := wordStart; k < at; k++ {
+			if c := text[k] | 0x20; c >= 'a' && c <= 'z' {
+				nt.addHidden(hiddenHomoglyph, wordStart, at, "")
+				break
+			}
+		}
+		wordStart, confusable = -1, false
+	}
+	sawConfusable := func(at int) {
+		if confusable {
+			return
+		}
+		confusable = true
+		wordStart = at
+		for wordStart > 0 {
+			r, n := utf8.DecodeLastRuneInString(text[:wordStart])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			wordStart -= n
+		}
 	}
 	emit := func(c byte, at int) {
-		if space != 0 {
-			nt.b = append(nt.b, space)
-			nt.off = append(nt.off, int32(spaceAt))
-			space = 0
-		}
 		nt.b = append(nt.b, c)
 		nt.off = append(nt.off, int32(at))
 	}
+	// blank adds a space or newline unless one is already last; a newline
+	// replaces a last space, keeping where the blank run started.
 	blank := func(c byte, at int) {
-		if space == 0 {
-			spaceAt = at
-		}
-		if c == '\n' || space == 0 {
-			space = c
+		last := &nt.b[len(nt.b)-1]
+		switch {
+		case *last == '\n':
+		case *last == ' ':
+			if c == '\n' {
+				*last = '\n'
+			}
+		default:
+			nt.b = append(nt.b, c)
+			nt.off = append(nt.off, int32(at))
 		}
 	}
 	for i := 0; i < len(text); {
 		c := text[i]
-		if k := asciiKind[c]; k != 0 {
-			// Fast path: a run of printable ASCII other than blanks and
-			// backslashes.
-			if space != 0 {
-				nt.b = append(nt.b, space)
-				nt.off = append(nt.off, int32(spaceAt))
-				space = 0
-			}
+		if k := asciiKind[c]; k != 0 || c == ' ' {
+			// Fast path: a run of printable ASCII and single spaces.
 			b, off := nt.b, nt.off
 			j := i
 			for ; j < len(text); j++ {
 				c := text[j]
 				switch asciiKind[c] {
-				case kLower:
-					if wordStart < 0 {
-						wordStart = j
-					}
-					latin = true
+				case kLower, kDigit:
 				case kUpper:
-					if wordStart < 0 {
-						wordStart = j
-					}
-					latin = true
 					c += 'a' - 'A'
-				case kDigit:
 				case kPunct:
-					if wordStart >= 0 {
+					if confusable {
 						nt.b, nt.off = b, off
 						endWord(j)
 					}
 				default:
-					goto done
+					if c != ' ' {
+						goto done
+					}
+					if confusable {
+						nt.b, nt.off = b, off
+						endWord(j)
+					}
+					if last := b[len(b)-1]; last == ' ' || last == '\n' {
+						continue
+					}
 				}
 				b = append(b, c)
 				off = append(off, int32(j))
@@ -150,16 +166,8 @@ func normalize(nt *normText, text string) {
 		if c < utf8.RuneSelf {
 			switch {
 			case c >= 'A' && c <= 'Z':
-				if wordStart < 0 {
-					wordStart = i
-				}
-				latin = true
 				emit(c+'a'-'A', i)
 			case c >= 'a' && c <= 'z':
-				if wordStart < 0 {
-					wordStart = i
-				}
-				latin = true
 				emit(c, i)
 			case c == ' ' || c == '\t' || c == '\f' || c == '\v':
 				endWord(i)
@@ -243,6 +251,20 @@ func normalize(nt *normText, text string) {
 			i += size
 			continue
 		}
+		// Most letters of most scripts pass through unchanged: a table says
+		// which, so prose in Chinese or French costs little more than ASCII.
+		if r < 0x10000 && plainRune(r) {
+			if j := i + size; j >= len(text) || text[j] < utf8.RuneSelf || nextStartsSegment(text[j:]) {
+				if !unicode.IsLetter(r) {
+					endWord(i)
+				}
+				for k := i; k < j; k++ {
+					emit(text[k], i)
+				}
+				i = j
+				continue
+			}
+		}
 		// One normalisation segment: the character and its combining marks.
 		j := i + size
 		if j < len(text) && text[j] >= utf8.RuneSelf {
@@ -272,10 +294,6 @@ func normalize(nt *normText, text string) {
 					blank(' ', i)
 					continue
 				}
-				if wordStart < 0 {
-					wordStart = i
-				}
-				latin = true
 				emit(c, i)
 				continue
 			}
@@ -284,18 +302,11 @@ func normalize(nt *normText, text string) {
 			}
 			r = unicode.ToLower(r)
 			if a, ok := confusables[r]; ok {
-				if wordStart < 0 {
-					wordStart = i
-				}
-				confusable = true
+				sawConfusable(i)
 				emit(a, i)
 				continue
 			}
-			if unicode.IsLetter(r) {
-				if wordStart < 0 {
-					wordStart = i
-				}
-			} else {
+			if !unicode.IsLetter(r) {
 				endWord(i)
 			}
 			var buf [utf8.UTFMax]byte
@@ -307,10 +318,6 @@ func normalize(nt *normText, text string) {
 		i = j
 	}
 	endWord(len(text))
-	if space != 0 {
-		nt.b = append(nt.b, space)
-		nt.off = append(nt.off, int32(spaceAt))
-	}
 	nt.off = append(nt.off, int32(len(text)))
 }
 
@@ -387,4 +394,52 @@ var confusables = map[rune]byte{
 	'τ': 't', 'υ': 'u', 'χ': 'x', 'ζ': 'z', 'μ': 'u', 'γ': 'y', 'ϲ': 'c', 'ϳ': 'j',
 	// Latin lookalikes outside ASCII
 	'ı': 'i', 'ℓ': 'l', 'ǀ': 'l', 'ɑ': 'a', 'ɩ': 'i', 'ʋ': 'u', 'ꭰ': 'd',
+}
+
+// Tables over the Basic Multilingual Plane, built on first use: plain runes
+// pass normalisation unchanged (NFKC-stable on their own, lower case, no
+// look-alike, not invisible, a starter that composes with nothing), and
+// segment starters always begin a new normalisation segment.
+var (
+	runeTablesOnce sync.Once
+	plainBits      [1 << 16 / 64]uint64
+	starterBits    [1 << 16 / 64]uint64
+)
+
+func buildRuneTables() {
+	var buf [utf8.UTFMax]byte
+	for r := rune(0x80); r < 0x10000; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		n := utf8.EncodeRune(buf[:], r)
+		p := norm.NFKC.Properties(buf[:n])
+		if p.BoundaryBefore() {
+			starterBits[r>>6] |= 1 << (r & 63)
+		}
+		if !p.BoundaryBefore() || !p.BoundaryAfter() || p.CCC() != 0 || !norm.NFKC.IsNormal(buf[:n]) {
+			continue
+		}
+		if _, ok := confusables[unicode.ToLower(r)]; ok || unicode.ToLower(r) != r || unicode.Is(unicode.Mn, r) ||
+			unicode.IsSpace(r) || isZeroWidth(r) || isBidi(r) || r >= 0xFE00 && r <= 0xFE0F || r == 0x2028 || r == 0x2029 ||
+			r >= 0x1100 && r <= 0x11FF || r >= 0xAC00 && r <= 0xD7A3 || r == utf8.RuneError {
+			continue
+		}
+		plainBits[r>>6] |= 1 << (r & 63)
+	}
+}
+
+func plainRune(r rune) bool {
+	runeTablesOnce.Do(buildRuneTables)
+	return plainBits[r>>6]&(1<<(r&63)) != 0
+}
+
+// nextStartsSegment reports whether the rune at the start of s begins a
+// new normalisation segment (no combining mark or composing jamo).
+func nextStartsSegment(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	if r >= 0x10000 {
+		return false // let the slow path decide
+	}
+	return starterBits[r>>6]&(1<<(r&63)) != 0
 }
