@@ -185,6 +185,37 @@ func (a *iamAdder) policy(v any, source string, p *iam.Principal) *iam.Policy {
 	return pol
 }
 
+// wildcardUnknowns replaces the unknown markers of a policy string with
+// "*" and reports whether it replaced any. The plain <unknown> that stands
+// for the configuration's own account or region in an ARN the provider
+// computes (arn:aws:iam::<unknown>:role/agent) is kept: it is the same
+// account as the configuration's principals', so it matches them exactly.
+func wildcardUnknowns(s string) (string, bool) {
+	if !IsUnknown(s) {
+		return s, false
+	}
+	if strings.HasPrefix(s, "arn:") {
+		// Split on the ARN's colons, not on those inside markers.
+		hidden := unknownMarker.ReplaceAllStringFunc(s, func(m string) string { return strings.ReplaceAll(m, ":", "\x01") })
+		parts := strings.SplitN(hidden, ":", 6)
+		if len(parts) == 6 {
+			replaced := false
+			for i := range parts {
+				f := strings.ReplaceAll(parts[i], "\x01", ":")
+				parts[i] = f
+				if (i == 3 || i == 4) && f == Unknown {
+					continue
+				}
+				if IsUnknown(f) {
+					parts[i], replaced = unknownMarker.ReplaceAllString(f, "*"), true
+				}
+			}
+			return strings.Join(parts, ":"), replaced
+		}
+	}
+	return unknownMarker.ReplaceAllString(s, "*"), true
+}
+
 // markUnknowns rewrites the statements of a parsed policy document whose
 // Action, NotAction, Resource or NotResource hold unknown parts: each
 // marker becomes "*" and the statement gets the UnknownConditionKey
@@ -210,13 +241,15 @@ func markUnknowns(doc any) {
 		for _, k := range []string{"Action", "NotAction", "Resource", "NotResource"} {
 			switch x := s[k].(type) {
 			case string:
-				if IsUnknown(x) {
-					s[k], partial = unknownMarker.ReplaceAllString(x, "*"), true
-				}
+				var p bool
+				s[k], p = wildcardUnknowns(x)
+				partial = partial || p
 			case []any:
 				for i, e := range x {
-					if es, ok := e.(string); ok && IsUnknown(es) {
-						x[i], partial = unknownMarker.ReplaceAllString(es, "*"), true
+					if es, ok := e.(string); ok {
+						var p bool
+						x[i], p = wildcardUnknowns(es)
+						partial = partial || p
 					}
 				}
 			}

@@ -74,6 +74,8 @@ func TestUnknownValuesInPoliciesMatchConditionally(t *testing.T) {
 		{"a resource ARN with an unknown account matches only conditionally", op, "bedrock-agentcore:InvokeAgentRuntime", "arn:aws:bedrock-agentcore:us-east-1:<unknown>:runtime/agent-1", iam.Conditional},
 		{"the known parts still have to match", op, "bedrock-agentcore:InvokeAgentRuntime", "arn:aws:bedrock-agentcore:eu-west-1:<unknown>:runtime/agent-1", iam.Denied},
 		{"a user the trust policy names by its reference may assume the role", op, "sts:AssumeRole", role, iam.Allowed},
+		{"a policy naming a role of the configuration by reference matches it exactly", op, "iam:PassRole", "arn:aws:iam::<unknown>:role/known-role", iam.Allowed},
+		{"a policy naming a role whose name is partly unknown matches it conditionally", op, "iam:PassRole", role, iam.Conditional},
 		{"a principal of the configuration is not the unknown account's root", "arn:aws:iam::<unknown>:role/agentcore_<unknown:var.cgid>", "sts:AssumeRole", role, iam.Denied},
 	}
 	for _, tt := range tests {
@@ -86,5 +88,27 @@ func TestUnknownValuesInPoliciesMatchConditionally(t *testing.T) {
 				t.Errorf("conditions = %v, want the unknown-value condition", d.Conditions)
 			}
 		})
+	}
+}
+
+func TestWildcardUnknowns(t *testing.T) {
+	tests := []struct {
+		in, want string
+		partial  bool
+	}{
+		{"arn:aws:iam::<unknown>:role/agent", "arn:aws:iam::<unknown>:role/agent", false},
+		{"arn:aws:lambda:<unknown>:<unknown>:function:tool", "arn:aws:lambda:<unknown>:<unknown>:function:tool", false},
+		{"arn:aws:iam::<unknown:data.aws_caller_identity.current.account_id>:root", "arn:aws:iam::*:root", true},
+		{"arn:aws:s3:::data-<unknown:var.cgid>/*", "arn:aws:s3:::data-*/*", true},
+		{"arn:aws:iam::<unknown>:role/agentcore_<unknown:var.cgid>", "arn:aws:iam::<unknown>:role/agentcore_*", true},
+		{"<unknown>", "*", true},
+		{"s3:<unknown:var.verb>", "s3:*", true},
+		{"s3:GetObject", "s3:GetObject", false},
+	}
+	for _, tt := range tests {
+		got, partial := wildcardUnknowns(tt.in)
+		if got != tt.want || partial != tt.partial {
+			t.Errorf("wildcardUnknowns(%q) = %q, %v; want %q, %v", tt.in, got, partial, tt.want, tt.partial)
+		}
 	}
 }

@@ -114,3 +114,23 @@ resource "aws_iam_user" "guess" {
     listsize = length(["a", var.cgid])
   }
 }
+
+resource "aws_iam_role" "known" {
+  name = "known-role"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
+}
+
+resource "aws_iam_user_policy" "pass" {
+  name = "pass"
+  user = aws_iam_user.operator.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = "iam:PassRole", Resource = aws_iam_role.known.arn },
+      { Effect = "Allow", Action = "iam:PassRole", Resource = aws_iam_role.runtime.arn },
+    ]
+  })
+}
