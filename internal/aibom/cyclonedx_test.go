@@ -3,7 +3,10 @@ package aibom_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,17 +16,30 @@ import (
 	"github.com/parapet-sec/parapet/internal/aibom"
 )
 
-func cdxSchema(t *testing.T) *jsonschema.Resolved {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "bom-1.6-subset.schema.json"))
+// loadSchema reads one schema file of testdata/cyclonedx.
+func loadSchema(name string) (*jsonschema.Schema, error) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "cyclonedx", name))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var s jsonschema.Schema
 	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &s, nil
+}
+
+// cdxSchema resolves the official CycloneDX 1.6 schema, loading the SPDX
+// and JSF schemas it refers to from testdata instead of the network.
+func cdxSchema(t *testing.T) *jsonschema.Resolved {
+	t.Helper()
+	s, err := loadSchema("bom-1.6.schema.json")
+	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.Resolve(nil)
+	r, err := s.Resolve(&jsonschema.ResolveOptions{Loader: func(u *url.URL) (*jsonschema.Schema, error) {
+		return loadSchema(path.Base(u.Path))
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +146,14 @@ func TestCycloneDXIsDeterministic(t *testing.T) {
 // The schema must be able to fail, or the validation above proves nothing.
 func TestTheSchemaRejectsBrokenBOMs(t *testing.T) {
 	r := cdxSchema(t)
+	ok := `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"data","name":"x","licenses":[{"license":{"id":"Apache-2.0"}}]}]}`
+	var v any
+	if err := json.Unmarshal([]byte(ok), &v); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Validate(v); err != nil {
+		t.Fatalf("schema rejected a valid BOM with an SPDX licence id: %v", err)
+	}
 	for name, doc := range map[string]string{
 		"a component without a name":     `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"application"}]}`,
 		"an unknown component type":      `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"agent","name":"x"}]}`,
@@ -141,6 +165,8 @@ func TestTheSchemaRejectsBrokenBOMs(t *testing.T) {
 		"a data item without a type":     `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"data","name":"x","data":[{"name":"y"}]}]}`,
 		"a property without a name":      `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"data","name":"x","properties":[{"value":"v"}]}]}`,
 		"a top-level field that is none": `{"bomFormat":"CycloneDX","specVersion":"1.6","agents":[]}`,
+		"an unknown SPDX licence id":     `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"data","name":"x","licenses":[{"license":{"id":"NOT-A-LICENCE"}}]}]}`,
+		"a malformed model card":         `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"machine-learning-model","name":"m","modelCard":{"modelParameters":{"task":7}}}]}`,
 	} {
 		var v any
 		if err := json.Unmarshal([]byte(doc), &v); err != nil {
