@@ -120,8 +120,10 @@ func ReadFile(path string) ([]Object, error) {
 // "---"). name is used in Object.File and in errors. Lists are flattened
 // into their items; empty documents are skipped.
 func Parse(name string, data []byte) ([]Object, error) {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	trimmed = bytes.TrimPrefix(trimmed, []byte("\ufeff"))
+	// A byte-order mark (PowerShell writes one) is on line 1; dropping it
+	// changes no line number.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
 		return parseJSON(name, data)
 	}

@@ -39,6 +39,11 @@ func TestParseRecordsFileAndLine(t *testing.T) {
 			want:  []string{"Pod/a@3", "Service/b@9"},
 		},
 		{
+			name:  "a byte-order mark before JSON is ignored",
+			input: "\xef\xbb\xbf{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\"}}",
+			want:  []string{"Pod/a@1"},
+		},
+		{
 			name:  "a YAML List gives each item its line",
 			input: "kind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n- kind: Pod\n  metadata: {name: b}\n",
 			want:  []string{"Pod/a@3", "Pod/b@5"},
