@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
@@ -346,11 +347,17 @@ func rangeString(r hcl.Range) string {
 // rootVariables sets the root module's variables from defaults and tfvars.
 func (l *loader) rootVariables(src *moduleSource, dir string, extra []string) (map[string]cty.Value, error) {
 	given := map[string]cty.Value{}
+	// Terraform's order: terraform.tfvars, terraform.tfvars.json, then
+	// *.auto.tfvars and *.auto.tfvars.json in lexical order, then -var-file.
 	files := []string{}
-	if _, err := os.Stat(filepath.Join(dir, "terraform.tfvars")); err == nil {
-		files = append(files, filepath.Join(dir, "terraform.tfvars"))
+	for _, n := range []string{"terraform.tfvars", "terraform.tfvars.json"} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			files = append(files, filepath.Join(dir, n))
+		}
 	}
 	auto, _ := filepath.Glob(filepath.Join(dir, "*.auto.tfvars"))
+	autoJSON, _ := filepath.Glob(filepath.Join(dir, "*.auto.tfvars.json"))
+	auto = append(auto, autoJSON...)
 	sort.Strings(auto)
 	files = append(files, auto...)
 	files = append(files, extra...)
@@ -359,7 +366,13 @@ func (l *loader) rootVariables(src *moduleSource, dir string, extra []string) (m
 		if err != nil {
 			return nil, fmt.Errorf("terraform: %w", err)
 		}
-		f, diags := hclsyntax.ParseConfig(data, name, hcl.Pos{Line: 1, Column: 1})
+		var f *hcl.File
+		var diags hcl.Diagnostics
+		if strings.HasSuffix(name, ".json") {
+			f, diags = hcljson.Parse(data, name)
+		} else {
+			f, diags = hclsyntax.ParseConfig(data, name, hcl.Pos{Line: 1, Column: 1})
+		}
 		if diags.HasErrors() {
 			return nil, fmt.Errorf("terraform: %s", diags.Error())
 		}

@@ -298,3 +298,34 @@ func TestModuleCyclesAreReportedNotFollowed(t *testing.T) {
 		t.Errorf("warnings = %q", c.Warnings)
 	}
 }
+
+func TestVariablesComeFromDefaultsThenTfvarsThenAutoTfvarsInTerraformsOrder(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"main.tf": `variable "a" { default = "default" }
+variable "b" { default = "default" }
+variable "c" { default = "default" }
+variable "d" {
+  type = number
+}
+resource "aws_iam_user" "u" {
+  name = "${var.a}-${var.b}-${var.c}-${var.d}"
+}
+`,
+		"terraform.tfvars":      "a = \"tfvars\"\nb = \"tfvars\"\n",
+		"terraform.tfvars.json": `{"b": "tfvars-json", "d": 4}`,
+		"x.auto.tfvars":         "c = \"auto\"\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := LoadDir(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Resources[0].Values["name"]; got != "tfvars-tfvars-json-auto-4" {
+		t.Errorf("name = %v", got)
+	}
+}
