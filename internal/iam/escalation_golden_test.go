@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -128,7 +129,11 @@ func TestPathsComeInFindingOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := iam.AnalyzeEscalation(d.Model, iam.AnalyzeOptions{Lateral: true}).Findings()
+	res := iam.AnalyzeEscalation(d.Model, iam.AnalyzeOptions{Lateral: true})
+	if err := res.WriteJSON(io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	fs := res.Findings()
 	sorted := append([]inventory.Finding(nil), fs...)
 	report.Sort(sorted)
 	for i := range fs {

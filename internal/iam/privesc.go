@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -102,9 +103,14 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 		return isAdmin(j) || (e.Technique.Gain == GainControl && ceiling[j])
 	}
 	best := make([][]*EscalationEdge, n)
-	for i := range edges {
+	parallel(n, a.opt.Workers, func(i int) {
 		best[i] = bestPerTarget(edges[i])
-	}
+		// Name the evidence now, each edge by the goroutine of its own
+		// principal, so that output can be encoded in parallel.
+		for _, e := range best[i] {
+			e.EvidenceStrings()
+		}
+	})
 
 	paths := make([][]*EscalationPath, n)
 	parallel(n, a.opt.Workers, func(i int) {
@@ -457,19 +463,30 @@ func (r *Escalation) WriteJSON(w io.Writer) error {
 
 func writeArray(w *bufio.Writer, name string, n int, last bool, elem func(i int) any) error {
 	fmt.Fprintf(w, "  %q: [", name)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	for i := range n {
-		buf.Reset()
-		if err := enc.Encode(elem(i)); err != nil {
-			return err
+	// Encode a batch of elements on every core, then write them in order.
+	const batch = 4096
+	bufs := make([][]byte, batch)
+	errs := make([]error, batch)
+	for lo := 0; lo < n; lo += batch {
+		hi := min(lo+batch, n)
+		parallel(hi-lo, runtime.GOMAXPROCS(0), func(k int) {
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			errs[k] = enc.Encode(elem(lo + k))
+			bufs[k] = bytes.TrimRight(b.Bytes(), "\n")
+		})
+		for k := range hi - lo {
+			if errs[k] != nil {
+				return errs[k]
+			}
+			if lo+k > 0 {
+				w.WriteByte(',')
+			}
+			w.WriteString("\n    ")
+			w.Write(bufs[k])
+			bufs[k] = nil
 		}
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteString("\n    ")
-		w.Write(bytes.TrimRight(buf.Bytes(), "\n"))
 	}
 	if n > 0 {
 		w.WriteString("\n  ")
