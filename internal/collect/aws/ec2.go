@@ -107,6 +107,7 @@ func (rc *resourceCollector) ec2Instances() error {
 			}
 			n := rc.add(id, inventory.KindEC2Instance, nameTag(in.Tags, in.InstanceId), src, tagMap(in.Tags), props)
 			rc.attachNetwork(id, groups, subnets)
+			rc.markEgress(n, groups)
 
 			if in.IamInstanceProfile != nil && in.IamInstanceProfile.Arn != "" {
 				roles, how := rc.rolesOfProfile(in.IamInstanceProfile.Arn)

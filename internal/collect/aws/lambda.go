@@ -72,6 +72,13 @@ func (rc *resourceCollector) lambdaFunctions() error {
 		}
 		n := rc.add(id, inventory.KindLambdaFunction, f.FunctionName, src, tags.Tags, props)
 		rc.attachNetwork(id, groups, subnets)
+		if len(groups) == 0 {
+			// Outside a VPC a function reaches the internet directly.
+			n.Props["egress_internet"] = true
+			n.Props["egress_rule"] = "function outside a VPC"
+		} else {
+			rc.markEgress(n, groups)
+		}
 		if f.Role != "" {
 			rc.snap.Connect(id, rc.role(f.Role), inventory.EdgeRunsAs, map[string]any{"field": "Role"})
 		}

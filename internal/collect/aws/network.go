@@ -10,9 +10,10 @@ import (
 // securityGroup keeps what exposure decisions need of a group: its node ID
 // and the ingress rules open to the whole internet.
 type securityGroup struct {
-	id   string
-	name string
-	open []map[string]any // each: protocol, from_port, to_port, cidr
+	id     string
+	name   string
+	open   []map[string]any // each: protocol, from_port, to_port, cidr
+	egress string           // the rule allowing all egress to the internet, or ""
 }
 
 // ipPermission is one rule of describe-security-groups.
@@ -123,10 +124,16 @@ func (rc *resourceCollector) securityGroups() error {
 		egressOpen := false
 		for _, p := range g.IpPermissionsEgress {
 			for _, r := range p.IpRanges {
-				egressOpen = egressOpen || (r.CidrIp == "0.0.0.0/0" && protocolName(p.IpProtocol) == "all")
+				if r.CidrIp == "0.0.0.0/0" && protocolName(p.IpProtocol) == "all" {
+					egressOpen = true
+					sg.egress = g.GroupId + " egress all to 0.0.0.0/0"
+				}
 			}
 			for _, r := range p.Ipv6Ranges {
-				egressOpen = egressOpen || (r.CidrIpv6 == "::/0" && protocolName(p.IpProtocol) == "all")
+				if r.CidrIpv6 == "::/0" && protocolName(p.IpProtocol) == "all" && !egressOpen {
+					egressOpen = true
+					sg.egress = g.GroupId + " egress all to ::/0"
+				}
 			}
 		}
 		props := map[string]any{
@@ -168,6 +175,28 @@ func (rc *resourceCollector) openRules(groupIDs []string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// markEgress records on a compute node whether its security groups let it
+// send anything anywhere (props.egress_internet, props.egress_rule). Without
+// collected groups nothing is recorded.
+func (rc *resourceCollector) markEgress(n *inventory.Node, groupIDs []string) {
+	known := false
+	for _, g := range groupIDs {
+		sg := rc.sgs[rc.region+"/"+g]
+		if sg == nil {
+			continue
+		}
+		known = true
+		if sg.egress != "" {
+			n.Props["egress_internet"] = true
+			n.Props["egress_rule"] = sg.egress
+			return
+		}
+	}
+	if known {
+		n.Props["egress_internet"] = false
+	}
 }
 
 // attachNetwork connects compute to its security groups and subnets.
@@ -422,6 +451,13 @@ func (rc *resourceCollector) networkInterfaces() error {
 		if owner := rc.eniOwner[rc.region+"/"+n.NetworkInterfaceId]; owner != "" {
 			target = owner
 			rc.snap.Connect(owner, id, inventory.EdgeInNetwork, nil)
+			if on := rc.snap.Node(owner); on != nil && on.Kind == inventory.KindECSTask {
+				rc.markEgress(on, groups)
+				on.Props["security_groups"] = groups
+				if publicIP != "" {
+					on.Props["public_ip"] = publicIP
+				}
+			}
 		}
 		if publicIP != "" {
 			if rules := rc.openRules(groups); len(rules) > 0 {

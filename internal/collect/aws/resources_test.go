@@ -125,6 +125,20 @@ func TestCloudMapperDemoAccount(t *testing.T) {
 			t.Errorf("reaches edge = %+v", e)
 		}
 	})
+	t.Run("egress open to the internet is recorded with the group's rule", func(t *testing.T) {
+		web1 := snap.Node("arn:aws:ec2:us-east-1:" + acct + ":instance/i-00000000000000001")
+		if web1.Props["egress_internet"] != true || web1.Props["egress_rule"] != "sg-00000004 egress all to 0.0.0.0/0" {
+			t.Errorf("Web1 egress = %v / %v", web1.Props["egress_internet"], web1.Props["egress_rule"])
+		}
+		task := snap.Node("arn:aws:ecs:us-east-1:" + acct + ":task/d190d14a-2404-45d6-9113-4eda22d7f2c7")
+		if task.Props["egress_internet"] != true {
+			t.Errorf("task egress = %v", task.Props["egress_internet"])
+		}
+		fn := snap.Node("arn:aws:lambda:us-east-1:" + acct + ":function:invpclambda")
+		if _, ok := fn.Props["egress_internet"]; ok {
+			t.Errorf("a function whose group was not collected has egress_internet = %v", fn.Props["egress_internet"])
+		}
+	})
 	t.Run("the lambda runs as its execution role", func(t *testing.T) {
 		if hasEdge(snap, "arn:aws:lambda:us-east-1:"+acct+":function:invpclambda",
 			"arn:aws:iam::"+acct+":role/service-role/invpclambda", inventory.EdgeRunsAs) == nil {
