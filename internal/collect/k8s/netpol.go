@@ -21,8 +21,10 @@ func (b *builder) networkPolicies(objs []Object) {
 		c.node.Props["ingress_restricted"] = false
 		c.node.Props["egress_restricted"] = false
 		c.node.Props["egress_internet"] = true
+		c.node.Props["egress_rule"] = "no NetworkPolicy restricts its egress"
 	}
 	egressOpen := map[*computeNode]bool{}
+	openedBy := map[*computeNode]string{}
 	for _, ob := range objs {
 		n := b.base(ob, inventory.KindK8sNetworkPolicy, true)
 		ns := n.Props["namespace"].(string)
@@ -85,6 +87,9 @@ func (b *builder) networkPolicies(objs []Object) {
 			if hasEgress {
 				p["egress_restricted"] = true
 				egressOpen[c] = egressOpen[c] || internet
+				if internet && openedBy[c] == "" {
+					openedBy[c] = n.ID
+				}
 			}
 		}
 	}
@@ -92,5 +97,10 @@ func (b *builder) networkPolicies(objs []Object) {
 	// selects the pod allows it.
 	for c, open := range egressOpen {
 		c.node.Props["egress_internet"] = open
+		if open {
+			c.node.Props["egress_rule"] = "NetworkPolicy " + openedBy[c] + " allows egress to any address"
+		} else {
+			delete(c.node.Props, "egress_rule")
+		}
 	}
 }
