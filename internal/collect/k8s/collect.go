@@ -65,6 +65,8 @@ type builder struct {
 
 	saAutomount map[string]*bool             // SA ID -> automountServiceAccountToken
 	configMaps  map[string]map[string]string // namespace/name -> data, to inspect env values they supply (never stored)
+	nodesSeen   bool                         // the dump has Node objects
+	nodeIPs     []string                     // their ExternalIP addresses
 	compute     []*computeNode               // pods and workloads
 	roles       map[string]*roleInfo         // role/clusterrole ID -> rules
 	secretsByNS map[string][]string          // namespace -> secret IDs
@@ -114,6 +116,14 @@ func (o Options) Build(objs []Object) *inventory.Snapshot {
 			b.serviceAccount(ob)
 		case k == "Secret":
 			b.secret(ob)
+		case k == "Node":
+			b.nodesSeen = true
+			for _, a := range list(obj(ob.Raw, "status"), "addresses") {
+				am, _ := a.(map[string]any)
+				if str(am, "type") == "ExternalIP" && str(am, "address") != "" {
+					b.nodeIPs = appendUnique(b.nodeIPs, str(am, "address"))
+				}
+			}
 		case k == "ConfigMap":
 			ns := ob.Namespace()
 			if ns == "" {
@@ -182,7 +192,7 @@ func kindOrder(k string) int {
 	switch k {
 	case "Namespace":
 		return 0
-	case "ServiceAccount", "Secret", "ConfigMap":
+	case "ServiceAccount", "Secret", "ConfigMap", "Node":
 		return 1
 	case "Role", "ClusterRole":
 		return 2
@@ -752,7 +762,13 @@ func (b *builder) service(ob Object) {
 	if typ == "LoadBalancer" {
 		n.Props["internal"] = internal
 	}
-	exposed := (typ == "LoadBalancer" && !internal) || typ == "NodePort" || len(externalIPs) > 0
+	// A NodePort is reachable from the internet through nodes with public
+	// addresses; when the dump lists the nodes and none has one, it is not.
+	nodePortOpen := typ == "NodePort" && (!b.nodesSeen || len(b.nodeIPs) > 0)
+	if typ == "NodePort" && b.nodesSeen {
+		n.Props["node_external_ips"] = b.nodeIPs
+	}
+	exposed := (typ == "LoadBalancer" && !internal) || nodePortOpen || len(externalIPs) > 0
 	openRange := len(ranges) == 0
 	for _, r := range ranges {
 		if r == "0.0.0.0/0" || r == "::/0" {
@@ -762,6 +778,9 @@ func (b *builder) service(ob Object) {
 	if exposed && openRange {
 		n.Props["internet_reachable"] = true
 		ev := map[string]any{"type": typ, "ports": ports}
+		if nodePortOpen && len(b.nodeIPs) > 0 {
+			ev["node_external_ips"] = b.nodeIPs
+		}
 		if externalIPs != nil {
 			ev["external_ips"] = externalIPs
 		}

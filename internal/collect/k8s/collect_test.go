@@ -237,3 +237,31 @@ spec:
 		t.Errorf("sensitive_host_paths = %v", n.Props["sensitive_host_paths"])
 	}
 }
+
+func TestNodePortNeedsANodeWithAPublicAddress(t *testing.T) {
+	svc := "kind: Service\nmetadata: {name: s, namespace: a}\nspec: {type: NodePort, ports: [{port: 80, nodePort: 30080}]}\n"
+	node := func(addrType string) string {
+		return "---\nkind: Node\nmetadata: {name: n1}\nstatus: {addresses: [{type: InternalIP, address: 10.0.0.5}, {type: " + addrType + ", address: 203.0.113.7}]}\n"
+	}
+	tests := []struct {
+		name, input string
+		want        bool
+	}{
+		{"without nodes in the dump a NodePort is an exposure", svc, true},
+		{"a node with an external IP exposes it", svc + node("ExternalIP"), true},
+		{"private nodes only keep it off the internet", svc + node("Hostname"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			objs, err := Parse("in.yaml", []byte(tt.input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap := Options{}.Build(objs)
+			got := edge(snap, inventory.InternetID, ID(DefaultCluster, "a", "Service", "s"), inventory.EdgeReaches) != nil
+			if got != tt.want {
+				t.Errorf("reaches = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
