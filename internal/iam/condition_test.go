@@ -164,3 +164,18 @@ func TestGroupConditionsKeepsADenysConditionsTogether(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestSeveralConditionalAllowsShowTheFewestConditions(t *testing.T) {
+	m := NewModel()
+	u := user(t, acct, "dev",
+		`{"Statement":{"Sid":"Office","Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"},"Bool":{"aws:SecureTransport":"true"}}}}`,
+		`{"Statement":{"Sid":"MFA","Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}`)
+	m.AddPrincipal(u)
+	d := m.Evaluate(Request{Principal: u.ARN, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"})
+	if d.Result != Conditional || len(d.Conditions) != 1 || d.Conditions[0].Key != "aws:MultiFactorAuthPresent" {
+		t.Fatalf("got %v with %v", d.Result, d.Conditions)
+	}
+	if !strings.Contains(d.Reason, "several statements") {
+		t.Errorf("reason does not say there are other ways: %s", d.Reason)
+	}
+}

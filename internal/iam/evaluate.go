@@ -343,17 +343,28 @@ type verdict struct {
 	st    tri
 	stmt  *Statement  // the granting statement
 	conds []Condition // when st is triUnknown
+	alts  int         // conditional statements seen: more than one means other ways to be allowed
 }
 
 // offer records an allow statement's answer, keeping an unconditional one
 // over a conditional one, and the conditional one with fewest conditions.
 func (v *verdict) offer(st tri, s *Statement, conds []Condition) {
+	v.offerAlts(st, s, conds, 1)
+}
+
+func (v *verdict) offerAlts(st tri, s *Statement, conds []Condition, alts int) {
+	if st == triUnknown {
+		alts += v.alts
+	} else {
+		alts = v.alts
+	}
 	switch {
 	case st == triYes && v.st != triYes:
 		*v = verdict{st: triYes, stmt: s}
 	case st == triUnknown && (v.st == triNo || v.st == triUnknown && len(conds) < len(v.conds)):
 		*v = verdict{st: triUnknown, stmt: s, conds: conds}
 	}
+	v.alts = alts
 }
 
 // setEval is what one policy set (identity policies, a boundary, an SCP
@@ -651,9 +662,10 @@ func (m *Model) Evaluate(r Request) Decision {
 		return Decision{Result: Denied, Reason: "a group is not a principal: it cannot make requests"}
 	}
 
-	// Gather what every applicable policy says.
+	// Gather what every applicable policy says; an explicit deny anywhere
+	// wins, and the denies that apply only under unknown conditions are
+	// kept as negated conditions.
 	var id, bnd, sess, res setEval
-	var scp, rcp [maxOrgDepth]setEval
 	var scpLv, rcpLv []orgLevel
 	if ec.kind == callerPrincipal {
 		ec.evalIndex(&p.prep.identity, &id)
@@ -676,26 +688,27 @@ func (m *Model) Evaluate(r Request) Decision {
 		// skipping levels could hide a deny.
 		return Decision{Result: Denied, Reason: "the organization tree is deeper than AWS allows; check the --scp input"}
 	}
+	var denyConds []Condition
+	var scpAllow [maxOrgDepth]verdict
 	for i := range scpLv {
-		ec.evalStatements(scpLv[i].stmts, false, &scp[i])
+		var lv setEval
+		ec.evalStatements(scpLv[i].stmts, false, &lv)
+		if lv.deny != nil {
+			return denied(lv.deny, "explicitly denied by an SCP attached to "+scpLv[i].target)
+		}
+		denyConds = append(denyConds, lv.denyConds...)
+		scpAllow[i] = lv.allow
 	}
 	for i := range rcpLv {
-		ec.evalStatements(rcpLv[i].stmts, true, &rcp[i])
+		var lv setEval
+		ec.evalStatements(rcpLv[i].stmts, true, &lv)
+		if lv.deny != nil {
+			return denied(lv.deny, "explicitly denied by an RCP attached to "+rcpLv[i].target)
+		}
+		denyConds = append(denyConds, lv.denyConds...)
 	}
 	rp, required, what := ec.resourcePolicy()
 	ec.evalPolicy(rp, true, &res)
-
-	// 1. Explicit deny anywhere wins.
-	for i := range scpLv {
-		if s := scp[i].deny; s != nil {
-			return denied(s, "explicitly denied by an SCP attached to "+scpLv[i].target)
-		}
-	}
-	for i := range rcpLv {
-		if s := rcp[i].deny; s != nil {
-			return denied(s, "explicitly denied by an RCP attached to "+rcpLv[i].target)
-		}
-	}
 	if res.deny != nil {
 		return denied(res.deny, "explicitly denied by the "+what)
 	}
@@ -708,28 +721,20 @@ func (m *Model) Evaluate(r Request) Decision {
 	if id.deny != nil {
 		return denied(id.deny, "explicitly denied by an identity-based policy")
 	}
-	var denyConds []Condition
 	for _, set := range [...]*setEval{&res, &bnd, &sess, &id} {
 		denyConds = append(denyConds, set.denyConds...)
 	}
-	for i := range scpLv {
-		denyConds = append(denyConds, scp[i].denyConds...)
-	}
-	for i := range rcpLv {
-		denyConds = append(denyConds, rcp[i].denyConds...)
-	}
 
-	// 2. Every SCP and RCP level must allow.
+	// Every SCP level must allow. RCPs need no allow: RCPFullAWSAccess is
+	// attached at every level and cannot be detached, so only their denies
+	// (above) restrict.
 	var acc accumulator
 	for i := range scpLv {
-		if !acc.andSilent(scp[i].allow) {
+		if !acc.andSilent(scpAllow[i]) {
 			return Decision{Result: Denied, Reason: "not allowed by the SCPs attached to " + scpLv[i].target}
 		}
 	}
-	// RCPs need no allow: RCPFullAWSAccess is attached at every level and
-	// cannot be detached, so only their denies (above) restrict.
-
-	// 3. Identity side and resource side.
+	// Then the identity side and the resource side.
 	switch ec.kind {
 	case callerAnonymous, callerService:
 		if !acc.and(res.direct) {
@@ -896,7 +901,7 @@ func (ec *evalCtx) identifyCaller() (Decision, bool) {
 // call it.
 func (ec *evalCtx) resourcePolicy() (*Policy, bool, string) {
 	r := ec.req
-	if ec.svc == "sts" && strings.HasPrefix(strings.ToLower(r.Action), "sts:assumerole") {
+	if ec.svc == "sts" && hasPrefixFold(r.Action, "sts:AssumeRole", true) {
 		if role := ec.m.principals[r.Resource]; role != nil && role.Kind == KindRole {
 			return role.Trust, true, "trust policy"
 		}
@@ -918,6 +923,7 @@ type accumulator struct {
 	stmts [4]*Statement
 	n     int
 	init  bool
+	alts  bool // some conditional part had other sets of conditions
 }
 
 // and adds v; it returns false when v denies.
@@ -932,6 +938,7 @@ func (a *accumulator) and(v verdict) bool {
 	case triUnknown:
 		a.st = triUnknown
 		a.conds = append(a.conds, v.conds...)
+		a.alts = a.alts || v.alts > 1
 	}
 	if v.stmt != nil && a.n < len(a.stmts) {
 		a.stmts[a.n] = v.stmt
@@ -948,7 +955,7 @@ func (a *accumulator) andSilent(v verdict) bool {
 }
 
 // or keeps the better of two verdicts.
-func (v *verdict) or(w verdict) { v.offer(w.st, w.stmt, w.conds) }
+func (v *verdict) or(w verdict) { v.offerAlts(w.st, w.stmt, w.conds, w.alts) }
 
 // decision builds the final answer, adding the negated conditions of
 // conditional denies.
@@ -968,6 +975,9 @@ func (a *accumulator) decision(reason string, denyConds []Condition) Decision {
 		d.Result = Conditional
 		d.Conditions = append(a.conds, denyConds...)
 		d.Reason = reason + ", if the conditions hold"
+		if a.alts {
+			d.Reason += " (the fewest conditions of several statements that would allow it)"
+		}
 	}
 	return d
 }
