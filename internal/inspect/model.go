@@ -104,6 +104,9 @@ func ParseModel(data []byte) (*Model, error) {
 		return nil, fmt.Errorf("model header: bits %d window %d out of range", m.Bits, window)
 	}
 	m.Window = int(window)
+	if r.Len() != 2<<m.Bits {
+		return nil, fmt.Errorf("model weights: %d bytes, want %d for %d bits", r.Len(), 2<<m.Bits, m.Bits)
+	}
 	q := make([]int16, 1<<m.Bits)
 	if err := binary.Read(r, binary.LittleEndian, q); err != nil {
 		return nil, fmt.Errorf("model weights: %w", err)

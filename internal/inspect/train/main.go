@@ -23,13 +23,20 @@ import (
 	"github.com/parapet-sec/parapet/internal/inspect/dataset"
 )
 
+// The defaults that produce the committed model.
+const (
+	defaultBits   = 17
+	defaultWindow = 24
+	defaultEpochs = 8
+)
+
 func main() {
 	data := flag.String("data", "../shared/data/injection", "the injection data folder (bipia/, injecguard/, gptfuzz/)")
 	out := flag.String("out", "internal/inspect/model.bin", "where to write the model")
 	sets := flag.String("sets", "", "also write the generated sets as JSON Lines into this folder")
-	bits := flag.Int("bits", 17, "log2 of the weight buckets")
-	window := flag.Int("window", 24, "tokens per scoring window")
-	epochs := flag.Int("epochs", 8, "training epochs")
+	bits := flag.Int("bits", defaultBits, "log2 of the weight buckets")
+	window := flag.Int("window", defaultWindow, "tokens per scoring window")
+	epochs := flag.Int("epochs", defaultEpochs, "training epochs")
 	perCarrier := flag.Int("per-carrier", 6, "explicit injections generated per carrier")
 	rate := flag.Float64("rate", 0, "initial learning rate (0: the trainer's default)")
 	decay := flag.Float64("decay", 0, "weight decay per epoch (0: the trainer's default)")
