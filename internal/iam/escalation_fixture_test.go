@@ -43,6 +43,7 @@ const (
 	scpDeny          variant = "an SCP that denies the first action"
 	resourceExcluded variant = "the target excluded by the Resource element"
 	impossibleCond   variant = "a condition that cannot hold"
+	requestCond      variant = "a condition only the request can tell"
 	untrusted        variant = "a trust policy that does not trust the actor"
 	inventoryEmpty   variant = "an inventory that shows no such workload"
 )
@@ -234,8 +235,11 @@ func buildFixture(t *iam.Technique, v variant) *fixture {
 			}
 		}
 		s := map[string]any{"Sid": fmt.Sprintf("Grant%d", i), "Effect": "Allow", "Action": r.Action, "Resource": res}
-		if v == impossibleCond {
+		switch v {
+		case impossibleCond:
 			s["Condition"] = map[string]any{"DateLessThan": map[string]any{"aws:CurrentTime": "2001-01-01T00:00:00Z"}}
+		case requestCond:
+			s["Condition"] = map[string]any{"IpAddress": map[string]any{"aws:SourceIp": "203.0.113.0/24"}}
 		}
 		stmts = append(stmts, s)
 	}

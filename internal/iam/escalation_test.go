@@ -9,6 +9,7 @@ import (
 
 	awscollect "github.com/parapet-sec/parapet/internal/collect/aws"
 	"github.com/parapet-sec/parapet/internal/iam"
+	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
 // loadFixture writes the fixture's authorization details to a file (and,
@@ -115,6 +116,32 @@ func TestEveryTechniqueIsFoundWhereItExists(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestEveryTechniqueUnderAnUnknownConditionIsConditional(t *testing.T) {
+	for _, tech := range iam.Techniques {
+		t.Run(tech.ID, func(t *testing.T) {
+			f := buildFixture(tech, requestCond)
+			res := iam.AnalyzeEscalation(loadFixture(t, f), iam.AnalyzeOptions{})
+			var hit *iam.EscalationEdge
+			for _, e := range find(res, tech.ID, f.actor) {
+				if e.To == f.target {
+					hit = e
+				}
+			}
+			if hit == nil {
+				t.Fatalf("%s not found when its grants hold only from 203.0.113.0/24", tech.ID)
+			}
+			if !hit.Conditional() || !strings.Contains(hit.Conditions[0].String(), "aws:SourceIp") {
+				t.Errorf("conditions %v, want the aws:SourceIp condition", hit.Conditions)
+			}
+			for _, p := range res.Paths {
+				if p.From == f.actor && p.To == f.target && (!p.Conditional() || p.Severity() == inventory.Critical) {
+					t.Errorf("path %s -> %s: conditional %v, severity %s; want conditional and below critical", p.From, p.To, p.Conditional(), p.Severity())
+				}
+			}
+		})
 	}
 }
 
