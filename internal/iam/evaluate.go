@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -26,6 +27,15 @@ type compiled struct {
 	// actions can match; nil means any service (wildcards in the service
 	// part, or NotAction).
 	services []string
+	// svcRanges, when services is set, gives for each service the range
+	// of actions (sorted by service) that can match it, so that a request
+	// is matched only against its own service's patterns.
+	svcRanges []svcRange
+}
+
+type svcRange struct {
+	svc    string
+	lo, hi int
 }
 
 type principalPatKind uint8
@@ -70,6 +80,18 @@ func compileStatement(s *Statement, path string) (*compiled, error) {
 	}
 	if anySvc {
 		c.services = nil
+	} else {
+		sort.SliceStable(c.actions, func(i, j int) bool {
+			return strings.ToLower(serviceOf(c.actions[i].raw)) < strings.ToLower(serviceOf(c.actions[j].raw))
+		})
+		for i := range c.actions {
+			svc := strings.ToLower(serviceOf(c.actions[i].raw))
+			if n := len(c.svcRanges); n > 0 && c.svcRanges[n-1].svc == svc {
+				c.svcRanges[n-1].hi = i + 1
+				continue
+			}
+			c.svcRanges = append(c.svcRanges, svcRange{svc: svc, lo: i, hi: i + 1})
+		}
 	}
 	res, resElem := s.Resource, ".Resource["
 	if s.NotResource != nil {
@@ -446,8 +468,18 @@ func (ec *evalCtx) evalStatements(stmts []*Statement, resource bool, out *setEva
 
 func (ec *evalCtx) matchAction(c *compiled) bool {
 	a := ec.req.Action
-	for i := range c.actions {
-		p := &c.actions[i]
+	actions := c.actions
+	if c.svcRanges != nil {
+		actions = nil
+		for _, r := range c.svcRanges {
+			if r.svc == ec.svc {
+				actions = c.actions[r.lo:r.hi]
+				break
+			}
+		}
+	}
+	for i := range actions {
+		p := &actions[i]
 		var m bool
 		if p.segs == nil {
 			if p.exact {

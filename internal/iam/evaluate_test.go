@@ -449,3 +449,17 @@ func TestEvaluateIsSafeFromManyGoroutines(t *testing.T) {
 		<-done
 	}
 }
+
+func TestStatementsWithActionsOfManyServices(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "mixed", `{"Statement":[{"Effect":"Allow","Action":["s3:Get*","iam:PassRole","S3:List*","ec2:Describe*","iam:GetRole"],"Resource":"*"}]}`))
+	u := userARN(acct, "mixed")
+	runCases(t, e, []evalCase{
+		{"an action of the first service listed matches", u, "s3:GetObject", "arn:aws:s3:::b/k", nil, Allowed, ""},
+		{"an action of a service listed twice, in another case, matches", u, "s3:ListBucket", "arn:aws:s3:::b", nil, Allowed, ""},
+		{"an action of a service listed between others matches", u, "iam:GetRole", "*", nil, Allowed, ""},
+		{"an upper-case request service matches", u, "EC2:DescribeInstances", "*", nil, Allowed, ""},
+		{"an unlisted action of a listed service does not match", u, "ec2:RunInstances", "*", nil, Denied, ""},
+		{"an unlisted service does not match", u, "sqs:SendMessage", "*", nil, Denied, ""},
+	})
+}
