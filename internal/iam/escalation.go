@@ -289,6 +289,9 @@ func (a *analyzer) apply(p *Principal, g grants, c *actorCache, t *Technique, b 
 		cacheKey := ""
 		switch rq.On {
 		case OnTarget:
+			// The same action on the same target recurs across techniques
+			// (iam:PassRole for every Lambda path, sts:AssumeRole).
+			cacheKey = rq.Action + "\x00" + b.target.ARN + "\x00" + b.service
 			resources = []string{b.target.ARN}
 		case OnOwnGroup:
 			resources = []string{b.group}
