@@ -116,6 +116,9 @@ func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Checks: eng.Checks(), Inputs: in.inputs, Warnings: in.warnings}
+	if len(rep.Checks) == 0 {
+		rep.Warnings = append(rep.Warnings, "no checks selected: see --select, --skip, --no-builtin and --policy")
+	}
 	if len(in.inputs) == 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("nothing to check in %s: no Kubernetes manifests, Terraform plans or Terraform folders", strings.Join(paths, ", ")))
 	}

@@ -35,6 +35,7 @@ deny contains {"msg": msg} if {
 	agent.knows_objects
 	agent.is_agent
 	ns := agent.namespace_of(k8s.obj)
+	ns != ""
 	not has_default_deny(ns)
 	msg := sprintf("agent %s runs in namespace %q, which has no default-deny egress NetworkPolicy: add one (podSelector: {}, policyTypes: [Egress]) and allow only what the agent needs", [k8s.object_phrase, ns])
 }
