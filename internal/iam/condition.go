@@ -265,6 +265,9 @@ const (
 func (c *cond) eval(ec *evalCtx) tri {
 	vals, st := ec.lookup(c.lkey)
 	if st == keyUnknown {
+		if c.lkey == "aws:tokenissuetime" && len(c.times) > 0 {
+			return c.evalTokenIssueTime(ec)
+		}
 		return triUnknown
 	}
 	present := st == keyKnown
@@ -272,15 +275,7 @@ func (c *cond) eval(ec *evalCtx) tri {
 		return boolTri(c.null != present)
 	}
 	if !present {
-		switch {
-		case c.op.ifExists:
-			return triYes
-		case c.op.set == setAllValues:
-			return triYes
-		case c.op.set == setAnyValue:
-			return triNo
-		}
-		return boolTri(c.op.base.negated())
+		return c.absent()
 	}
 	neg := c.op.base.negated()
 	switch c.op.set {
@@ -329,6 +324,89 @@ func (c *cond) eval(ec *evalCtx) tri {
 		return triUnknown
 	}
 	return boolTri(neg)
+}
+
+// absent is the condition's value when its key is not in the request.
+func (c *cond) absent() tri {
+	switch {
+	case c.op.ifExists:
+		return triYes
+	case c.op.set == setAllValues:
+		return triYes
+	case c.op.set == setAnyValue:
+		return triNo
+	}
+	return boolTri(c.op.base.negated())
+}
+
+// Longest lives of temporary credentials: a role session lasts at most 12
+// hours; a federation or session token of a user at most 36.
+const (
+	maxRoleSession = 12 * time.Hour
+	maxUserSession = 36 * time.Hour
+)
+
+// evalTokenIssueTime decides a date condition on aws:TokenIssueTime when
+// the request does not say it: credentials usable at the analysis time
+// were issued within the longest session before it, so a comparison that
+// comes out the same over that whole window is decided (a deny of
+// "sessions issued before 2023" cannot apply to a token usable in 2026).
+// A user's request may also carry no session token at all, so for users
+// the answer must also agree with the key being absent.
+func (c *cond) evalTokenIssueTime(ec *evalCtx) tri {
+	hi := ec.m.at
+	window := maxUserSession
+	isRole := ec.kind == callerPrincipal && ec.p.Kind == KindRole
+	if isRole {
+		window = maxRoleSession
+	}
+	lo := hi.Add(-window)
+	any := triNo // does some policy value match (positive form) over the window?
+	for _, x := range c.times {
+		var m tri
+		switch c.op.base {
+		case opDateLessThan:
+			m = span(hi.Before(x), !lo.Before(x))
+		case opDateLessThanEquals:
+			m = span(!hi.After(x), lo.After(x))
+		case opDateGreaterThan:
+			m = span(lo.After(x), !hi.After(x))
+		case opDateGreaterThanEquals:
+			m = span(!lo.Before(x), hi.Before(x))
+		default: // DateEquals, DateNotEquals
+			m = span(false, x.Before(lo) || x.After(hi))
+		}
+		if m == triYes {
+			any = triYes
+			break
+		}
+		if m == triUnknown {
+			any = triUnknown
+		}
+	}
+	present := any
+	if any != triUnknown && c.op.base.negated() {
+		present = boolTri(any == triNo)
+	}
+	if present == triUnknown {
+		return triUnknown
+	}
+	if !isRole && c.absent() != present {
+		return triUnknown
+	}
+	return present
+}
+
+// span turns "true for the whole window" and "false for the whole window"
+// into a three-valued answer.
+func span(allTrue, allFalse bool) tri {
+	switch {
+	case allTrue:
+		return triYes
+	case allFalse:
+		return triNo
+	}
+	return triUnknown
 }
 
 func boolTri(b bool) tri {

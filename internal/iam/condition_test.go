@@ -179,3 +179,44 @@ func TestSeveralConditionalAllowsShowTheFewestConditions(t *testing.T) {
 		t.Errorf("reason does not say there are other ways: %s", d.Reason)
 	}
 }
+
+func TestTokenIssueTimeIsBoundedByTheSessionLifetime(t *testing.T) {
+	revoke := func(date string) string {
+		return `{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"` + date + `"}}}}`
+	}
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		principal func(*testing.T) *Principal
+		want      Result
+	}{
+		{"a role's sessions revoked long before the analysis time cannot be in use: the deny does not apply",
+			func(t *testing.T) *Principal {
+				return role(t, acct, "r", "", fullAccess, revoke("2023-01-01T00:00:00Z"))
+			}, Allowed},
+		{"a role's sessions revoked after the analysis time are all denied",
+			func(t *testing.T) *Principal {
+				return role(t, acct, "r", "", fullAccess, revoke("2026-06-02T00:00:00Z"))
+			}, Denied},
+		{"a role's sessions revoked within the session window may or may not be in use",
+			func(t *testing.T) *Principal {
+				return role(t, acct, "r", "", fullAccess, revoke("2026-06-01T06:00:00Z"))
+			}, Conditional},
+		{"a user revoked long ago: its long-term keys carry no token and old tokens have expired",
+			func(t *testing.T) *Principal { return user(t, acct, "u", fullAccess, revoke("2023-01-01T00:00:00Z")) }, Allowed},
+		{"a user revoked after the analysis time: tokens are denied but long-term keys are not, so it depends",
+			func(t *testing.T) *Principal { return user(t, acct, "u", fullAccess, revoke("2026-06-02T00:00:00Z")) }, Conditional},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := NewModel()
+			m.At(at)
+			p := tt.principal(t)
+			m.AddPrincipal(p)
+			d := m.Evaluate(Request{Principal: p.ARN, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"})
+			if d.Result != tt.want {
+				t.Errorf("got %v (%s; %v), want %v", d.Result, d.Reason, d.Conditions, tt.want)
+			}
+		})
+	}
+}
