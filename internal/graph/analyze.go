@@ -119,6 +119,8 @@ type analysis struct {
 	entry    []EdgeID
 	admin    []bool // admin-equivalent: has admin_of, or props say so
 	agents   []NodeID
+	// agentHost marks agents and the compute they run on.
+	agentHost []bool
 
 	tiers []tier
 	// expo holds the search from the internet through exposure and
@@ -136,7 +138,7 @@ type analysis struct {
 
 // attackKinds are the edges an attack path may follow.
 var attackKinds = []string{
-	inventory.EdgeReaches, inventory.EdgeRoutesTo, inventory.EdgeRunsAs,
+	inventory.EdgeReaches, inventory.EdgeRoutesTo, inventory.EdgeRunsAs, inventory.EdgeRunsOn,
 	inventory.EdgeCanAssume, inventory.EdgeCanEscalateTo, inventory.EdgeCanRead,
 	inventory.EdgeCanWrite, inventory.EdgeAdminOf, inventory.EdgeCallsTool,
 	inventory.EdgeRetrievesFrom,
@@ -172,6 +174,12 @@ func (a *analysis) prepare() {
 		}
 		if node.Kind == inventory.KindAIAgent {
 			a.agents = append(a.agents, NodeID(n))
+		}
+	}
+	a.agentHost = make([]bool, g.Len())
+	for _, ag := range a.agents {
+		for _, n := range a.body(ag) {
+			a.agentHost[n] = true
 		}
 	}
 }

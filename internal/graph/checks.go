@@ -70,9 +70,11 @@ func (a *analysis) identities(p Path) []string {
 	return out
 }
 
+// passesAgent reports whether a path goes through an agent or the compute
+// that hosts one.
 func (a *analysis) passesAgent(p Path) bool {
 	for _, n := range a.g.Nodes(p) {
-		if a.g.Node(n).Kind == inventory.KindAIAgent {
+		if a.agentHost[n] {
 			return true
 		}
 	}
@@ -95,6 +97,10 @@ func (a *analysis) fix(p Path, lead string) string {
 	case "rbac":
 		fmt.Fprintf(&b, " Least privilege: remove %s's binding %v to %v, or replace it with a Role limited to the namespace and resourceNames it needs.", last.From, last.Props["binding"], last.Props["role"])
 	default:
+		if binding, ok := last.Props["binding"]; ok {
+			fmt.Fprintf(&b, " Least privilege: remove %s's binding %v to %v, or replace it with a Role limited to the namespace and resourceNames it needs.", last.From, binding, last.Props["role"])
+			break
+		}
 		if ev, ok := last.Props["statements"]; ok {
 			fmt.Fprintf(&b, " Least privilege: narrow %v in %s.", ev, last.From)
 		}
@@ -219,8 +225,9 @@ func (a *analysis) exposedIMDS() {
 	}
 }
 
-// body returns an agent and the compute and identities it runs as: the
-// nodes whose exposure, egress and keys count as the agent's.
+// body returns an agent and the compute it runs on (runs_on from the AI
+// inventory, or runs_as): the nodes whose exposure, egress, keys and
+// configuration count as the agent's.
 func (a *analysis) body(agent NodeID) []NodeID {
 	g := a.g
 	if a.bodies == nil || a.bodiesOf != g {
@@ -231,7 +238,7 @@ func (a *analysis) body(agent NodeID) []NodeID {
 	}
 	out := []NodeID{agent}
 	s := a.bodySearch
-	s.Reach([]NodeID{agent}, g.Kinds(inventory.EdgeRunsAs), 3, func(n NodeID, _ int) bool {
+	s.Reach([]NodeID{agent}, g.Kinds(inventory.EdgeRunsAs, inventory.EdgeRunsOn), 3, func(n NodeID, _ int) bool {
 		if !isIdentity(g.Node(n).Kind) {
 			out = append(out, n)
 		}
@@ -356,6 +363,7 @@ func (a *analysis) agentToxic() {
 				"agent":            g.Node(agent).ID,
 				"untrusted_input":  sources,
 				"exfiltration":     exfil,
+				"tools":            a.tools(path),
 				"identities":       a.identities(path),
 				"target":           tnode.ID,
 				"target_kind":      tnode.Kind,
@@ -374,12 +382,29 @@ func (a *analysis) agentToxic() {
 	}
 }
 
+// tools lists the tools (functions, MCP servers) the identities on a path
+// may call.
+func (a *analysis) tools(p Path) []string {
+	g := a.g
+	var out []string
+	for _, n := range g.Nodes(p) {
+		if !isIdentity(g.Node(n).Kind) && g.Node(n).Kind != inventory.KindAIAgent {
+			continue
+		}
+		g.Out(n, g.Kinds(inventory.EdgeCallsTool), func(t NodeID, _ EdgeID) bool {
+			out = append(out, g.Node(t).ID)
+			return true
+		})
+	}
+	return out
+}
+
 // agentServiceAccounts returns the Kubernetes service accounts an agent runs
 // as, with the path to each.
 func (a *analysis) agentServiceAccounts(s *Searcher, agent NodeID) []NodeID {
 	g := a.g
 	var out []NodeID
-	s.Reach([]NodeID{agent}, g.Kinds(inventory.EdgeRunsAs), 3, func(n NodeID, _ int) bool {
+	s.Reach([]NodeID{agent}, g.Kinds(inventory.EdgeRunsAs, inventory.EdgeRunsOn), 3, func(n NodeID, _ int) bool {
 		if g.Node(n).Kind == inventory.KindK8sServiceAccount {
 			out = append(out, n)
 		}
@@ -396,7 +421,7 @@ func (a *analysis) agentClusterAdmin() {
 	adminOf := g.Kinds(inventory.EdgeAdminOf)
 	for _, agent := range a.agents {
 		for _, sa := range a.agentServiceAccounts(s, agent) {
-			s.Reach([]NodeID{agent}, g.Kinds(inventory.EdgeRunsAs), 3, nil)
+			s.Reach([]NodeID{agent}, g.Kinds(inventory.EdgeRunsAs, inventory.EdgeRunsOn), 3, nil)
 			toSA := s.PathTo(sa)
 			g.Out(sa, adminOf, func(cluster NodeID, e EdgeID) bool {
 				if g.Node(cluster).Kind != inventory.KindK8sCluster {
@@ -413,7 +438,9 @@ func (a *analysis) agentClusterAdmin() {
 					Evidence: map[string]any{
 						"agent": g.Node(agent).ID, "service_account": g.Node(sa).ID,
 						"binding": ev["binding"], "role": ev["role"],
-						"risk_score": riskScore(2, 3, inventory.SensitivityCritical),
+						// Exposure 1: a standing privilege; the path an attacker
+						// takes through it is agentToxic's finding.
+						"risk_score": riskScore(1, 3, inventory.SensitivityCritical),
 					},
 					Remediation: fmt.Sprintf("Delete the binding %v of %s to %v; bind a Role in the agent's namespace that lists only the verbs and resources its tools need (no secrets, no pods/exec, no wildcard).", ev["binding"], a.describe(sa), ev["role"]),
 					Frameworks:  []string{"owasp-llm-2025:LLM06", "owasp-asi-2026:ASI03", "nist-800-53:AC-6", "nist-800-53:AC-6(5)", "atlas:AML.T0053", "iso-42001:A.6.2.6"},
@@ -572,7 +599,7 @@ func (a *analysis) agentCostAbuse() {
 	g := a.g
 	s := g.NewSearcher()
 	s.Limit = reachBound
-	walk := g.Kinds(inventory.EdgeRunsAs, inventory.EdgeCanAssume)
+	walk := g.Kinds(inventory.EdgeRunsAs, inventory.EdgeRunsOn, inventory.EdgeCanAssume, inventory.EdgeCanEscalateTo)
 	for _, agent := range a.agents {
 		var grants []string
 		var path Path
@@ -636,8 +663,9 @@ func (a *analysis) rbacScaling(sa NodeID) []string {
 }
 
 // shadowAgents: workloads that hold AI API keys or send traffic to AI
-// endpoints without being registered as agents (no ai.agent runs on them
-// and no aibom.RegistrationLabel label).
+// endpoints without being registered as agents: no ai.agent runs on them,
+// no aibom.RegistrationLabel label, and the AI inventory did not recognise
+// them as AI software (props ai_shadow_candidate, when it ran).
 func (a *analysis) shadowAgents() {
 	g := a.g
 	registered := make([]bool, g.Len())
@@ -654,6 +682,11 @@ func (a *analysis) shadowAgents() {
 			continue
 		}
 		if _, ok := node.Tags[aibom.RegistrationLabel]; ok {
+			continue
+		}
+		// The AI inventory decides where it ran: a workload it recognised
+		// as AI software is not a shadow, one it marked is.
+		if candidate, known := propBool(node, "ai_shadow_candidate"); known && !candidate {
 			continue
 		}
 		var signs []string

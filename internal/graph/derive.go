@@ -141,6 +141,14 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 	}
 	bySensitivity(shared)
 	limit := a.opts.MaxAccessPerPrincipal
+	// Functions an identity may invoke are tools it can use: their own role
+	// extends what it reaches.
+	functions := map[string][]*inventory.Node{}
+	for _, n := range a.snap.Nodes {
+		if n.Kind == inventory.KindLambdaFunction && strings.HasPrefix(n.ID, "arn:") {
+			functions[n.Account] = append(functions[n.Account], n)
+		}
+	}
 	// exact finds data by the resource string an action names, for
 	// patterns without wildcards: a lookup instead of a scan.
 	exact := map[string]*inventory.Node{}
@@ -162,111 +170,167 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 	sort.Strings(kinds)
 	lister, _ := a.opts.Access.(PatternLister)
 
-	per := make([][]*inventory.Edge, len(principals))
-	parallel(len(principals), func(i int) {
-		p := principals[i]
-		var out []*inventory.Edge
-		try := func(d *inventory.Node, edge, act, res string) bool {
-			ok, ev := a.opts.Access.Allowed(p.ID, act, res)
-			if !ok {
-				return false
+	processed := map[string]bool{}
+	for _, p := range principals {
+		processed[p.ID] = true
+	}
+	var all []*inventory.Edge
+	// Rounds: the roles of the functions a round's principals may invoke
+	// are principals of the next round (a tool extends what its caller
+	// reaches). Bounded, as chains of tools are short.
+	for round := 0; round < 4 && len(principals) > 0; round++ {
+		per := make([][]*inventory.Edge, len(principals))
+		parallel(len(principals), func(i int) {
+			p := principals[i]
+			var out []*inventory.Edge
+			try := func(d *inventory.Node, edge, act, res string) bool {
+				ok, ev := a.opts.Access.Allowed(p.ID, act, res)
+				if !ok {
+					return false
+				}
+				props := map[string]any{"action": act, "resource": res, "source": "iam"}
+				for k, v := range ev {
+					props[k] = v
+				}
+				out = append(out, &inventory.Edge{From: p.ID, To: d.ID, Kind: edge, Props: props})
+				return true
 			}
-			props := map[string]any{"action": act, "resource": res, "source": "iam"}
-			for k, v := range ev {
-				props[k] = v
-			}
-			out = append(out, &inventory.Edge{From: p.ID, To: d.ID, Kind: edge, Props: props})
-			return true
-		}
-		for _, kind := range kinds {
-			acts := dataActions[kind]
-			for _, set := range []struct {
-				edge    string
-				actions []string
-			}{{inventory.EdgeCanRead, acts.read}, {inventory.EdgeCanWrite, acts.write}} {
-				done := map[string]bool{}
-				for _, act := range set.actions {
-					if len(done) >= limit {
+			if pats := patternsFor(lister, p.ID, invokeAction); lister == nil || len(pats) > 0 {
+				n := 0
+				for _, f := range functions[p.Account] {
+					if n >= limit {
 						break
 					}
-					var pats []string
-					if lister != nil {
-						if pats = lister.AllowedPatterns(p.ID, act); len(pats) == 0 {
-							continue
-						}
-						if allNamed(pats, exact) {
-							// Named resources only: look them up, most
-							// sensitive first.
-							var named []*inventory.Node
-							for _, pat := range pats {
-								if d := exact[pat]; d != nil && d.Kind == kind && d.Account == p.Account && !done[d.ID] {
-									named = append(named, d)
-								}
-							}
-							bySensitivity(named)
-							for _, d := range named {
-								if len(done) >= limit {
-									break
-								}
-								res := d.ID
-								if acts.object != nil {
-									res = acts.object(d.ID)
-								}
-								if try(d, set.edge, act, res) {
-									done[d.ID] = true
-								}
-							}
-							continue
-						}
+					if pats != nil && !anyMatch(pats, f.ID) {
+						continue
 					}
-					for _, d := range byAccount[p.Account][kind] {
+					if ok, ev := a.opts.Access.Allowed(p.ID, invokeAction, f.ID); ok {
+						props := map[string]any{"action": invokeAction, "resource": f.ID, "source": "iam"}
+						for k, v := range ev {
+							props[k] = v
+						}
+						out = append(out, &inventory.Edge{From: p.ID, To: f.ID, Kind: inventory.EdgeCallsTool, Props: props})
+						n++
+					}
+				}
+			}
+			for _, kind := range kinds {
+				acts := dataActions[kind]
+				for _, set := range []struct {
+					edge    string
+					actions []string
+				}{{inventory.EdgeCanRead, acts.read}, {inventory.EdgeCanWrite, acts.write}} {
+					done := map[string]bool{}
+					for _, act := range set.actions {
 						if len(done) >= limit {
 							break
 						}
-						if done[d.ID] {
-							continue
+						var pats []string
+						if lister != nil {
+							if pats = lister.AllowedPatterns(p.ID, act); len(pats) == 0 {
+								continue
+							}
+							if allNamed(pats, exact) {
+								// Named resources only: look them up, most
+								// sensitive first.
+								var named []*inventory.Node
+								for _, pat := range pats {
+									if d := exact[pat]; d != nil && d.Kind == kind && d.Account == p.Account && !done[d.ID] {
+										named = append(named, d)
+									}
+								}
+								bySensitivity(named)
+								for _, d := range named {
+									if len(done) >= limit {
+										break
+									}
+									res := d.ID
+									if acts.object != nil {
+										res = acts.object(d.ID)
+									}
+									if try(d, set.edge, act, res) {
+										done[d.ID] = true
+									}
+								}
+								continue
+							}
 						}
-						res := d.ID
-						if acts.object != nil {
-							res = acts.object(d.ID)
-						}
-						if pats != nil && !anyMatch(pats, res) {
-							continue
-						}
-						if try(d, set.edge, act, res) {
-							done[d.ID] = true
+						for _, d := range byAccount[p.Account][kind] {
+							if len(done) >= limit {
+								break
+							}
+							if done[d.ID] {
+								continue
+							}
+							res := d.ID
+							if acts.object != nil {
+								res = acts.object(d.ID)
+							}
+							if pats != nil && !anyMatch(pats, res) {
+								continue
+							}
+							if try(d, set.edge, act, res) {
+								done[d.ID] = true
+							}
 						}
 					}
-				}
-				// Resource policies can grant across accounts whatever the
-				// identity policies name.
-				for _, d := range shared {
-					if len(done) >= limit {
-						break
-					}
-					if d.Kind != kind || d.Account == p.Account || done[d.ID] {
-						continue
-					}
-					for _, act := range set.actions {
-						res := d.ID
-						if acts.object != nil {
-							res = acts.object(d.ID)
-						}
-						if try(d, set.edge, act, res) {
-							done[d.ID] = true
+					// Resource policies can grant across accounts whatever the
+					// identity policies name.
+					for _, d := range shared {
+						if len(done) >= limit {
 							break
+						}
+						if d.Kind != kind || d.Account == p.Account || done[d.ID] {
+							continue
+						}
+						for _, act := range set.actions {
+							res := d.ID
+							if acts.object != nil {
+								res = acts.object(d.ID)
+							}
+							if try(d, set.edge, act, res) {
+								done[d.ID] = true
+								break
+							}
 						}
 					}
 				}
 			}
+			per[i] = out
+		})
+		var next []*inventory.Node
+		for _, es := range per {
+			all = append(all, es...)
+			for _, e := range es {
+				if e.Kind != inventory.EdgeCallsTool {
+					continue
+				}
+				if f, ok := g.Lookup(e.To); ok {
+					g.Out(f, g.Kinds(inventory.EdgeRunsAs), func(r NodeID, _ EdgeID) bool {
+						if rn := g.Node(r); isPrincipal(rn.Kind) && !processed[rn.ID] {
+							processed[rn.ID] = true
+							next = append(next, rn)
+						}
+						return true
+					})
+				}
+			}
 		}
-		per[i] = out
-	})
-	var out []*inventory.Edge
-	for _, es := range per {
-		out = append(out, es...)
+		sort.Slice(next, func(i, j int) bool { return next[i].ID < next[j].ID })
+		principals = next
 	}
-	return out
+	return all
+}
+
+// invokeAction is the action that lets an identity use a function as a tool.
+const invokeAction = "lambda:InvokeFunction"
+
+// patternsFor returns the lister's patterns, or nil without a lister.
+func patternsFor(l PatternLister, principal, action string) []string {
+	if l == nil {
+		return nil
+	}
+	return l.AllowedPatterns(principal, action)
 }
 
 // allNamed reports whether every pattern names resources exactly: no

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/parapet-sec/parapet/internal/aibom"
 	"github.com/parapet-sec/parapet/internal/collect/k8s"
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
@@ -34,7 +35,9 @@ func collectK8s(snap *inventory.Snapshot, values []string) error {
 	return nil
 }
 
-// recogniseAI adds the AI inventory (agents, models, keys, AI egress).
+// recogniseAI adds the AI inventory (agents, tools, models, vector stores,
+// keys, AI egress).
 func recogniseAI(snap *inventory.Snapshot) error {
+	aibom.Recognise(snap)
 	return nil
 }
