@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -172,7 +173,11 @@ func toSARIFRule(r SARIFRule) sarifRule {
 		out.Help = &sarifText{Text: r.Remediation}
 	}
 	tags := []string{"security"}
-	tags = append(tags, r.Frameworks...)
+	for _, f := range r.Frameworks {
+		if !slices.Contains(tags, f) {
+			tags = append(tags, f)
+		}
+	}
 	out.Properties = map[string]any{
 		"tags":              tags,
 		"security-severity": securitySeverity(inventory.Severity(r.Severity)),
