@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/parapet-sec/parapet/internal/collect/k8s"
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
@@ -222,6 +223,7 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 			p["user_data"] = true
 		}
 	case "aws_launch_template":
+		setStr("launch_template_id", "id")
 		if ip := firstBlock(v["iam_instance_profile"]); ip != nil {
 			if s := str(ip["arn"]); s != "" {
 				p["instance_profile"] = s
@@ -234,8 +236,11 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 		imds(p, firstBlock(v["metadata_options"]))
 		for _, ni := range blocks(v["network_interfaces"]) {
 			if x, ok := ni["associate_public_ip_address"].(bool); ok {
-				p["associate_public_ip_address"] = x
+				p["associate_public_ip"] = x
 			}
+		}
+		if ud, ok := v["user_data"].(string); ok && ud != "" {
+			p["user_data"] = true
 		}
 	case "aws_s3_bucket":
 		setStr("bucket", "bucket")
@@ -251,10 +256,22 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 				p["env"] = sortedKeys(vars) // names only, never values
 			}
 		}
+		if firstBlock(v["vpc_config"]) == nil {
+			p["egress_internet"] = true
+			p["egress_rule"] = "function outside a VPC"
+		}
 	case "aws_eks_cluster":
-		setStr("role_arn", "role_arn")
+		setStr("cluster_name", "name")
+		setStr("role", "role_arn")
 		setStr("version", "version")
+		setStr("authentication_mode", "authentication_mode")
+		if ac := firstBlock(v["access_config"]); ac != nil {
+			if s := str(ac["authentication_mode"]); s != "" {
+				p["authentication_mode"] = s
+			}
+		}
 		if vc := firstBlock(v["vpc_config"]); vc != nil {
+			p["endpoint_public_access"] = true // the provider's default
 			if x, ok := vc["endpoint_public_access"].(bool); ok {
 				p["endpoint_public_access"] = x
 			}
@@ -265,55 +282,156 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 				p["public_access_cidrs"] = l
 			}
 		}
+		if name := str(v["name"]); name != "" {
+			p["kubernetes_cluster"] = k8s.ClusterID(name)
+		}
 	case "aws_autoscaling_group":
 		if lt := firstBlock(v["launch_template"]); lt != nil {
 			if s := str(lt["id"]); s != "" {
 				p["launch_template"] = s
-			} else if s := str(lt["name"]); s != "" {
-				p["launch_template"] = s
+			}
+			if s := str(lt["name"]); s != "" {
+				p["launch_template_name"] = s
+			}
+			if s := str(lt["version"]); s != "" {
+				p["launch_template_version"] = s
 			}
 		}
 		setStr("launch_configuration", "launch_configuration")
+		for _, k := range []string{"min_size", "max_size", "desired_capacity"} {
+			if f, ok := v[k].(float64); ok {
+				p[k] = int(f)
+			}
+		}
+		if l := strList(v["vpc_zone_identifier"]); l != nil {
+			p["subnets"] = l
+		}
 	case "aws_sagemaker_notebook_instance":
 		setStr("role", "role_arn")
 		setStr("instance_type", "instance_type")
-		setStr("direct_internet_access", "direct_internet_access")
-		setStr("root_access", "root_access")
 		setStr("subnet", "subnet_id")
+		setStr("kms_key", "kms_key_id")
+		for _, k := range []string{"direct_internet_access", "root_access"} {
+			if s := str(v[k]); s != "" && !IsUnknown(s) {
+				p[k] = s == "Enabled"
+			}
+		}
+		if x, ok := p["direct_internet_access"].(bool); ok {
+			p["egress_internet"] = x
+		}
 	case "aws_sagemaker_model":
-		setStr("role", "execution_role_arn")
+		setStr("execution_role", "execution_role_arn")
+		if x, ok := v["enable_network_isolation"].(bool); ok {
+			p["network_isolation"] = x
+		}
+		var images, urls, env []string
+		for _, c := range append(blocks(v["primary_container"]), blocks(v["container"])...) {
+			if s := str(c["image"]); s != "" {
+				images = append(images, s)
+			}
+			if s := str(c["model_data_url"]); s != "" {
+				urls = append(urls, s)
+			}
+			if e, ok := c["environment"].(map[string]any); ok {
+				env = append(env, sortedKeys(e)...)
+			}
+		}
+		if images != nil {
+			p["images"] = images
+		}
+		if urls != nil {
+			p["model_data_urls"] = urls
+		}
+		if env != nil {
+			sort.Strings(env)
+			p["env"] = env
+		}
 	case "aws_sagemaker_endpoint":
 		setStr("endpoint_config", "endpoint_config_name")
 	case "aws_bedrockagent_agent":
+		setStr("agent_id", "agent_id")
 		setStr("role", "agent_resource_role_arn")
 		setStr("foundation_model", "foundation_model")
 		setStr("instruction", "instruction")
+		setStr("description", "description")
+		setStr("collaboration", "agent_collaboration")
+		p["guardrail"] = ""
 		if g := firstBlock(v["guardrail_configuration"]); g != nil {
-			setGuard := str(g["guardrail_identifier"])
-			if setGuard != "" {
-				p["guardrail"] = setGuard
+			if id := str(g["guardrail_identifier"]); id != "" {
+				p["guardrail"] = id
+				if ver := str(g["guardrail_version"]); ver != "" {
+					p["guardrail_version"] = ver
+				}
+			}
+		}
+		if m := firstBlock(v["memory_configuration"]); m != nil {
+			if l := strList(m["enabled_memory_types"]); l != nil {
+				p["memory_types"] = l
 			}
 		}
 	case "aws_bedrockagent_agent_action_group":
-		setStr("agent_id", "agent_id")
+		setStr("action_group_id", "action_group_id")
 		setStr("state", "action_group_state")
+		setStr("description", "description")
+		setStr("builtin", "parent_action_group_signature")
 		if ex := firstBlock(v["action_group_executor"]); ex != nil {
 			if s := str(ex["lambda"]); s != "" {
-				p["lambda"] = s
+				p["executor_lambda"] = s
 			}
 			if s := str(ex["custom_control"]); s != "" {
 				p["custom_control"] = s
 			}
 		}
+		if as := firstBlock(v["api_schema"]); as != nil {
+			if s3 := firstBlock(as["s3"]); s3 != nil {
+				if b := str(s3["s3_bucket_name"]); b != "" {
+					p["api_schema_s3"] = "s3://" + b + "/" + str(s3["s3_object_key"])
+				}
+			}
+		}
+		var fns, confirm []string
+		for _, fs := range blocks(v["function_schema"]) {
+			for _, mf := range blocks(fs["member_functions"]) {
+				for _, f := range blocks(mf["functions"]) {
+					fns = append(fns, str(f["name"]))
+					if str(f["require_confirmation"]) == "ENABLED" {
+						confirm = append(confirm, str(f["name"]))
+					}
+				}
+			}
+		}
+		if fns != nil {
+			p["functions"] = fns
+		}
+		if confirm != nil {
+			p["functions_requiring_confirmation"] = confirm
+		}
 	case "aws_bedrockagent_knowledge_base":
+		setStr("knowledge_base_id", "id")
 		setStr("role", "role_arn")
+		setStr("description", "description")
+		if kc := firstBlock(v["knowledge_base_configuration"]); kc != nil {
+			if s := str(kc["type"]); s != "" {
+				p["type"] = s
+			}
+			if vc := firstBlock(kc["vector_knowledge_base_configuration"]); vc != nil {
+				if s := str(vc["embedding_model_arn"]); s != "" {
+					p["embedding_model"] = s
+				}
+			}
+		}
 		if sc := firstBlock(v["storage_configuration"]); sc != nil {
-			setType := str(sc["type"])
-			if setType != "" {
-				p["storage_type"] = setType
+			if t := str(sc["type"]); t != "" {
+				p["storage_type"] = t
+			}
+			if store := vectorStore(sc); store != "" {
+				p["vector_store"] = store
 			}
 		}
 	case "aws_bedrock_guardrail":
+		setStr("guardrail_id", "guardrail_id")
+		setStr("version", "version")
+		setStr("description", "description")
 		setStr("blocked_input_messaging", "blocked_input_messaging")
 		if cp := firstBlock(v["content_policy_config"]); cp != nil {
 			var filters []string
@@ -324,13 +442,60 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 			p["content_filters"] = filters
 		}
 	case "aws_bedrockagentcore_agent_runtime":
+		setStr("agent_runtime_id", "agent_runtime_id")
 		setStr("role", "role_arn")
+		setStr("description", "description")
 		if nc := firstBlock(v["network_configuration"]); nc != nil {
 			if s := str(nc["network_mode"]); s != "" {
 				p["network_mode"] = s
+				if !IsUnknown(s) {
+					p["egress_internet"] = s == "PUBLIC"
+				}
+			}
+		}
+		if a := firstBlock(v["agent_runtime_artifact"]); a != nil {
+			if cc := firstBlock(a["container_configuration"]); cc != nil {
+				if s := str(cc["container_uri"]); s != "" {
+					p["container_uri"] = s
+					p["images"] = []string{s}
+				}
+			}
+		}
+		if pc := firstBlock(v["protocol_configuration"]); pc != nil {
+			if s := str(pc["server_protocol"]); s != "" {
+				p["protocol"] = s
+			}
+		}
+		p["inbound_auth"] = "iam"
+		if ac := firstBlock(v["authorizer_configuration"]); ac != nil {
+			if jwt := firstBlock(ac["custom_jwt_authorizer"]); jwt != nil {
+				p["inbound_auth"] = "jwt"
+				if s := str(jwt["discovery_url"]); s != "" {
+					p["jwt_discovery_url"] = s
+				}
+			}
+		}
+		if env, ok := v["environment_variables"].(map[string]any); ok {
+			p["env"] = sortedKeys(env) // names only, never values
+		}
+	}
+}
+
+// vectorStore returns the ARN (or endpoint) of a knowledge base's vector
+// store from its storage configuration.
+func vectorStore(sc map[string]any) string {
+	for _, k := range []string{"opensearch_serverless_configuration", "opensearch_managed_cluster_configuration", "rds_configuration", "neptune_analytics_configuration", "s3_vectors_configuration", "pinecone_configuration", "redis_enterprise_cloud_configuration", "mongo_db_atlas_configuration"} {
+		c := firstBlock(sc[k])
+		if c == nil {
+			continue
+		}
+		for _, attr := range []string{"collection_arn", "domain_arn", "resource_arn", "graph_arn", "index_arn", "vector_bucket_arn", "connection_string", "endpoint"} {
+			if s := str(c[attr]); s != "" {
+				return s
 			}
 		}
 	}
+	return ""
 }
 
 // imds sets the instance metadata props the way the AWS collector does.
@@ -628,7 +793,7 @@ func (b *builder) relate(r *Resource) {
 				ref = lt["name"]
 			}
 			if t := b.find(inventory.KindEC2LaunchTemplate, ref); t != nil && n != nil {
-				n.Props["launch_template"] = t.ID
+				n.Props["launch_template_node"] = t.ID
 				b.later = append(b.later, func() {
 					for _, e := range b.snap.Edges {
 						if e.From == t.ID && (e.Kind == inventory.EdgeRunsAs || e.Kind == inventory.EdgeInNetwork) {
@@ -695,6 +860,19 @@ func (b *builder) relate(r *Resource) {
 		}
 	case "aws_eks_cluster":
 		if n := b.node[r.Address]; n != nil {
+			kc := k8s.ClusterID(n.Name)
+			b.snap.Add(&inventory.Node{ID: kc, Kind: inventory.KindK8sCluster, Provider: "k8s", Account: n.Name, Name: n.Name, Props: map[string]any{"eks_cluster": n.ID}})
+			if n.Props["endpoint_public_access"] == true {
+				cidrs, _ := n.Props["public_access_cidrs"].([]string)
+				for _, c := range cidrs {
+					if c == "0.0.0.0/0" || c == "::/0" {
+						n.Props["internet_reachable"] = true
+						b.internet()
+						b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeReaches, map[string]any{"endpoint": "public", "public_access_cidrs": cidrs})
+						break
+					}
+				}
+			}
 			if role := b.ref(inventory.KindIAMRole, v["role_arn"]); role != "" {
 				b.snap.Connect(n.ID, role, inventory.EdgeRunsAs, map[string]any{"field": "role_arn", "terraform_address": r.Address})
 			}
@@ -709,17 +887,111 @@ func (b *builder) relate(r *Resource) {
 			cluster = c.Name
 		}
 		if role != "" {
-			sa := fmt.Sprintf("k8s://%s/%s/serviceaccount/%s", cluster, str(v["namespace"]), str(v["service_account"]))
-			b.snap.Add(&inventory.Node{ID: sa, Kind: inventory.KindK8sServiceAccount, Provider: "kubernetes", Name: str(v["service_account"]), Source: r.Source,
-				Props: map[string]any{"namespace": str(v["namespace"]), "cluster": cluster}})
-			b.snap.Connect(sa, role, inventory.EdgeRunsAs, map[string]any{"via": "eks_pod_identity", "terraform_address": r.Address})
+			sa := k8s.ID(cluster, str(v["namespace"]), "ServiceAccount", str(v["service_account"]))
+			b.snap.Add(&inventory.Node{ID: sa, Kind: inventory.KindK8sServiceAccount, Provider: "k8s", Account: cluster, Name: str(v["service_account"]), Source: r.Source,
+				Props: map[string]any{"kind": "ServiceAccount", "namespace": str(v["namespace"]), "pod_identity_role": role}})
+			b.snap.Connect(sa, role, inventory.EdgeRunsAs, map[string]any{"via": "pod_identity", "association": r.Address, "terraform_address": r.Address})
+			if t := b.ref(inventory.KindIAMRole, v["target_role_arn"]); t != "" {
+				b.snap.Connect(role, t, inventory.EdgeCanAssume, map[string]any{"via": "pod_identity_target_role", "association": r.Address})
+			}
 		}
 	case "aws_eks_access_entry":
-		if c := b.find(inventory.KindEKSCluster, v["cluster_name"]); c != nil {
-			entry := map[string]any{"principal": str(v["principal_arn"]), "type": str(v["type"]), "kubernetes_groups": strList(v["kubernetes_groups"])}
-			l, _ := c.Props["access_entries"].([]map[string]any)
-			c.Props["access_entries"] = append(l, entry)
+		c := b.find(inventory.KindEKSCluster, v["cluster_name"])
+		if c == nil {
+			break
 		}
+		entry := map[string]any{"principal": str(v["principal_arn"]), "type": str(v["type"]), "kubernetes_groups": strList(v["kubernetes_groups"])}
+		l, _ := c.Props["access_entries"].([]map[string]any)
+		c.Props["access_entries"] = append(l, entry)
+		if t := str(v["type"]); t != "" && t != "STANDARD" {
+			break // node entries (EC2_LINUX, FARGATE_LINUX, ...)
+		}
+		from := b.principal(v["principal_arn"])
+		if from == "" {
+			break
+		}
+		for _, g := range strList(v["kubernetes_groups"]) {
+			ev := map[string]any{"access_entry": r.Address, "kubernetes_group": g}
+			group := k8s.ID(c.Name, "", "Group", g)
+			b.snap.Add(&inventory.Node{ID: group, Kind: inventory.KindK8sGroup, Provider: "k8s", Account: c.Name, Name: g, Props: map[string]any{"kind": "Group"}})
+			b.snap.Connect(from, group, inventory.EdgeMemberOf, ev)
+			if g == "system:masters" {
+				b.clusterAdmin(from, c, ev)
+			}
+		}
+	case "aws_eks_access_policy_association":
+		c := b.find(inventory.KindEKSCluster, v["cluster_name"])
+		from := b.principal(v["principal_arn"])
+		pol := str(v["policy_arn"])
+		role, ok := eksAccessPolicyRoles[pol[strings.LastIndex(pol, "/")+1:]]
+		if c == nil || from == "" || !ok {
+			break
+		}
+		scope := firstBlock(v["access_scope"])
+		ev := map[string]any{"access_entry": r.Address, "access_policy": pol, "scope": str(scope["type"])}
+		if ns := strList(scope["namespaces"]); ns != nil {
+			ev["namespaces"] = ns
+		}
+		roleID := k8s.ID(c.Name, "", "ClusterRole", role)
+		b.snap.Add(&inventory.Node{ID: roleID, Kind: inventory.KindK8sClusterRole, Provider: "k8s", Account: c.Name, Name: role,
+			Props: map[string]any{"kind": "ClusterRole", "cluster_admin": role == "cluster-admin"}})
+		b.snap.Connect(from, roleID, inventory.EdgeBoundTo, ev)
+		if role == "cluster-admin" && str(scope["type"]) == "cluster" {
+			b.clusterAdmin(from, c, ev)
+		}
+	case "aws_sagemaker_endpoint":
+		n := b.node[r.Address]
+		cfgName := str(v["endpoint_config_name"])
+		for _, cfg := range b.c.Resources {
+			if cfg.Type != "aws_sagemaker_endpoint_configuration" || n == nil {
+				continue
+			}
+			if str(cfg.Values["name"]) != cfgName && unknownRef(cfg.Address+".name") != cfgName {
+				continue
+			}
+			var models []string
+			for _, pv := range blocks(cfg.Values["production_variants"]) {
+				if m := b.find(inventory.KindSageMakerModel, pv["model_name"]); m != nil {
+					models = append(models, m.ID)
+					b.snap.Connect(n.ID, m.ID, inventory.EdgeRoutesTo, map[string]any{"variant": str(pv["variant_name"])})
+				}
+			}
+			if models != nil {
+				n.Props["models"] = models
+			}
+		}
+	case "aws_bedrockagent_data_source":
+		kb := b.find(inventory.KindBedrockKnowledgeBase, v["knowledge_base_id"])
+		if kb == nil {
+			break
+		}
+		dc := firstBlock(v["data_source_configuration"])
+		src := map[string]any{"id": str(v["data_source_id"]), "name": str(v["name"]), "type": str(dc["type"])}
+		if s3 := firstBlock(dc["s3_configuration"]); s3 != nil {
+			if bucket := b.ref(inventory.KindS3Bucket, s3["bucket_arn"]); bucket != "" {
+				src["bucket"] = bucket
+				b.snap.Connect(kb.ID, bucket, inventory.EdgeRetrievesFrom, map[string]any{"data_source": str(v["name"])})
+				if bn := b.snap.Node(bucket); bn != nil {
+					bn.Props["knowledge_base_source"] = true
+					bn.Props["purpose"] = "knowledge_base"
+				}
+			}
+		}
+		if web := firstBlock(dc["web_configuration"]); web != nil {
+			var urls []string
+			for _, sc := range blocks(web["source_configuration"]) {
+				for _, u := range blocks(sc["url_configuration"]) {
+					for _, seed := range blocks(u["seed_urls"]) {
+						urls = append(urls, strList(seed["url"])...)
+					}
+				}
+			}
+			src["urls"] = urls
+			b.internet()
+			b.snap.Connect(kb.ID, inventory.InternetID, inventory.EdgeReadsUntrusted, map[string]any{"data_source": str(v["name"]), "urls": urls})
+		}
+		l, _ := kb.Props["data_sources"].([]map[string]any)
+		kb.Props["data_sources"] = append(l, src)
 	case "aws_sagemaker_notebook_instance", "aws_sagemaker_model", "aws_bedrockagent_knowledge_base", "aws_bedrockagentcore_agent_runtime", "aws_bedrockagent_agent":
 		n := b.node[r.Address]
 		attr := map[string]string{"aws_sagemaker_notebook_instance": "role_arn", "aws_sagemaker_model": "execution_role_arn",
@@ -730,17 +1002,31 @@ func (b *builder) relate(r *Resource) {
 		if r.Type == "aws_sagemaker_notebook_instance" && n != nil {
 			b.network(n, strList(v["security_groups"]))
 		}
+		if r.Type == "aws_bedrockagent_knowledge_base" && n != nil {
+			if store, ok := n.Props["vector_store"].(string); ok && store != "" && !pureUnknown(store) {
+				id := b.ref(inventory.KindDataStore, store)
+				if id == "" {
+					id = store
+				}
+				if sn := b.snap.Node(id); sn == nil || sn.Kind == inventory.KindDataStore {
+					b.snap.Add(&inventory.Node{ID: id, Kind: inventory.KindDataStore, Provider: "aws", Name: store[strings.LastIndexAny(store, "/:")+1:],
+						Props: map[string]any{"vector_store": true, "service": storeService(store)}})
+				}
+				b.snap.Connect(n.ID, id, inventory.EdgeRetrievesFrom, map[string]any{"field": "storageConfiguration"})
+			}
+		}
 	case "aws_bedrockagent_agent_action_group":
 		n := b.node[r.Address]
 		if n == nil {
 			break
 		}
 		if a := b.find(inventory.KindBedrockAgent, v["agent_id"]); a != nil {
-			b.snap.Connect(a.ID, n.ID, inventory.EdgeCallsTool, map[string]any{"terraform_address": r.Address})
+			n.Props["agent"] = a.ID
+			b.snap.Connect(a.ID, n.ID, inventory.EdgeCallsTool, map[string]any{"action_group": str(v["action_group_name"]), "terraform_address": r.Address})
 		}
 		if ex := firstBlock(v["action_group_executor"]); ex != nil {
 			if fn := b.ref(inventory.KindLambdaFunction, ex["lambda"]); fn != "" {
-				b.snap.Connect(n.ID, fn, inventory.EdgeRoutesTo, map[string]any{"field": "action_group_executor.lambda", "terraform_address": r.Address})
+				b.snap.Connect(n.ID, fn, inventory.EdgeRoutesTo, map[string]any{"field": "actionGroupExecutor.lambda", "terraform_address": r.Address})
 			}
 		}
 	case "aws_bedrockagent_agent_knowledge_base_association":
@@ -778,6 +1064,44 @@ func (b *builder) exposeInstance(n *inventory.Node) {
 	n.Props["internet_reachable"] = true
 	b.internet()
 	b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeReaches, map[string]any{"public_ip": "associate_public_ip_address", "rules": rules})
+}
+
+// eksAccessPolicyRoles maps EKS access policies to the Kubernetes cluster
+// roles they stand for.
+var eksAccessPolicyRoles = map[string]string{
+	"AmazonEKSClusterAdminPolicy": "cluster-admin",
+	"AmazonEKSAdminPolicy":        "admin",
+	"AmazonEKSEditPolicy":         "edit",
+	"AmazonEKSViewPolicy":         "view",
+}
+
+// principal returns the node ID of an IAM principal named by an access
+// entry: one of the configuration's, or the ARN as written.
+func (b *builder) principal(v any) string {
+	for _, k := range []string{inventory.KindIAMRole, inventory.KindIAMUser} {
+		if n := b.find(k, v); n != nil {
+			return n.ID
+		}
+	}
+	if s := str(v); strings.HasPrefix(s, "arn:") {
+		return s
+	}
+	return ""
+}
+
+// clusterAdmin records that from administers an EKS cluster, on both the
+// AWS and the Kubernetes node of the cluster.
+func (b *builder) clusterAdmin(from string, c *inventory.Node, ev map[string]any) {
+	b.snap.Connect(from, k8s.ClusterID(c.Name), inventory.EdgeAdminOf, ev)
+	b.snap.Connect(from, c.ID, inventory.EdgeAdminOf, ev)
+}
+
+// storeService names the service of a vector store ARN.
+func storeService(arn string) string {
+	if parts := strings.SplitN(arn, ":", 4); len(parts) >= 3 && parts[0] == "arn" {
+		return parts[2]
+	}
+	return "external"
 }
 
 func (b *builder) internet() {

@@ -178,9 +178,19 @@ resource "aws_sagemaker_model" "ranker" {
   execution_role_arn = aws_iam_role.node.arn
 }
 
+resource "aws_sagemaker_endpoint_configuration" "ranker" {
+  name = "ranker-config"
+  production_variants {
+    variant_name           = "primary"
+    model_name             = aws_sagemaker_model.ranker.name
+    initial_instance_count = 1
+    instance_type          = "ml.m5.large"
+  }
+}
+
 resource "aws_sagemaker_endpoint" "ranker" {
   name                 = "ranker"
-  endpoint_config_name = "ranker-config"
+  endpoint_config_name = aws_sagemaker_endpoint_configuration.ranker.name
 }
 
 resource "aws_bedrock_guardrail" "default" {
@@ -204,8 +214,105 @@ resource "aws_bedrock_guardrail" "default" {
 resource "aws_bedrockagent_knowledge_base" "kb" {
   name     = "handbook"
   role_arn = aws_iam_role.node.arn
+  knowledge_base_configuration {
+    type = "VECTOR"
+    vector_knowledge_base_configuration {
+      embedding_model_arn = "arn:aws:bedrock:eu-west-1::foundation-model/amazon.titan-embed-text-v2:0"
+    }
+  }
   storage_configuration {
     type = "OPENSEARCH_SERVERLESS"
+    opensearch_serverless_configuration {
+      collection_arn    = "arn:aws:aoss:eu-west-1:111122223333:collection/kb"
+      vector_index_name = "handbook"
+      field_mapping {
+        vector_field   = "vector"
+        text_field     = "text"
+        metadata_field = "metadata"
+      }
+    }
+  }
+}
+
+resource "aws_bedrockagent_data_source" "docs" {
+  knowledge_base_id = aws_bedrockagent_knowledge_base.kb.id
+  name              = "docs"
+  data_source_configuration {
+    type = "S3"
+    s3_configuration {
+      bucket_arn = aws_s3_bucket.docs.arn
+    }
+  }
+}
+
+resource "aws_bedrockagent_data_source" "web" {
+  knowledge_base_id = aws_bedrockagent_knowledge_base.kb.id
+  name              = "vendor-site"
+  data_source_configuration {
+    type = "WEB"
+    web_configuration {
+      source_configuration {
+        url_configuration {
+          seed_urls {
+            url = "https://vendor.example.com/docs"
+          }
+        }
+      }
+    }
+  }
+}
+
+resource "aws_bedrockagent_agent_action_group" "tools" {
+  agent_id          = aws_bedrockagent_agent.helper.agent_id
+  agent_version     = "DRAFT"
+  action_group_name = "tools"
+  action_group_executor {
+    lambda = aws_lambda_function.hook.arn
+  }
+  function_schema {
+    member_functions {
+      functions {
+        name = "search"
+      }
+      functions {
+        name                 = "delete_ticket"
+        require_confirmation = "ENABLED"
+      }
+    }
+  }
+}
+
+resource "aws_bedrockagentcore_agent_runtime" "mcp" {
+  agent_runtime_name = "tools_mcp"
+  role_arn           = aws_iam_role.node.arn
+  agent_runtime_artifact {
+    container_configuration {
+      container_uri = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/tools:1.4"
+    }
+  }
+  network_configuration {
+    network_mode = "PUBLIC"
+  }
+  protocol_configuration {
+    server_protocol = "MCP"
+  }
+  authorizer_configuration {
+    custom_jwt_authorizer {
+      discovery_url    = "https://idp.example.com/.well-known/openid-configuration"
+      allowed_audience = ["tools"]
+    }
+  }
+  environment_variables = {
+    OPENAI_API_KEY = "sk-not-a-real-key"
+  }
+}
+
+resource "aws_eks_access_policy_association" "node_view" {
+  cluster_name  = aws_eks_cluster.agents.name
+  policy_arn    = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+  principal_arn = aws_iam_role.node.arn
+  access_scope {
+    type = "cluster"
   }
 }
 
