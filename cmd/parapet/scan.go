@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/parapet-sec/parapet/internal/aibom"
 	"github.com/parapet-sec/parapet/internal/inventory"
 	"github.com/parapet-sec/parapet/internal/report"
 	"github.com/parapet-sec/parapet/internal/scan"
@@ -139,11 +140,11 @@ func scanSummary(res *scan.Result) string {
 		len(accounts), len(clusters), len(res.Snapshot.Nodes), len(res.Snapshot.Edges), len(res.Findings))
 }
 
-// writeInterchange writes the SARIF and CycloneDX formats, which come from
-// the packages that own them.
+// writeInterchange writes SARIF (the findings) and CycloneDX (the AI-BOM of
+// the scanned estate), which come from the packages that own them.
 func writeInterchange(w io.Writer, format string, res *scan.Result) error {
 	if format == "sarif" {
 		return report.SARIF(w, res.Findings, report.SARIFOptions{ToolVersion: version, Rules: sarifRules(res.Checks)})
 	}
-	return fmt.Errorf("--format %s is not available in this build", format)
+	return aibom.CycloneDX(w, res.Snapshot)
 }

@@ -45,9 +45,6 @@ func TestScanWritesEveryFormatAndADeterministicSnapshot(t *testing.T) {
 	needDemoAccount(t)
 	dir := t.TempDir()
 	for _, f := range scanFormats {
-		if f == "cyclonedx" {
-			continue // needs the AI-BOM
-		}
 		out := filepath.Join(dir, "out."+f)
 		if code := run([]string{"scan", "--aws", cloudMapperDemo, "--format", f, "-o", out}); code != exitClean {
 			t.Fatalf("--format %s: exit %d", f, code)
@@ -57,7 +54,7 @@ func TestScanWritesEveryFormatAndADeterministicSnapshot(t *testing.T) {
 			t.Fatalf("--format %s wrote nothing: %v", f, err)
 		}
 		switch f {
-		case "json", "sarif":
+		case "json", "sarif", "cyclonedx":
 			var v map[string]any
 			if err := json.Unmarshal(data, &v); err != nil {
 				t.Errorf("--format %s is not JSON: %v", f, err)
