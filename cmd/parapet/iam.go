@@ -101,10 +101,11 @@ func parseContext(kvs []string) (map[string][]string, error) {
 	return out, nil
 }
 
-// resolvePrincipal accepts an ARN, "*" (anonymous), an account ID, or the
-// name of a user or role when it is unique in the model.
+// resolvePrincipal accepts an ARN, "*" (anonymous), an account ID, a
+// service or identity-provider host name, or the name of a user or role
+// when it is unique in the model.
 func resolvePrincipal(m *iam.Model, who string) (string, error) {
-	if who == "*" || strings.HasPrefix(who, "arn:") || m.Principal(who) != nil || isDigits(who) || strings.HasSuffix(who, ".amazonaws.com") {
+	if who == "*" || strings.HasPrefix(who, "arn:") || m.Principal(who) != nil || isDigits(who) || strings.Contains(who, ".") {
 		return who, nil
 	}
 	var found []string

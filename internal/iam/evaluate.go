@@ -179,8 +179,10 @@ type Request struct {
 	// anonymous caller; an account root ARN or account ID of an account
 	// outside the model for "any principal of that account", or a user or
 	// role ARN of such an account (whose own identity policies and SCPs are
-	// taken to allow); or a service principal such as
-	// "lambda.amazonaws.com".
+	// taken to allow); a service principal such as "lambda.amazonaws.com";
+	// or an identity provider (an oidc-provider or saml-provider ARN, or
+	// accounts.google.com, cognito-identity.amazonaws.com...) for its users
+	// calling sts:AssumeRoleWithWebIdentity or sts:AssumeRoleWithSAML.
 	Principal string
 	Action    string // "iam:PassRole"
 	Resource  string // ARN, or "*" for actions without resource-level permissions
@@ -223,6 +225,7 @@ const (
 	callerAnonymous                   // unauthenticated
 	callerAccount                     // any principal of an account outside the model, or its root
 	callerService                     // an AWS service principal
+	callerFederated                   // a web identity or SAML user of an identity provider
 )
 
 // evalCtx is the state of one evaluation; it lives on the stack.
@@ -596,8 +599,12 @@ func (ec *evalCtx) principalMatches(pp *principalPat) principalMatch {
 		if ec.kind == callerService && strings.EqualFold(pp.value, ec.req.Principal) {
 			return pmDirect
 		}
+	case ppFederated:
+		if (ec.kind == callerFederated || ec.kind == callerService) && pp.value == ec.req.Principal {
+			return pmDirect
+		}
 	case ppAccount:
-		if ec.kind != callerAnonymous && ec.kind != callerService && pp.value == ec.acct {
+		if (ec.kind == callerPrincipal || ec.kind == callerAccount) && pp.value == ec.acct {
 			return pmAccount
 		}
 	case ppARN:
@@ -768,7 +775,7 @@ func (m *Model) Evaluate(r Request) Decision {
 	}
 	// Then the identity side and the resource side.
 	switch ec.kind {
-	case callerAnonymous, callerService:
+	case callerAnonymous, callerService, callerFederated:
 		if !acc.and(res.direct) {
 			return Decision{Result: Denied, Reason: "no resource-based policy allows this caller"}
 		}
@@ -893,6 +900,14 @@ func (ec *evalCtx) identifyCaller() (Decision, bool) {
 		return Decision{}, true
 	case strings.HasSuffix(who, ".amazonaws.com") && !strings.HasPrefix(who, "arn:"):
 		ec.kind = callerService
+		return Decision{}, true
+	case strings.HasPrefix(who, "arn:") && arnPart(who, 2) == "iam" &&
+		(strings.HasPrefix(arnPart(who, 5), "oidc-provider/") || strings.HasPrefix(arnPart(who, 5), "saml-provider/")),
+		who == "accounts.google.com" || who == "graph.facebook.com" || who == "www.amazon.com":
+		// A user of an identity provider, calling sts:AssumeRoleWithWebIdentity
+		// or sts:AssumeRoleWithSAML: only trust policies naming the
+		// provider as Federated principal can admit it.
+		ec.kind = callerFederated
 		return Decision{}, true
 	case isAccountID(who):
 		ec.kind, ec.acct = callerAccount, who

@@ -463,3 +463,20 @@ func TestStatementsWithActionsOfManyServices(t *testing.T) {
 		{"an unlisted service does not match", u, "sqs:SendMessage", "*", nil, Denied, ""},
 	})
 }
+
+func TestWebIdentityFederationThroughTrustPolicies(t *testing.T) {
+	e := newEstate(t)
+	gh := "arn:aws:iam::" + acct + ":oidc-provider/token.actions.githubusercontent.com"
+	e.add(role(t, acct, "deploy", `{"Statement":{"Effect":"Allow","Principal":{"Federated":"`+gh+`"},"Action":"sts:AssumeRoleWithWebIdentity",
+		"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:example/app:ref:refs/heads/main"}}}}`))
+	e.add(role(t, acct, "other", `{"Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}`))
+	ctx := func(sub string) map[string][]string {
+		return map[string][]string{"token.actions.githubusercontent.com:aud": {"sts.amazonaws.com"}, "token.actions.githubusercontent.com:sub": {sub}}
+	}
+	runCases(t, e, []evalCase{
+		{"a workflow of the trusted repository and branch may assume the role", gh, "sts:AssumeRoleWithWebIdentity", roleARN(acct, "deploy"), ctx("repo:example/app:ref:refs/heads/main"), Allowed, ""},
+		{"a workflow of another repository may not", gh, "sts:AssumeRoleWithWebIdentity", roleARN(acct, "deploy"), ctx("repo:attacker/fork:ref:refs/heads/main"), Denied, ""},
+		{"without the token's claims the answer is conditional on them", gh, "sts:AssumeRoleWithWebIdentity", roleARN(acct, "deploy"), nil, Conditional, ""},
+		{"a role that does not trust the provider cannot be assumed through it", gh, "sts:AssumeRoleWithWebIdentity", roleARN(acct, "other"), nil, Denied, ""},
+	})
+}
