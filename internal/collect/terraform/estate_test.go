@@ -37,6 +37,7 @@ func TestEveryModelledResourceTypeBecomesNodesPropsAndEdges(t *testing.T) {
 		{"tf://aws_sagemaker_model.ranker", "execution_role", "arn:aws:iam::<unknown>:role/eks-node"},
 		{"tf://aws_sagemaker_endpoint.ranker", "models", []string{"tf://aws_sagemaker_model.ranker"}},
 		{"tf://aws_lambda_function.hook", "egress_internet", nil},
+		{"tf://aws_launch_template.nodes", "egress_internet", false},
 		{"tf://aws_eks_cluster.agents", "endpoint_public_access", true},
 		{"arn:aws:s3:::acme-public-docs", "public_read", true},
 		{"arn:aws:s3:::acme-public-docs", "public_write", false},

@@ -768,8 +768,12 @@ func (b *builder) relate(r *Resource) {
 		n := b.node[r.Address]
 		b.network(n, append(strList(v["vpc_security_group_ids"]), strList(v["security_groups"])...))
 		b.runsAsProfile(n, v["iam_instance_profile"])
-		if n != nil && v["associate_public_ip_address"] == true {
-			b.later = append(b.later, func() { b.exposeInstance(n) })
+		if n != nil {
+			if v["associate_public_ip_address"] == true {
+				n.Props["public_ip"] = unknownRef(r.Address + ".public_ip") // planned, its value unknown
+				b.later = append(b.later, func() { b.exposeInstance(n) })
+			}
+			b.later = append(b.later, func() { b.markEgress(n) })
 		}
 	case "aws_launch_template":
 		n := b.node[r.Address]
@@ -778,6 +782,9 @@ func (b *builder) relate(r *Resource) {
 			groups = append(groups, strList(ni["security_groups"])...)
 		}
 		b.network(n, groups)
+		if n != nil {
+			b.later = append(b.later, func() { b.markEgress(n) })
+		}
 		if ip := firstBlock(v["iam_instance_profile"]); ip != nil {
 			if ip["arn"] != nil {
 				b.runsAsProfile(n, ip["arn"])
@@ -1038,6 +1045,29 @@ func (b *builder) relate(r *Resource) {
 	}
 }
 
+// markEgress records whether compute's security groups let it send
+// anything anywhere, as the AWS collector does (egress_internet,
+// egress_rule); with no group of the configuration nothing is recorded.
+func (b *builder) markEgress(n *inventory.Node) {
+	groups, _ := n.Props["security_groups"].([]string)
+	known := false
+	for _, g := range groups {
+		sg := b.snap.Node(g)
+		if sg == nil || sg.Kind != inventory.KindSecurityGroup || sg.Props["collected"] == false {
+			continue
+		}
+		known = true
+		if sg.Props["egress_unrestricted"] == true {
+			n.Props["egress_internet"] = true
+			n.Props["egress_rule"] = sg.ID + " egress all to 0.0.0.0/0"
+			return
+		}
+	}
+	if known {
+		n.Props["egress_internet"] = false
+	}
+}
+
 // exposeInstance marks an instance that will have a public IP and sits in
 // a group open to the internet as reachable, as the AWS collector does for
 // a live instance.
@@ -1063,7 +1093,7 @@ func (b *builder) exposeInstance(n *inventory.Node) {
 	}
 	n.Props["internet_reachable"] = true
 	b.internet()
-	b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeReaches, map[string]any{"public_ip": "associate_public_ip_address", "rules": rules})
+	b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeReaches, map[string]any{"public_ip": n.Props["public_ip"], "rules": rules})
 }
 
 // eksAccessPolicyRoles maps EKS access policies to the Kubernetes cluster

@@ -104,6 +104,10 @@ func TestReferencesCountForEachAndModulesLinkTheInventory(t *testing.T) {
 			if _, ok := role.Props["inline_policies"].(map[string]any)["invoke-tools"]; !ok {
 				t.Errorf("agent role has no inline policy invoke-tools: %v", role.Props["inline_policies"])
 			}
+			host := s.Node("tf://module.runtime.aws_instance.host")
+			if host.Props["egress_internet"] != true || host.Props["public_ip"] != "<unknown:module.runtime.aws_instance.host.public_ip>" {
+				t.Errorf("instance egress and public IP = %v, %v", host.Props["egress_internet"], host.Props["public_ip"])
+			}
 			sg := s.Node("tf://aws_security_group.tools")
 			if sg.Props["open_to_internet"] != true || !strings.Contains(toJSON(sg.Props["open_ports"]), "tcp/22") {
 				t.Errorf("security group props = %v, want tcp/22 open to the internet", sg.Props)
