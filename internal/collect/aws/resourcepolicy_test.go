@@ -118,3 +118,55 @@ func mustParse(t *testing.T, doc string) *iam.Policy {
 	}
 	return p
 }
+
+func TestEveryResourcePolicyCallMapsToItsARN(t *testing.T) {
+	dir := t.TempDir()
+	region := filepath.Join(dir, "eu-west-1")
+	pol := func(res string) string {
+		b := `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"` + res + `"}]}`
+		return strings.ReplaceAll(b, `"`, `\"`)
+	}
+	files := map[string]string{
+		"sts-get-caller-identity.json":                            `{"Account":"123456789012"}`,
+		"s3-get-bucket-policy/data":                               `{"Policy":"` + pol("*") + `"}`,
+		"kms-get-key-policy/1234abcd-12ab-34cd-56ef-1234567890ab": `{"Policy":"` + pol("*") + `","PolicyName":"default"}`,
+		"lambda-get-policy/fn":                                    `{"Policy":"` + pol("*") + `","RevisionId":"r"}`,
+		"sqs-get-queue-attributes/https%3A%2F%2Fsqs.eu-west-1.amazonaws.com%2F123456789012%2Fjobs": `{"Attributes":{"Policy":"` + pol("*") + `"}}`,
+		"sns-get-topic-attributes/arn%3Aaws%3Asns%3Aeu-west-1%3A123456789012%3Aalerts":             `{"Attributes":{"Policy":"` + pol("*") + `","TopicArn":"arn:aws:sns:eu-west-1:123456789012:alerts"}}`,
+		"secretsmanager-get-resource-policy/db":                                                    `{"ARN":"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf","Name":"db","ResourcePolicy":"` + pol("*") + `"}`,
+		"secretsmanager-get-resource-policy/nopolicy":                                              `{"ARN":"arn:aws:secretsmanager:eu-west-1:123456789012:secret:nopolicy-x","Name":"nopolicy"}`,
+		"ecr-get-repository-policy/app":                                                            `{"registryId":"123456789012","repositoryName":"app","policyText":"` + pol("*") + `"}`,
+	}
+	for name, body := range files {
+		path := filepath.Join(region, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := OpenAccountData(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := iam.NewModel()
+	if err := LoadResourcePolicies(a, m); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"arn:aws:ecr:eu-west-1:123456789012:repository/app",
+		"arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		"arn:aws:lambda:eu-west-1:123456789012:function:fn",
+		"arn:aws:s3:::data",
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+		"arn:aws:sns:eu-west-1:123456789012:alerts",
+		"arn:aws:sqs:eu-west-1:123456789012:jobs",
+	}
+	if got := m.ResourcePolicies(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if d := m.Evaluate(iam.Request{Principal: "*", Action: "kms:Decrypt", Resource: want[1]}); d.Result != iam.Allowed {
+		t.Errorf("the public key policy: %v (%s)", d.Result, d.Reason)
+	}
+}
