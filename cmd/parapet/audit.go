@@ -26,6 +26,7 @@ import (
 
 func newAuditCmd() *cobra.Command {
 	var loc string
+	var creating bool // set by init: the one command that may create a store
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Keep a tamper-evident, signed log of decisions and prove what it holds",
@@ -36,6 +37,14 @@ lives in its own file, never in the store. See docs/audit.md.`,
 	}
 	cmd.PersistentFlags().StringVar(&loc, "store", defaultAuditStore(), "the log's store: sqlite:PATH or postgres://...")
 	open := func(ctx context.Context) (store.Store, error) {
+		// Only init may create a SQLite file; the other commands would
+		// leave an empty one behind at a mistyped path.
+		if !creating && !strings.Contains(loc, "://") {
+			path := strings.TrimPrefix(loc, "sqlite:")
+			if _, err := os.Stat(path); err != nil {
+				return nil, withCode(exitUsage, fmt.Errorf("no audit log at %s (run `parapet audit init`, or give --store)", path))
+			}
+		}
 		st, err := store.Open(ctx, loc)
 		if err != nil {
 			return nil, withCode(exitUsage, err)
@@ -43,7 +52,7 @@ lives in its own file, never in the store. See docs/audit.md.`,
 		return st, nil
 	}
 	cmd.AddCommand(
-		newAuditInitCmd(open, &loc),
+		newAuditInitCmd(open, &loc, &creating),
 		newAuditAppendCmd(open),
 		newAuditCheckpointCmd(open),
 		newAuditVerifyCmd(open),
@@ -99,7 +108,7 @@ func openLog(ctx context.Context, open storeOpener, v note.Verifier) (*audit.Log
 	return l, func() { l.Close(); st.Close() }, nil
 }
 
-func newAuditInitCmd(open storeOpener, loc *string) *cobra.Command {
+func newAuditInitCmd(open storeOpener, loc *string, creating *bool) *cobra.Command {
 	var name, keyPath string
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -112,6 +121,7 @@ check checkpoints and exports with it. The store keeps only this verifier key.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			*creating = true
 			if name == "" {
 				host, _ := os.Hostname()
 				name = "parapet.audit/" + host
@@ -180,13 +190,38 @@ line are appended, nothing from it on, and the error names the line.`,
 }
 
 func newAuditCheckpointCmd(open storeOpener) *cobra.Command {
-	var keyPath string
+	var keyPath, cosigned string
 	cmd := &cobra.Command{
 		Use:   "checkpoint",
 		Short: "Sign a checkpoint over every durable entry and print it",
-		Args:  cobra.NoArgs,
+		Long: `checkpoint signs a checkpoint over every durable entry with the log's key,
+stores it and prints it. With --cosigned FILE it instead takes a checkpoint
+that witnesses have cosigned (their signature lines added to the note),
+checks the log's own signature on it and keeps the witness lines with the
+stored checkpoint, so that exports publish them.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if cosigned != "" {
+				b, err := os.ReadFile(cosigned)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				l, done, err := openLog(ctx, open, nil)
+				if err != nil {
+					return err
+				}
+				defer done()
+				if err := l.AddCosignatures(ctx, b); err != nil {
+					return withCode(exitUsage, fmt.Errorf("%s: %w", cosigned, err))
+				}
+				signed, err := l.LatestCheckpoint(ctx)
+				if err != nil {
+					return err
+				}
+				_, err = cmd.OutOrStdout().Write(signed)
+				return err
+			}
 			signer, err := audit.LoadSigner(keyPath)
 			if err != nil {
 				return withCode(exitUsage, err)
@@ -205,6 +240,7 @@ func newAuditCheckpointCmd(open storeOpener) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&keyPath, "key", defaultAuditKey(), "the signing key file")
+	cmd.Flags().StringVar(&cosigned, "cosigned", "", "merge the witness signatures of this cosigned checkpoint into the stored one")
 	return cmd
 }
 
