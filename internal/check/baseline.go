@@ -241,14 +241,18 @@ func AddedFindings(before, after []inventory.Finding) []inventory.Finding {
 }
 
 // locate points findings without a location at the Terraform source of
-// their first resource that has one ("file:line" for HCL, the plan file for
-// plans).
+// their first resource, or else the first node on their path, that comes
+// from the change ("file:line" for HCL, the plan file for plans).
 func locate(fs []inventory.Finding, snap *inventory.Snapshot) {
 	for i := range fs {
 		if fs[i].Location != nil {
 			continue
 		}
-		for _, id := range fs[i].Resources {
+		ids := append([]string(nil), fs[i].Resources...)
+		for _, e := range fs[i].Path {
+			ids = append(ids, e.From, e.To)
+		}
+		for _, id := range ids {
 			n := snap.Node(id)
 			if n == nil || n.Source == "" {
 				continue

@@ -124,3 +124,55 @@ func TestApplyChangesRemovesDeletedNodesAndKeepsWhatTheChangeDoesNotSay(t *testi
 		t.Errorf("deleted bucket or its edge is still there: %v", out.Edges)
 	}
 }
+
+func TestAPlanThatMakesAnExposedRoleAdminOpensAPathToData(t *testing.T) {
+	rep, err := RunBaseline(context.Background(), []string{"../collect/terraform/testdata/change/admin.plan.json"},
+		Baseline{Snapshot: "../collect/terraform/testdata/change/estate.snapshot.json", ManagedPolicies: agentManaged}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path *inventory.Finding
+	for i, f := range rep.Findings {
+		if f.Check == "PAR-PATH-001" {
+			path = &rep.Findings[i]
+		}
+	}
+	if path == nil {
+		t.Fatalf("no new attack path; findings: %v", rep.Findings)
+	}
+	want := []string{inventory.InternetID, "arn:aws:ec2:us-east-1:111122223333:instance/i-0a1b2c3d4e5f60718", "arn:aws:iam::111122223333:role/app"}
+	for i, id := range want {
+		if i >= len(path.Path) || path.Path[i].From != id {
+			t.Fatalf("path = %v, want it through %v", path.Path, want)
+		}
+	}
+	if last := path.Path[len(path.Path)-1].To; last != "arn:aws:s3:::acme-customer-data" && last != "arn:aws:iam::111122223333:root" {
+		t.Errorf("path ends at %s", last)
+	}
+	if path.Location == nil || filepath.Base(path.Location.File) != "admin.plan.json" {
+		t.Errorf("location = %+v, want the plan", path.Location)
+	}
+}
+
+func TestAPlanDeletesWhatItRemoves(t *testing.T) {
+	c, err := terraform.Load("../collect/terraform/testdata/change/admin.plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Removed) != 1 || c.Removed[0] != "arn:aws:s3:::acme-scratch" {
+		t.Errorf("removed = %v", c.Removed)
+	}
+	f, _ := os.Open("../collect/terraform/testdata/change/estate.snapshot.json")
+	defer f.Close()
+	base, err := inventory.Decode(f, "estate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := ApplyChanges(base, c.Removed, c.Snapshot())
+	if after.Node("arn:aws:s3:::acme-scratch") != nil {
+		t.Error("the deleted bucket is still there")
+	}
+	if n := after.Node("arn:aws:iam::111122223333:role/app"); n == nil || n.Account != "111122223333" || n.Props["managed_policies"] == nil {
+		t.Errorf("role after the change = %+v", n)
+	}
+}

@@ -80,7 +80,11 @@ func addrOf(n *inventory.Node) string {
 
 func (a *iamAdder) principal(n *inventory.Node) {
 	kind := map[string]string{inventory.KindIAMUser: iam.KindUser, inventory.KindIAMRole: iam.KindRole, inventory.KindIAMGroup: iam.KindGroup}[n.Kind]
-	p := &iam.Principal{ARN: n.ID, Kind: kind, Name: n.Name, Account: Unknown, Path: "/",
+	account := Unknown
+	if parts := strings.SplitN(n.ID, ":", 6); len(parts) == 6 && !IsUnknown(parts[4]) && parts[4] != "" {
+		account = parts[4] // a principal that exists already
+	}
+	p := &iam.Principal{ARN: n.ID, Kind: kind, Name: n.Name, Account: account, Path: "/",
 		Source: n.Source + " (" + addrOf(n) + ")", Tags: n.Tags, TagsKnown: true}
 	if s, ok := n.Props["path"].(string); ok {
 		p.Path = s
