@@ -1,7 +1,6 @@
 package aibom
 
 import (
-	"path"
 	"strings"
 )
 
@@ -60,9 +59,9 @@ func MatchEndpoint(host string) *Endpoint {
 			}
 			continue
 		}
-		// path.Match's "*" stops at "/", not ".", so it spans labels; require
-		// at least one character where the star stands.
-		if ok, _ := path.Match(e.Pattern, host); ok && len(host) > len(e.Pattern)-1 {
+		// "*" stands for one or more characters, dots included (labels).
+		pre, suf, _ := strings.Cut(e.Pattern, "*")
+		if len(host) > len(pre)+len(suf) && strings.HasPrefix(host, pre) && strings.HasSuffix(host, suf) {
 			return e
 		}
 	}

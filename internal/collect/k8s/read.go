@@ -148,21 +148,17 @@ func (l lineIndex) line(off int64) int {
 	return 1 + sort.Search(len(l), func(i int) bool { return l[i] >= off })
 }
 
+// parseJSON reads a stream of JSON values in one pass: each an object, a
+// List (its items flattened, each with its own line) or an array of them.
 func parseJSON(name string, data []byte) ([]Object, error) {
+	r := &jsonReader{name: name, data: data, lines: newLineIndex(data), dec: json.NewDecoder(bytes.NewReader(data))}
 	var out []Object
-	lines := newLineIndex(data)
-	dec := json.NewDecoder(bytes.NewReader(data))
 	for {
-		start := skipSpace(data, dec.InputOffset())
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
-		if errors.Is(err, io.EOF) {
+		start := skipSpace(data, r.dec.InputOffset())
+		if start >= int64(len(data)) {
 			return out, nil
 		}
-		if err != nil {
-			return nil, jsonError(name, data, err, start)
-		}
-		objs, err := jsonValue(name, lines, raw, start)
+		objs, err := r.value(start, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -170,47 +166,123 @@ func parseJSON(name string, data []byte) ([]Object, error) {
 	}
 }
 
-// jsonValue turns one top-level JSON value at offset start into objects.
-func jsonValue(name string, lines lineIndex, raw json.RawMessage, start int64) ([]Object, error) {
-	line := lines.line(start)
-	if raw[0] == '[' {
-		return jsonArray(name, lines, raw, start, "")
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s:%d: %v", name, line, err)
-	}
-	if m == nil {
-		return nil, nil
-	}
-	if isList(m) {
-		itemsRaw, off, ok := findItems(raw)
-		if !ok {
-			return nil, nil
-		}
-		return jsonArray(name, lines, itemsRaw, start+off, itemKind(m))
-	}
-	o, err := newObject(name, line, m, "")
-	if err != nil {
-		return nil, err
-	}
-	return []Object{o}, nil
+// jsonReader walks a JSON stream with one decoder, so offsets in its errors
+// are offsets in data.
+type jsonReader struct {
+	name  string
+	data  []byte
+	lines lineIndex
+	dec   *json.Decoder
 }
 
-// jsonArray reads an array of objects that starts at offset start of data.
-func jsonArray(name string, lines lineIndex, arr json.RawMessage, start int64, kind string) ([]Object, error) {
-	dec := json.NewDecoder(bytes.NewReader(arr))
-	if _, err := dec.Token(); err != nil { // [
-		return nil, fmt.Errorf("%s:%d: %v", name, lines.line(start), err)
+func (r *jsonReader) fail(err error) error { return jsonError(r.name, r.data, err, 0) }
+
+// value reads the value at offset start: an object (or List), an array of
+// them, or null.
+func (r *jsonReader) value(start int64, depth int) ([]Object, error) {
+	if depth > 64 {
+		return nil, fmt.Errorf("%s:%d: arrays nested too deeply", r.name, r.lines.line(start))
+	}
+	switch r.data[start] {
+	case '{':
+		return r.object(start)
+	case '[':
+		if _, err := r.dec.Token(); err != nil {
+			return nil, r.fail(err)
+		}
+		var out []Object
+		for r.dec.More() {
+			off := skipSpaceComma(r.data, r.dec.InputOffset())
+			objs, err := r.value(off, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+		}
+		if _, err := r.dec.Token(); err != nil {
+			return nil, r.fail(err)
+		}
+		return out, nil
+	}
+	var v any
+	if err := r.dec.Decode(&v); err != nil {
+		return nil, r.fail(err)
+	}
+	if v == nil {
+		return nil, nil
+	}
+	return nil, fmt.Errorf("%s:%d: JSON value is not an object", r.name, r.lines.line(start))
+}
+
+// listItem is one element of an "items" array, with where it starts.
+type listItem struct {
+	v    any
+	line int
+}
+
+// object reads an object token by token so that the elements of an "items"
+// array are decoded once, each with its line; kubectl writes "kind": "List"
+// after the items, so whether they are a List's is known only at the end.
+func (r *jsonReader) object(start int64) ([]Object, error) {
+	if _, err := r.dec.Token(); err != nil { // {
+		return nil, r.fail(err)
+	}
+	m := map[string]any{}
+	var items []listItem
+	itemsArray := false
+	for r.dec.More() {
+		tok, err := r.dec.Token()
+		if err != nil {
+			return nil, r.fail(err)
+		}
+		key, _ := tok.(string)
+		off := skipSpaceColon(r.data, r.dec.InputOffset())
+		if key == "items" && off < int64(len(r.data)) && r.data[off] == '[' {
+			if _, err := r.dec.Token(); err != nil {
+				return nil, r.fail(err)
+			}
+			itemsArray, items = true, nil
+			for r.dec.More() {
+				ioff := skipSpaceComma(r.data, r.dec.InputOffset())
+				var v any
+				if err := r.dec.Decode(&v); err != nil {
+					return nil, r.fail(err)
+				}
+				items = append(items, listItem{v: v, line: r.lines.line(ioff)})
+			}
+			if _, err := r.dec.Token(); err != nil {
+				return nil, r.fail(err)
+			}
+			continue
+		}
+		var v any
+		if err := r.dec.Decode(&v); err != nil {
+			return nil, r.fail(err)
+		}
+		m[key] = v
+	}
+	if _, err := r.dec.Token(); err != nil { // }
+		return nil, r.fail(err)
+	}
+	line := r.lines.line(start)
+	if itemsArray {
+		all := make([]any, len(items))
+		for i, it := range items {
+			all[i] = it.v
+		}
+		m["items"] = all
+	}
+	if !isList(m) {
+		o, err := newObject(r.name, line, m, "")
+		if err != nil {
+			return nil, err
+		}
+		return []Object{o}, nil
 	}
 	var out []Object
-	for dec.More() {
-		off := skipSpaceComma(arr, dec.InputOffset())
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, lines.line(start+off), err)
-		}
-		objs, err := jsonItem(name, lines, raw, start+off, kind)
+	kind := itemKind(m)
+	for _, it := range items {
+		objs, err := listObjects(r.name, it.line, it.v, kind, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -219,50 +291,32 @@ func jsonArray(name string, lines lineIndex, arr json.RawMessage, start int64, k
 	return out, nil
 }
 
-func jsonItem(name string, lines lineIndex, raw json.RawMessage, start int64, kind string) ([]Object, error) {
-	line := lines.line(start)
-	if raw[0] != '{' {
-		if string(raw) == "null" {
-			return nil, nil
-		}
+// listObjects turns one List item into objects; an item that is itself a
+// List gives its items, at the item's line.
+func listObjects(name string, line int, v any, kind string, depth int) ([]Object, error) {
+	if v == nil {
+		return nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
 		return nil, fmt.Errorf("%s:%d: list item is not an object", name, line)
 	}
-	if kind == "" {
-		return jsonValue(name, lines, raw, start)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s:%d: %v", name, line, err)
+	if kind == "" && isList(m) && depth < 16 {
+		var out []Object
+		for _, it := range list(m, "items") {
+			objs, err := listObjects(name, line, it, itemKind(m), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+		}
+		return out, nil
 	}
 	o, err := newObject(name, line, m, kind)
 	if err != nil {
 		return nil, err
 	}
 	return []Object{o}, nil
-}
-
-// findItems returns the raw "items" array of a List object and its offset.
-func findItems(raw json.RawMessage) (json.RawMessage, int64, bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return nil, 0, false
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, 0, false
-		}
-		key, _ := tok.(string)
-		off := skipSpaceColon(raw, dec.InputOffset())
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, 0, false
-		}
-		if key == "items" && len(v) > 0 && v[0] == '[' {
-			return v, off, true
-		}
-	}
-	return nil, 0, false
 }
 
 func skipSpace(data []byte, off int64) int64 {
