@@ -167,6 +167,10 @@ func mix(h uint32) uint32 {
 
 const maxTokenFeatures = 16
 
+// extraFeatureValue is the value of lexicon, rule and hidden-content
+// features (word and trigram features have value 1).
+const extraFeatureValue = 3
+
 // featurize fills fs from the normalised text, its lexicon matches and
 // rule hits, and its hidden runs. Tokens are runs of word bytes (ASCII
 // letters and digits, underscores, and every byte of a non-ASCII
@@ -271,11 +275,17 @@ func featurizeInto(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, b
 		}
 		for ei < len(extras) && int(extras[ei].at) < j {
 			if nf < maxTokenFeatures+8 {
+				// Lexicon, rule and hidden-content features count
+				// extraFeatureValue times: a handful of them must be able
+				// to outweigh the many word and trigram features of a
+				// window, and a larger value learns faster under SGD.
 				f := extras[ei].f >> shift
 				if w != nil {
-					sum += int32(w[f])
+					sum += extraFeatureValue * int32(w[f])
 				} else {
-					feats = append(feats, f)
+					for k := 0; k < extraFeatureValue; k++ {
+						feats = append(feats, f)
+					}
 				}
 				nf++
 			}
