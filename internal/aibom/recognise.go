@@ -94,7 +94,19 @@ func readWorkload(n *inventory.Node) workload {
 		}
 	}
 	w.env = stringsOf(n.Props["env"])
-	if pl, ok := n.Props["pod_labels"].(map[string]string); ok {
+	var pl map[string]string
+	switch t := n.Props["pod_labels"].(type) {
+	case map[string]string:
+		pl = t
+	case map[string]any: // a decoded snapshot
+		pl = map[string]string{}
+		for k, v := range t {
+			if s, ok := v.(string); ok {
+				pl[k] = s
+			}
+		}
+	}
+	if len(pl) > 0 {
 		merged := map[string]string{}
 		for k, v := range w.labels {
 			merged[k] = v

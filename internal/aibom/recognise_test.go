@@ -305,3 +305,43 @@ func TestDocsListEveryRule(t *testing.T) {
 		}
 	}
 }
+
+// TestRecogniseReadsADecodedSnapshotAlike: a snapshot written with
+// --snapshot and read back gives the same AI inventory as the collected one.
+func TestRecogniseReadsADecodedSnapshotAlike(t *testing.T) {
+	collect := func() *inventory.Snapshot {
+		snap, err := aws.CollectResources(filepath.Join("..", "collect", "aws", "testdata", "account-data"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ks, err := k8s.Options{Cluster: "prod-eks"}.Collect(filepath.Join("..", "collect", "k8s", "testdata", "eks-prod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap.Merge(ks)
+		return snap
+	}
+	live := collect()
+	aibom.Recognise(live)
+	var want strings.Builder
+	if err := live.Encode(&want); err != nil {
+		t.Fatal(err)
+	}
+
+	var saved strings.Builder
+	if err := collect().Encode(&saved); err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := inventory.Decode(strings.NewReader(saved.String()), "snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aibom.Recognise(decoded)
+	var got strings.Builder
+	if err := decoded.Encode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Error("Recognise on a decoded snapshot differs from Recognise on the collected one")
+	}
+}
