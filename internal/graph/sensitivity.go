@@ -132,7 +132,7 @@ func (r *SensitivityRule) matches(n *inventory.Node) bool {
 
 // classificationKeys are tag and label keys that state a classification.
 var classificationKeys = []string{
-	"parapet.io/sensitivity", "sensitivity", "data-classification", "dataclassification",
+	"parapet.dev/sensitivity", "sensitivity", "data-classification", "dataclassification",
 	"data_classification", "classification", "confidentiality",
 }
 

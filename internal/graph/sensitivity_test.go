@@ -30,7 +30,7 @@ func TestClassifyLabelledResources(t *testing.T) {
 		{"an unnamed secret defaults to high", inventory.Node{Kind: inventory.KindSecret, Name: "x1"}, inventory.SensitivityHigh},
 		{"a Kubernetes secret of payment credentials is critical", inventory.Node{Kind: inventory.KindK8sSecret, Name: "payments-db-credentials"}, inventory.SensitivityCritical},
 		{"a plain bucket defaults to low", inventory.Node{Kind: inventory.KindS3Bucket, Name: "cloudmapper_demo"}, inventory.SensitivityLow},
-		{"a sensitivity label on a Kubernetes secret is read", inventory.Node{Kind: inventory.KindK8sSecret, Name: "x", Tags: map[string]string{"parapet.io/sensitivity": "low"}}, inventory.SensitivityLow},
+		{"a sensitivity label on a Kubernetes secret is read", inventory.Node{Kind: inventory.KindK8sSecret, Name: "x", Tags: map[string]string{"parapet.dev/sensitivity": "low"}}, inventory.SensitivityLow},
 		{"a collector's sensitivity is kept when nothing else says", inventory.Node{Kind: inventory.KindDataStore, Name: "x", Sensitivity: inventory.SensitivityHigh}, inventory.SensitivityHigh},
 		{"compute holds no data", inventory.Node{Kind: inventory.KindEC2Instance, Name: "customer-api"}, inventory.SensitivityNone},
 	}
