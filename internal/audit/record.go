@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"time"
 
@@ -214,72 +213,11 @@ func redact(v any) any {
 // rejecting duplicate object keys and trailing data: a record that reads two
 // ways to two readers has no place in an audit log.
 func decodeStrict(raw []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("record: invalid JSON: %w", err)
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return nil, fmt.Errorf("record: data after the JSON value at byte %d", d.InputOffset())
-	}
-	if err := checkDuplicateKeys(raw); err != nil {
+	v, err := parseJSON(raw)
+	if err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	return v, nil
-}
-
-// checkDuplicateKeys scans JSON that is known to be valid and fails on the
-// first object that names a key twice.
-func checkDuplicateKeys(raw []byte) error {
-	type frame struct {
-		object bool
-		keys   map[string]bool
-		expect bool // the next string is a key
-	}
-	var stack []frame
-	for i := 0; i < len(raw); i++ {
-		switch c := raw[i]; c {
-		case '{':
-			stack = append(stack, frame{object: true, expect: true})
-		case '[':
-			stack = append(stack, frame{})
-		case '}', ']':
-			stack = stack[:len(stack)-1]
-		case ',':
-			if n := len(stack); n > 0 && stack[n-1].object {
-				stack[n-1].expect = true
-			}
-		case '"':
-			j := i + 1
-			escaped := false
-			for ; raw[j] != '"'; j++ {
-				if raw[j] == '\\' {
-					escaped = true
-					j++
-				}
-			}
-			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expect {
-				key := string(raw[i+1 : j])
-				if escaped {
-					if err := json.Unmarshal(raw[i:j+1], &key); err != nil {
-						return err
-					}
-				}
-				f := &stack[n-1]
-				if f.keys == nil {
-					f.keys = map[string]bool{}
-				}
-				if f.keys[key] {
-					return fmt.Errorf("duplicate key %q at byte %d", key, i)
-				}
-				f.keys[key] = true
-				f.expect = false
-			}
-			i = j
-		}
-	}
-	return nil
 }
 
 // encodeCanonical writes v with sorted keys, no spaces and no HTML escaping.
