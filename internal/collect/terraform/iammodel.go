@@ -220,10 +220,13 @@ func wildcardUnknowns(s string) (string, bool) {
 	return unknownMarker.ReplaceAllString(s, "*"), true
 }
 
-// markUnknowns rewrites the statements of a parsed policy document whose
-// Action, NotAction, Resource or NotResource hold unknown parts: each
-// marker becomes "*" and the statement gets the UnknownConditionKey
-// condition, so that a match is conditional.
+// markUnknowns rewrites the statements of a parsed policy document that
+// hold unknown parts. In Action and Resource lists, the entries with
+// unknown parts move to a copy of the statement where each marker becomes
+// "*" and the UnknownConditionKey condition is added, so that what they
+// match is conditional, while the known entries keep their plain effect.
+// Unknown parts in NotAction or NotResource make the whole statement
+// conditional: leaving them out would widen it.
 func markUnknowns(doc any) {
 	m, ok := doc.(map[string]any)
 	if !ok {
@@ -235,42 +238,77 @@ func markUnknowns(doc any) {
 		stmts = s
 	case map[string]any:
 		stmts = []any{s}
+	default:
+		return
 	}
+	var out []any
 	for _, st := range stmts {
 		s, ok := st.(map[string]any)
 		if !ok {
+			out = append(out, st)
 			continue
 		}
-		partial := false
+		known := clonePolicyMap(s)
+		partial := clonePolicyMap(s)
+		anyPartial, keepKnown := false, true
 		for _, k := range []string{"Action", "NotAction", "Resource", "NotResource"} {
-			switch x := s[k].(type) {
-			case string:
-				var p bool
-				s[k], p = wildcardUnknowns(x)
-				partial = partial || p
-			case []any:
-				for i, e := range x {
-					if es, ok := e.(string); ok {
-						var p bool
-						x[i], p = wildcardUnknowns(es)
-						partial = partial || p
-					}
+			list, isList := s[k].([]any)
+			if one, isStr := s[k].(string); isStr {
+				list, isList = []any{one}, true
+			}
+			if !isList {
+				continue
+			}
+			var kn, all []any
+			fieldPartial := false
+			for _, e := range list {
+				es, ok := e.(string)
+				if !ok {
+					kn, all = append(kn, e), append(all, e)
+					continue
+				}
+				w, p := wildcardUnknowns(es)
+				all = append(all, w)
+				if p {
+					fieldPartial = true
+				} else {
+					kn = append(kn, es)
 				}
 			}
+			partial[k] = all
+			if !fieldPartial {
+				continue
+			}
+			anyPartial = true
+			if strings.HasPrefix(k, "Not") || len(kn) == 0 {
+				keepKnown = false
+			} else {
+				known[k] = kn
+			}
 		}
-		if !partial {
+		if !anyPartial {
+			out = append(out, s)
 			continue
 		}
-		cond, _ := s["Condition"].(map[string]any)
-		if cond == nil {
-			cond = map[string]any{}
-			s["Condition"] = cond
+		if keepKnown {
+			out = append(out, known)
 		}
+		cond, _ := partial["Condition"].(map[string]any)
+		cond = clonePolicyMap(cond)
 		eq, _ := cond["StringEquals"].(map[string]any)
-		if eq == nil {
-			eq = map[string]any{}
-			cond["StringEquals"] = eq
-		}
+		eq = clonePolicyMap(eq)
 		eq[UnknownConditionKey] = "known-after-apply"
+		cond["StringEquals"] = eq
+		partial["Condition"] = cond
+		out = append(out, partial)
 	}
+	m["Statement"] = out
+}
+
+func clonePolicyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }

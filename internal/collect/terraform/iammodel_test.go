@@ -112,3 +112,28 @@ func TestWildcardUnknowns(t *testing.T) {
 		}
 	}
 }
+
+func TestAPolicyDocumentReadAtApplyIsRenderedWithItsUnknownParts(t *testing.T) {
+	c, err := Load("testdata/deferred.plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := c.Resource("data.aws_iam_policy_document.read").Values["json"].(string)
+	if doc != `{"Statement":[{"Action":"s3:GetObject","Effect":"Allow","Resource":["<unknown>","arn:aws:s3:::acme-reports/*"],"Sid":"Read"}],"Version":"2012-10-17"}` {
+		t.Errorf("rendered document = %s", doc)
+	}
+	m := iam.NewModel()
+	c.AddIAM(m, IAMOptions{})
+	role := "arn:aws:iam::<unknown>:role/reader"
+	for _, tt := range []struct {
+		resource string
+		want     iam.Result
+	}{
+		{"arn:aws:s3:::acme-reports/q3.csv", iam.Allowed},
+		{"arn:aws:s3:::staging-x/file", iam.Conditional}, // the bucket whose name is known after apply
+	} {
+		if d := m.Evaluate(iam.Request{Principal: role, Action: "s3:GetObject", Resource: tt.resource}); d.Result != tt.want {
+			t.Errorf("%s: %v (%s), want %v", tt.resource, d.Result, d.Reason, tt.want)
+		}
+	}
+}

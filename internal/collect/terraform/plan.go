@@ -95,6 +95,15 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 		if r.Mode == "managed" {
 			computedAttrs(r.Type, r.Address, r.Values, c.Region)
 		}
+		// A policy document whose reading Terraform deferred to apply (it
+		// depends on a value not known yet) is rendered from its statement
+		// blocks, unknown parts as markers, as source gives it.
+		if r.Mode == "data" && r.Type == "aws_iam_policy_document" {
+			if s, ok := r.Values["json"].(string); !ok || pureUnknown(s) {
+				doc := renderPolicyDocument(r.Values)
+				r.Values["json"], r.Values["minified_json"] = doc, doc
+			}
+		}
 	}
 	c.Prior.Region = c.Region
 	for _, r := range c.Prior.Resources {
