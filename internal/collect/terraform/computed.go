@@ -1,19 +1,10 @@
 package terraform
 
-import "strings"
+import (
+	"strings"
 
-// partition returns the AWS partition of a region. Parapet takes the
-// commercial partition when the region is unknown, as ARNs in the issue's
-// examples do; a China or GovCloud region says otherwise.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
+	collectaws "github.com/parapet-sec/parapet/internal/collect/aws"
+)
 
 // computedAttrs fills the attributes the AWS provider computes when it
 // creates a resource (arn, id, ...) from the attributes the configuration
@@ -43,7 +34,7 @@ func computedAttrs(typ, addr string, v map[string]any, region string) {
 	if reg == "" {
 		reg = Unknown
 	}
-	part := partition(region)
+	part := collectaws.Partition(region)
 	iamPath := func() string {
 		p, _ := v["path"].(string)
 		if p == "" {

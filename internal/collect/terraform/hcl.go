@@ -15,6 +15,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
+
+	collectaws "github.com/parapet-sec/parapet/internal/collect/aws"
 )
 
 // maxPasses bounds the evaluation passes; each pass lets values flow one
@@ -711,7 +713,7 @@ func (l *loader) dataSource(typ, addr string, v map[string]any) {
 		}
 	case "aws_partition":
 		if l.region != "" {
-			v["partition"], v["id"] = partition(l.region), partition(l.region)
+			v["partition"], v["id"] = collectaws.Partition(l.region), collectaws.Partition(l.region)
 		}
 	}
 }

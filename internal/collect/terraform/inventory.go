@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	collectaws "github.com/parapet-sec/parapet/internal/collect/aws"
 	"github.com/parapet-sec/parapet/internal/collect/k8s"
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
@@ -528,7 +529,7 @@ func addRules(n *inventory.Node, dir string, r map[string]any) {
 	if proto == "" {
 		proto = str(r["ip_protocol"])
 	}
-	proto = protocolName(proto)
+	proto = collectaws.ProtocolName(proto)
 	from, fok := r["from_port"].(float64)
 	to, tok := r["to_port"].(float64)
 	ports := proto
@@ -575,20 +576,6 @@ func addRules(n *inventory.Node, dir string, r map[string]any) {
 			n.Props["open_to_internet"] = false
 		}
 	}
-}
-
-func protocolName(p string) string {
-	switch strings.ToLower(p) {
-	case "-1", "all":
-		return "all"
-	case "6":
-		return "tcp"
-	case "17":
-		return "udp"
-	case "1":
-		return "icmp"
-	}
-	return strings.ToLower(p)
 }
 
 func appendProp(n *inventory.Node, k, v string) {
@@ -1212,7 +1199,7 @@ func (b *builder) bucketPolicy(n *inventory.Node, doc string) {
 			acts = []string{"*"}
 		}
 		for _, a := range acts {
-			r, w := actionAccess(a)
+			r, w := collectaws.ActionAccess(a)
 			read, write = read || r, write || w
 			actions = append(actions, a)
 		}
@@ -1248,22 +1235,4 @@ func anyone(p any) bool {
 		}
 	}
 	return false
-}
-
-// actionAccess classifies an action by its verb, as the AWS collector does.
-func actionAccess(action string) (read, write bool) {
-	verb := action
-	if i := strings.IndexByte(action, ':'); i >= 0 {
-		verb = action[i+1:]
-	}
-	if verb == "*" || verb == "" {
-		return true, true
-	}
-	v := strings.ToLower(verb)
-	for _, p := range []string{"get", "list", "describe", "receive", "subscribe", "query", "scan", "batchget", "batchcheck", "head", "select", "download", "retrieve", "search"} {
-		if strings.HasPrefix(v, p) {
-			return true, false
-		}
-	}
-	return false, true
 }
