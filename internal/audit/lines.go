@@ -16,10 +16,12 @@ type LineError struct {
 	Err  error
 }
 
+// Error describes the line and what was wrong with it.
 func (e *LineError) Error() string {
 	return fmt.Sprintf("line %d: %v (records before this line are appended, none from it on)", e.Line, e.Err)
 }
 
+// Unwrap returns the record's error.
 func (e *LineError) Unwrap() error { return e.Err }
 
 // AppendLines appends the decision records in r, one JSON object a line

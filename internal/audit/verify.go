@@ -18,6 +18,7 @@ type TamperError struct {
 	Reason  string
 }
 
+// Error names the entry, where located, and what was found.
 func (e *TamperError) Error() string {
 	if e.Located {
 		return fmt.Sprintf("audit log verification failed at entry %d: %s", e.Entry, e.Reason)
