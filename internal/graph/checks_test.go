@@ -331,3 +331,31 @@ func TestRankPutsSeverityFirstThenRisk(t *testing.T) {
 		t.Errorf("order %v, want C A D B", got)
 	}
 }
+
+func TestAttackPathPrefersCriticalDataAndListsAlternatives(t *testing.T) {
+	e := newEstate()
+	// A second route from the web instance to the PII bucket through
+	// another role, and a high-sensitivity table.
+	other := "arn:aws:iam::111122223333:role/shop-reports"
+	orders := "arn:aws:dynamodb:us-east-1:111122223333:table/orders"
+	e.s.Add(&inventory.Node{ID: other, Kind: inventory.KindIAMRole, Name: "shop-reports", Account: acct})
+	e.s.Add(&inventory.Node{ID: orders, Kind: inventory.KindDynamoDBTable, Name: "orders", Account: acct})
+	e.s.Connect(roleID, other, inventory.EdgeCanAssume, nil)
+	e.s.Connect(other, piiID, inventory.EdgeCanRead, map[string]any{"source": "iam"})
+	e.s.Connect(roleID, orders, inventory.EdgeCanRead, map[string]any{"source": "iam"})
+	fs := e.findings(t, CheckExposedPath)
+	if len(fs) != 1 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	f := fs[0]
+	if f.Evidence["target"] != piiID || f.Severity != inventory.Critical {
+		t.Errorf("target %v (%s), want the critical PII bucket", f.Evidence["target"], f.Severity)
+	}
+	alts, _ := f.Evidence["alternative_paths"].([][]string)
+	if len(alts) != 1 || alts[0][len(alts[0])-2] != other {
+		t.Errorf("alternative paths = %v, want the one through %s", alts, other)
+	}
+	if others, _ := f.Evidence["other_targets"].([]string); len(others) != 1 || others[0] != orders {
+		t.Errorf("other targets = %v, want %s", f.Evidence["other_targets"], orders)
+	}
+}

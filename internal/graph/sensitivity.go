@@ -62,6 +62,11 @@ func LoadSensitivityRules(file string) (*SensitivityRules, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sensitivity rules: %w", err)
 	}
+	return ParseSensitivityRules(file, data)
+}
+
+// ParseSensitivityRules reads rules from data; file names it in errors.
+func ParseSensitivityRules(file string, data []byte) (*SensitivityRules, error) {
 	var r SensitivityRules
 	if err := yaml.UnmarshalStrict(data, &r); err != nil {
 		return nil, fmt.Errorf("sensitivity rules %s: %w", file, err)
