@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -180,14 +181,8 @@ func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request, mode Mode) {
 	rw.Write(out)
 }
 
-// reviewEnvelope is the part of an AdmissionReview the webhook reads itself;
-// the request goes to the policies as raw JSON.
-type reviewEnvelope struct {
-	APIVersion string          `json:"apiVersion"`
-	Kind       string          `json:"kind"`
-	Request    json.RawMessage `json:"request"`
-}
-
+// requestHead holds the fields of an AdmissionRequest the webhook reads
+// itself; the whole request goes to the policies.
 type requestHead struct {
 	UID       string `json:"uid"`
 	Namespace string `json:"namespace"`
@@ -203,19 +198,33 @@ type requestHead struct {
 // answer: denied in enforce mode, a warning otherwise.
 func (w *Webhook) Review(ctx context.Context, body []byte, mode Mode) ([]byte, error) {
 	start := time.Now()
-	var env reviewEnvelope
-	if err := json.Unmarshal(body, &env); err != nil {
+	// One parse: the review becomes a Rego value, and the few fields the
+	// webhook reads itself come from it.
+	v, err := ast.ValueFromReader(bytes.NewReader(body))
+	if err != nil {
 		return nil, fmt.Errorf("admission review is not JSON: %w", err)
 	}
-	if env.APIVersion != "admission.k8s.io/v1" || env.Kind != "AdmissionReview" {
-		return nil, fmt.Errorf("want an admission.k8s.io/v1 AdmissionReview, got %s %s", env.APIVersion, env.Kind)
+	env, ok := v.(ast.Object)
+	if !ok {
+		return nil, errors.New("admission review is not a JSON object")
 	}
-	if len(env.Request) == 0 || bytes.Equal(env.Request, []byte("null")) {
+	if s := astString(env, "apiVersion"); s != "admission.k8s.io/v1" || astString(env, "kind") != "AdmissionReview" {
+		return nil, fmt.Errorf("want an admission.k8s.io/v1 AdmissionReview, got %s %s", s, astString(env, "kind"))
+	}
+	reqTerm := env.Get(ast.StringTerm("request"))
+	if reqTerm == nil {
 		return nil, errors.New("admission review has no request")
 	}
+	req, ok := reqTerm.Value.(ast.Object)
+	if !ok {
+		return nil, errors.New("admission review's request is not an object")
+	}
 	var head requestHead
-	if err := json.Unmarshal(env.Request, &head); err != nil {
-		return nil, fmt.Errorf("admission request: %w", err)
+	head.UID = astString(req, "uid")
+	head.Namespace = astString(req, "namespace")
+	head.Operation = astString(req, "operation")
+	if k, ok := astGet(req, "kind").(ast.Object); ok {
+		head.Kind.Kind = astString(k, "kind")
 	}
 	if head.UID == "" {
 		return nil, errors.New("admission request has no uid")
@@ -224,7 +233,7 @@ func (w *Webhook) Review(ctx context.Context, body []byte, mode Mode) ([]byte, e
 		mode = w.modeFor(head.Namespace)
 	}
 
-	res, evalErr := w.eng.Admission(ctx, env.Request)
+	res, evalErr := w.eng.AdmissionValue(ctx, req)
 	resp := &admissionv1.AdmissionResponse{UID: k8stypes.UID(head.UID), Allowed: true}
 	decision := "allowed"
 	if evalErr != nil {
@@ -418,4 +427,20 @@ func Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, h http.Hand
 		defer cancel()
 		return srv.Shutdown(sctx)
 	}
+}
+
+// astGet returns the value of key in o, or nil.
+func astGet(o ast.Object, key string) ast.Value {
+	if t := o.Get(ast.StringTerm(key)); t != nil {
+		return t.Value
+	}
+	return nil
+}
+
+// astString returns the string value of key in o, or "".
+func astString(o ast.Object, key string) string {
+	if s, ok := astGet(o, key).(ast.String); ok {
+		return string(s)
+	}
+	return ""
 }

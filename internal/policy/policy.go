@@ -18,6 +18,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -470,10 +471,46 @@ func baseData(cfg map[string]any) map[string]any {
 		"parapet": map[string]any{
 			"config":    jsonValue(cfg),
 			"inventory": map[string]any{},
-			"aibom":     map[string]any{"rules": aibomRules()},
+			"aibom":     map[string]any{"rules": aibomRules(), "agent_patterns": agentPatterns()},
 		},
 		"inventory": map[string]any{},
 	}
+}
+
+// agentPatterns folds the image, command and environment patterns of the
+// recognition table's agent rules into one regular expression each, as
+// data.parapet.aibom.agent_patterns, so that a rule tests a container with
+// one match instead of a loop over the table.
+func agentPatterns() map[string]any {
+	var images, commands, env []string
+	for _, r := range aibom.Rules {
+		if r.Role != aibom.RoleAgent {
+			continue
+		}
+		for _, p := range r.Images {
+			images = append(images, regexp.QuoteMeta(p))
+		}
+		for _, p := range r.Commands {
+			commands = append(commands, regexp.QuoteMeta(p))
+		}
+		for _, p := range r.Env {
+			if strings.HasSuffix(p, "*") {
+				env = append(env, regexp.QuoteMeta(strings.TrimSuffix(p, "*"))+".*")
+			} else {
+				env = append(env, regexp.QuoteMeta(p))
+			}
+		}
+	}
+	alt := func(ps []string, anchored bool) string {
+		if len(ps) == 0 {
+			return "$^"
+		}
+		if anchored {
+			return "^(?:" + strings.Join(ps, "|") + ")$"
+		}
+		return strings.Join(ps, "|")
+	}
+	return map[string]any{"images": alt(images, false), "commands": alt(commands, false), "env": alt(env, true)}
 }
 
 // aibomRules is the AI workload recognition table of package aibom, as

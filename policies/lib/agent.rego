@@ -124,28 +124,25 @@ is_agent if {
 	registered(object.get(k8s.namespace_object, ["metadata", "labels"], {}))
 }
 
+# The image, command and environment patterns of the agent rules, each
+# folded into one regular expression when the engine loads.
+patterns := data.parapet.aibom.agent_patterns
+
 is_agent if {
 	some c in k8s.containers
-	image := lower(object.get(c.container, "image", ""))
-	some r in agent_rules
-	some p in r.images
-	contains(image, p)
+	regex.match(patterns.images, lower(object.get(c.container, "image", "")))
 }
 
 is_agent if {
 	some c in k8s.containers
 	line := concat("", [lower(concat(" ", array.concat(object.get(c.container, "command", []), object.get(c.container, "args", [])))), " "])
-	some r in agent_rules
-	some p in r.commands
-	contains(line, p)
+	regex.match(patterns.commands, line)
 }
 
 is_agent if {
 	some c in k8s.containers
 	some e in object.get(c.container, "env", [])
-	some r in agent_rules
-	some p in r.env
-	env_match(p, e.name)
+	regex.match(patterns.env, e.name)
 }
 
 is_agent if {
