@@ -23,6 +23,10 @@ import (
 // step further along chains of references.
 const maxPasses = 32
 
+// maxConfigSize bounds the evaluated configuration (as JSON), so that a
+// reference cycle that doubles a string on every pass stops early.
+const maxConfigSize = 64 << 20
+
 // maxInstances bounds the resource and module instances of a
 // configuration, so that nested counts cannot make reading explode.
 const maxInstances = 100000
@@ -60,19 +64,27 @@ func LoadDir(dir string, varFiles []string) (*Config, error) {
 		}
 	}
 	var last []byte
+	converged := false
 	for range maxPasses {
 		l.warnings, l.instances = map[string]bool{}, 0
 		l.pass(root, 0)
 		c := l.config(root)
 		cur, _ := json.Marshal(c.Resources)
 		if string(cur) == string(last) {
+			converged = true
 			break
+		}
+		if len(cur) > maxConfigSize {
+			return nil, fmt.Errorf("terraform: %s: values keep growing from one evaluation to the next (a reference cycle?); stopped at %d MiB", dir, len(cur)>>20)
 		}
 		last = cur
 	}
 	c := l.config(root)
 	c.Region = l.region
 	c.Warnings = append(sortedKeys(l.warnings), skipped...)
+	if !converged {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s: values still changed after %d evaluations (a reference cycle?); the last are kept", dir, maxPasses))
+	}
 	return c, nil
 }
 

@@ -333,3 +333,44 @@ resource "aws_iam_user" "u" {
 		t.Errorf("name = %v", got)
 	}
 }
+
+func TestReferenceCyclesEndInAWarningOrAnErrorNotAHang(t *testing.T) {
+	tests := []struct {
+		name, tf, wantErr string
+	}{
+		{"a cycle that grows a value by a character a pass", `locals {
+  a = "${local.b}x"
+  b = local.a
+}
+resource "aws_iam_user" "u" {
+  name = local.a
+}
+`, ""},
+		{"a cycle that doubles a value each pass", `resource "aws_iam_user" "a" {
+  name = "${aws_iam_user.b.name}${aws_iam_user.b.name}x"
+}
+resource "aws_iam_user" "b" {
+  name = "${aws_iam_user.a.name}${aws_iam_user.a.name}"
+}
+`, "keep growing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tt.tf), 0o644)
+			c, err := LoadDir(dir, nil)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Resources[0].Values["name"]; got != Unknown {
+				t.Errorf("name in a cycle = %v, want unknown", got)
+			}
+		})
+	}
+}
