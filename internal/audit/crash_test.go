@@ -78,9 +78,18 @@ func TestCrashWriter(t *testing.T) {
 // kill that every entry it acknowledged is there with its content and that
 // the whole log verifies, also against the checkpoint of the run before.
 func TestKilledWriterLosesNoAcknowledgedEntry(t *testing.T) {
-	runs := 16
+	storetest.Run(t, func(t *testing.T, k storetest.Kind) {
+		runs := 16
+		if k.Name != "sqlite" {
+			runs = 6
+		}
+		killWriter(t, k, runs)
+	})
+}
+
+func killWriter(t *testing.T, k storetest.Kind, runs int) {
 	if testing.Short() {
-		runs = 4
+		runs = min(runs, 4)
 	}
 	if s := os.Getenv("PARAPET_AUDIT_CRASH_RUNS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -90,7 +99,7 @@ func TestKilledWriterLosesNoAcknowledgedEntry(t *testing.T) {
 		runs = n
 	}
 	ctx := context.Background()
-	l, skey, loc := newTestLogKey(t, storetest.SQLite)
+	l, skey, loc := newTestLogKey(t, k)
 	l.Close()
 	keyPath := filepath.Join(t.TempDir(), "log.key")
 	if err := WriteKeyFile(keyPath, skey); err != nil {
