@@ -57,6 +57,12 @@ func TestEveryModelledResourceTypeBecomesNodesPropsAndEdges(t *testing.T) {
 			t.Errorf("%s props.%s = %v, want %v", tt.node, tt.prop, got, tt.want)
 		}
 	}
+	if n := s.Node("tf://aws_lambda_function.west"); n == nil || n.Region != "us-west-2" || n.Props["arn"] != "arn:aws:lambda:us-west-2:<unknown>:function:replica" {
+		t.Errorf("function of the aliased provider = %+v", n)
+	}
+	if n := s.Node("tf://aws_lambda_function.hook"); n.Region != "eu-west-1" {
+		t.Errorf("function of the default provider is in %q", n.Region)
+	}
 	sg := s.Node("tf://aws_security_group.nodes")
 	if got := toJSON(sg.Props["open_ports"]); got != `["tcp/443","all"]` {
 		t.Errorf("open ports from rule resources = %s", got)

@@ -45,7 +45,7 @@ func LoadDir(dir string, varFiles []string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("terraform: %w", err)
 	}
-	l := &loader{rootDir: dir, sources: map[string]*moduleSource{}}
+	l := &loader{rootDir: dir, sources: map[string]*moduleSource{}, aliasRegions: map[string]string{}}
 	l.allowed = append(l.allowed, realPath(abs))
 	l.funcs = l.functions()
 	src, err := l.readModule(dir)
@@ -102,6 +102,9 @@ type loader struct {
 	funcs    map[string]function.Function
 	warnings map[string]bool
 	region   string
+	// aliasRegions are the regions of the root module's aliased aws
+	// provider configurations.
+	aliasRegions map[string]string
 	// instances counts the resource and module instances of a pass,
 	// against maxInstances.
 	instances int
@@ -169,6 +172,7 @@ type instance struct {
 	addr   string
 	values map[string]any
 	source string
+	region string    // the AWS provider's region, where known
 	obj    cty.Value // what references to the instance see; built once
 }
 
@@ -498,12 +502,22 @@ func (l *loader) pass(m *moduleInst, depth int) {
 	}
 	if m.addr == "" {
 		for _, p := range m.src.providers {
-			if p.Labels[0] != "aws" || p.Body.Attributes["alias"] != nil {
+			if p.Labels[0] != "aws" {
 				continue
+			}
+			alias := ""
+			if a := p.Body.Attributes["alias"]; a != nil {
+				if v := l.eval(a.Expr, ctx); v.IsKnown() && v.Type() == cty.String && !v.IsNull() {
+					alias = v.AsString()
+				}
 			}
 			if a := p.Body.Attributes["region"]; a != nil {
 				if v := l.eval(a.Expr, ctx); v.IsKnown() && v.Type() == cty.String && !v.IsNull() && !IsUnknown(v.AsString()) {
-					l.region = v.AsString()
+					if alias == "" {
+						l.region = v.AsString()
+					} else {
+						l.aliasRegions[alias] = v.AsString()
+					}
 				}
 			}
 		}
@@ -627,15 +641,25 @@ func (l *loader) evalResource(m *moduleInst, d *resourceDecl, ctx *hcl.EvalConte
 	}
 	m.shape[d.key()] = shape
 	var insts []*instance
+	region := l.region
+	if a := d.block.Body.Attributes["provider"]; a != nil {
+		// provider = aws.west: the region of that aliased configuration
+		// (known only for the root module's providers).
+		if t, diags := hcl.AbsTraversalForExpr(a.Expr); !diags.HasErrors() && len(t) == 2 && t.RootName() == "aws" {
+			if ta, ok := t[1].(hcl.TraverseAttr); ok {
+				region = l.aliasRegions[ta.Name]
+			}
+		}
+	}
 	for _, x := range xs {
 		addr := prefixAddr(m.addr, d.key()) + keyString(x.key)
 		vals := l.evalBody(d.block.Body, x.scope(ctx), true)
 		if d.mode == "managed" {
-			computedAttrs(d.typ, addr, vals, l.region)
+			computedAttrs(d.typ, addr, vals, region)
 		} else {
-			l.dataSource(d.typ, addr, vals)
+			l.dataSource(d.typ, addr, vals, region)
 		}
-		insts = append(insts, &instance{key: x.key, addr: addr, values: vals, source: rangeString(d.block.DefRange())})
+		insts = append(insts, &instance{key: x.key, addr: addr, values: vals, source: rangeString(d.block.DefRange()), region: region})
 	}
 	m.res[d.key()] = insts
 }
@@ -712,7 +736,7 @@ func (l *loader) evalDynamic(b *hclsyntax.Block, ctx *hcl.EvalContext, out map[s
 // dataSource computes what the AWS provider's data sources return where it
 // can be known before apply; anything else read from a data source stays
 // unknown.
-func (l *loader) dataSource(typ, addr string, v map[string]any) {
+func (l *loader) dataSource(typ, addr string, v map[string]any, region string) {
 	switch typ {
 	case "aws_iam_policy_document":
 		doc := renderPolicyDocument(v)
@@ -720,12 +744,12 @@ func (l *loader) dataSource(typ, addr string, v map[string]any) {
 		v["minified_json"] = doc
 		v["id"] = unknownRef(addr + ".id")
 	case "aws_region":
-		if l.region != "" {
-			v["name"], v["region"], v["id"] = l.region, l.region, l.region
+		if region != "" {
+			v["name"], v["region"], v["id"] = region, region, region
 		}
 	case "aws_partition":
-		if l.region != "" {
-			v["partition"], v["id"] = collectaws.Partition(l.region), collectaws.Partition(l.region)
+		if region != "" {
+			v["partition"], v["id"] = collectaws.Partition(region), collectaws.Partition(region)
 		}
 	}
 }
@@ -931,7 +955,7 @@ func (l *loader) config(root *moduleInst) *Config {
 			for _, in := range m.res[d.key()] {
 				c.Resources = append(c.Resources, &Resource{
 					Address: in.addr, Mode: d.mode, Type: d.typ, Name: d.name, Module: m.addr,
-					Values: in.values, Source: in.source,
+					Values: in.values, Source: in.source, Region: in.region,
 				})
 			}
 		}

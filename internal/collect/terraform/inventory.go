@@ -124,8 +124,8 @@ func (b *builder) add(r *Resource) {
 	}
 	n := &inventory.Node{ID: id, Kind: kind, Provider: "aws", Source: r.Source, Name: nodeName(r),
 		Props: map[string]any{"terraform_address": r.Address}}
-	if !iamKinds[r.Type] && r.Type != "aws_s3_bucket" && b.c.Region != "" {
-		n.Region = b.c.Region
+	if !iamKinds[r.Type] && r.Type != "aws_s3_bucket" {
+		n.Region = r.Region
 	}
 	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 && parts[4] != "" && !IsUnknown(parts[4]) {
 		n.Account = parts[4]

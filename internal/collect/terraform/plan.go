@@ -40,16 +40,7 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	c := &Config{Prior: &Config{}}
-	if p.Config != nil {
-		if pc := p.Config.ProviderConfigs["aws"]; pc != nil {
-			if e := pc.Expressions["region"]; e != nil {
-				c.Region, _ = e.ConstantValue.(string)
-				if v, ok := singleVariable(e.References); ok && p.Variables[v] != nil {
-					c.Region, _ = p.Variables[v].Value.(string)
-				}
-			}
-		}
-	}
+	c.Region = providerRegions(&p)["aws"]
 	for i, rc := range p.ResourceChanges {
 		if rc == nil || rc.Change == nil {
 			return nil, fmt.Errorf("%s: resource_changes[%d]: no change object", name, i)
@@ -91,9 +82,20 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 	if p.PriorState != nil && p.PriorState.Values != nil {
 		c.addPriorData(name, p.PriorState.Values.RootModule)
 	}
+	regions := providerRegions(&p)
+	for _, r := range append(c.Resources, c.Prior.Resources...) {
+		r.Region = c.Region
+		if p.Config != nil && p.Config.RootModule != nil {
+			if cr := configResource(p.Config.RootModule, r); cr != nil && cr.ProviderConfigKey != "" {
+				if reg, ok := regions[cr.ProviderConfigKey]; ok {
+					r.Region = reg
+				}
+			}
+		}
+	}
 	for _, r := range c.Resources {
 		if r.Mode == "managed" {
-			computedAttrs(r.Type, r.Address, r.Values, c.Region)
+			computedAttrs(r.Type, r.Address, r.Values, r.Region)
 		}
 		// A policy document whose reading Terraform deferred to apply (it
 		// depends on a value not known yet) is rendered from its statement
@@ -107,7 +109,7 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 	}
 	c.Prior.Region = c.Region
 	for _, r := range c.Prior.Resources {
-		computedAttrs(r.Type, r.Address, r.Values, c.Region)
+		computedAttrs(r.Type, r.Address, r.Values, r.Region)
 	}
 	c.Prior.sort()
 	c.sort()
@@ -115,6 +117,32 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 		c.resolvePlanReferences(p.Config.RootModule)
 	}
 	return c, nil
+}
+
+// providerRegions returns the region of each aws provider configuration by
+// its key ("aws", "aws.west"): a constant, or a root variable's value.
+func providerRegions(p *tfjson.Plan) map[string]string {
+	out := map[string]string{}
+	if p.Config == nil {
+		return out
+	}
+	for key, pc := range p.Config.ProviderConfigs {
+		if pc == nil || pc.Name != "aws" && !strings.HasPrefix(key, "aws") {
+			continue
+		}
+		e := pc.Expressions["region"]
+		if e == nil {
+			continue
+		}
+		region, _ := e.ConstantValue.(string)
+		if v, ok := singleVariable(e.References); ok && p.Variables[v] != nil {
+			region, _ = p.Variables[v].Value.(string)
+		}
+		if region != "" {
+			out[key] = region
+		}
+	}
+	return out
 }
 
 // addPriorData adds the data sources Terraform read while planning.

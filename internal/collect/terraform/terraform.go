@@ -41,6 +41,9 @@ type Resource struct {
 	// Source is where the resource is declared: file:line for HCL, the plan
 	// file and its resource_changes index for plans.
 	Source string `json:"source"`
+	// Region is the region of the AWS provider configuration the resource
+	// uses, where known.
+	Region string `json:"region,omitempty"`
 	// Action is the planned change for plans ("create", "update",
 	// "replace", "no-op", "read"); empty for HCL source.
 	Action string `json:"action,omitempty"`

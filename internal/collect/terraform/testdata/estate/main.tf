@@ -332,3 +332,16 @@ resource "aws_bedrockagent_agent_knowledge_base_association" "helper" {
   knowledge_base_state = "ENABLED"
   description          = "handbook"
 }
+
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+
+resource "aws_lambda_function" "west" {
+  provider      = aws.west
+  function_name = "replica"
+  role          = aws_iam_role.node.arn
+  runtime       = "python3.12"
+  handler       = "main.handler"
+}
