@@ -59,9 +59,11 @@ Exit status: 0 no finding at or above --fail-on, 1 findings at or above it,
 				if err != nil {
 					return withCode(exitUsage, err)
 				}
-				// CloudMapper's account data always lists functions and
-				// instances: their absence means there are none.
-				opt.Inventory = iam.WorkloadsFromSnapshot(snap, iam.WorkloadLambda, iam.WorkloadEC2Instance)
+				known, err := inventoriedWorkloads(in.aws)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				opt.Inventory = iam.WorkloadsFromSnapshot(snap, known...)
 			}
 			// The analysis allocates many small, long-lived objects: collect
 			// less often, within a soft limit well under the 2 GiB budget.
@@ -95,6 +97,50 @@ Exit status: 0 no finding at or above --fail-on, 1 findings at or above it,
 	f.IntVar(&depth, "max-depth", 6, "longest escalation path searched, in steps")
 	f.BoolVar(&lateral, "lateral", false, "also report one-step paths to principals that are not administrators (lateral movement)")
 	return cmd
+}
+
+// workloadCalls are the account-data files that list each kind of
+// workload: when every account holds the file, a workload of that kind
+// absent from the inventory does not exist.
+var workloadCalls = []struct{ kind, call string }{
+	{iam.WorkloadLambda, "lambda-list-functions"},
+	{iam.WorkloadEC2Instance, "ec2-describe-instances"},
+}
+
+// inventoriedWorkloads returns the workload kinds that every account of the
+// --aws folders lists, in at least one region.
+func inventoriedWorkloads(dirs []string) ([]string, error) {
+	var accounts []*collectaws.AccountData
+	for _, d := range dirs {
+		as, err := collectaws.DiscoverAccountData(d)
+		if err != nil {
+			return nil, err
+		}
+		accounts = append(accounts, as...)
+	}
+	var known []string
+	for _, wc := range workloadCalls {
+		all := len(accounts) > 0
+		for _, a := range accounts {
+			listed := false
+			for _, r := range a.Regions {
+				var v any
+				ok, err := a.Read(r, wc.call, &v)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					listed = true
+					break
+				}
+			}
+			all = all && listed
+		}
+		if all {
+			known = append(known, wc.kind)
+		}
+	}
+	return known, nil
 }
 
 // writeAnalyzeTable prints the principals (administrators first) and the

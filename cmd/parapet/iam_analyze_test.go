@@ -92,3 +92,28 @@ func TestIAMAnalyzeJSONHasPathsAndFindings(t *testing.T) {
 		}
 	}
 }
+
+func TestIAMAnalyzeKnowsWhichWorkloadsTheAccountDataLists(t *testing.T) {
+	dir := "../../../shared/data/aws-account-demo/account-data/demo"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("CloudMapper demo account not found at %s (../shared/data is absent); skipping", dir)
+	}
+	known, err := inventoriedWorkloads([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(known) != 2 || known[0] != iam.WorkloadLambda || known[1] != iam.WorkloadEC2Instance {
+		t.Errorf("known %v, want Lambda functions and EC2 instances", known)
+	}
+	empty := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(empty, "us-east-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	known, err = inventoriedWorkloads([]string{empty})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(known) != 0 {
+		t.Errorf("an account folder without listings knows %v, want nothing", known)
+	}
+}
