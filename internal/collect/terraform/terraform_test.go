@@ -374,3 +374,21 @@ resource "aws_iam_user" "b" {
 		})
 	}
 }
+
+func TestTheSameInputGivesByteIdenticalSnapshots(t *testing.T) {
+	for _, path := range []string{"testdata/agent", "testdata/agent.plan.json", "testdata/estate", "testdata/partial"} {
+		var first string
+		for i := range 3 {
+			_, s := load(t, path)
+			var buf bytes.Buffer
+			if err := s.Encode(&buf); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				first = buf.String()
+			} else if buf.String() != first {
+				t.Fatalf("%s: encoding %d differs from the first", path, i+1)
+			}
+		}
+	}
+}
