@@ -149,6 +149,9 @@ func (a *analysis) prepare() {
 	a.attack = g.Kinds(attackKinds...)
 	a.exposed = make([]bool, g.Len())
 	a.entry = make([]EdgeID, g.Len())
+	for i := range a.entry {
+		a.entry[i] = -1
+	}
 	a.admin = make([]bool, g.Len())
 	a.internet = -1
 	if id, ok := g.Lookup(inventory.InternetID); ok {
@@ -159,8 +162,10 @@ func (a *analysis) prepare() {
 			a.exposed[n] = true
 			return true
 		})
-		g.Out(id, g.Kinds(inventory.EdgeReaches), func(n NodeID, e EdgeID) bool {
-			a.entry[n] = e
+		g.Out(id, g.Kinds(inventory.EdgeReaches, inventory.EdgeCanAssume), func(n NodeID, e EdgeID) bool {
+			if a.entry[n] < 0 {
+				a.entry[n] = e
+			}
 			return true
 		})
 	}

@@ -37,14 +37,19 @@ var checks = []check{
 	{CheckShadowAgent, (*analysis).shadowAgents},
 }
 
-// entries returns the nodes the internet reaches directly, in ID order.
+// entries returns the nodes the internet reaches directly: exposed
+// endpoints, and roles anyone may assume.
 func (a *analysis) entries() []NodeID {
 	if a.internet < 0 {
 		return nil
 	}
 	var out []NodeID
-	a.g.Out(a.internet, a.g.Kinds(inventory.EdgeReaches), func(n NodeID, _ EdgeID) bool {
-		out = append(out, n)
+	seen := map[NodeID]bool{}
+	a.g.Out(a.internet, a.g.Kinds(inventory.EdgeReaches, inventory.EdgeCanAssume), func(n NodeID, _ EdgeID) bool {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
 		return true
 	})
 	return out
@@ -129,7 +134,10 @@ func (a *analysis) exposedPaths() {
 	s := g.NewSearcher()
 	accept := func(p Path) bool { return !a.passesAgent(p) && len(a.identities(p)) > 0 }
 	for _, entry := range a.entries() {
-		best, ok := a.best(entry, accept)
+		best, ok := a.best(entry, func(p Path) bool {
+			// A role anyone may assume is itself the identity on the path.
+			return accept(append(Path{a.entry[entry]}, p...))
+		})
 		if !ok {
 			continue
 		}
@@ -140,7 +148,7 @@ func (a *analysis) exposedPaths() {
 		ids := a.identities(path)
 		a.add(inventory.Finding{
 			Check:     CheckExposedPath,
-			Title:     fmt.Sprintf("Internet-exposed %s reaches %s %s through %s", a.describe(entry), levelText(best.level), a.describe(best.node), ids[len(ids)-1]),
+			Title:     a.pathTitle(entry, best, ids),
 			Severity:  severityFor(best.level, priv),
 			Resources: []string{g.Node(entry).ID, tnode.ID},
 			Path:      a.edges(path),
@@ -162,6 +170,15 @@ func (a *analysis) exposedPaths() {
 		})
 		a.pairs = append(a.pairs, pair{len(a.findings) - 1, entry, best.node})
 	}
+}
+
+// pathTitle names an exposed path: a role anyone may assume, or an
+// internet-exposed endpoint, and the target it reaches.
+func (a *analysis) pathTitle(entry NodeID, best reached, ids []string) string {
+	if a.g.KindOf(a.entry[entry]) == inventory.EdgeCanAssume {
+		return fmt.Sprintf("Anyone can assume role %s, which reaches %s %s", a.describe(entry), levelText(best.level), a.describe(best.node))
+	}
+	return fmt.Sprintf("Internet-exposed %s reaches %s %s through %s", a.describe(entry), levelText(best.level), a.describe(best.node), ids[len(ids)-1])
 }
 
 // computeKinds are kinds whose instance metadata service matters.

@@ -152,6 +152,27 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 			change: func(e *estate) { e.dropEdge(roleID, piiID, inventory.EdgeCanRead) },
 		},
 		{
+			name: "a role anyone may assume that is admin of its account is an attack path", check: CheckExposedPath, want: 2,
+			change: func(e *estate) {
+				bad := "arn:aws:iam::111122223333:role/bad_role"
+				root := "arn:aws:iam::111122223333:root"
+				e.s.Add(&inventory.Node{ID: bad, Kind: inventory.KindIAMRole, Name: "bad_role", Account: acct})
+				e.s.Add(&inventory.Node{ID: root, Kind: inventory.KindAWSAccount, Name: "account " + acct, Account: acct})
+				e.s.Connect(inventory.InternetID, bad, inventory.EdgeCanAssume, map[string]any{"trust": "any AWS account"})
+				e.s.Connect(bad, root, inventory.EdgeAdminOf, map[string]any{"source": "iam"})
+			},
+		},
+		{
+			name: "an admin role only its own account may assume is no attack path", check: CheckExposedPath, want: 1,
+			change: func(e *estate) {
+				bad := "arn:aws:iam::111122223333:role/ops-admin"
+				root := "arn:aws:iam::111122223333:root"
+				e.s.Add(&inventory.Node{ID: bad, Kind: inventory.KindIAMRole, Name: "ops-admin", Account: acct})
+				e.s.Add(&inventory.Node{ID: root, Kind: inventory.KindAWSAccount, Name: "account " + acct, Account: acct})
+				e.s.Connect(bad, root, inventory.EdgeAdminOf, map[string]any{"source": "iam"})
+			},
+		},
+		{
 			name: "an exposed instance with IMDSv1 and a role is reported", check: CheckExposedIMDS, want: 1,
 			change: func(e *estate) {
 				e.node(webID).Props["metadata_options"] = map[string]any{"HttpTokens": "optional", "HttpPutResponseHopLimit": 1}

@@ -73,6 +73,7 @@ func buildIAM(snap *inventory.Snapshot, in Inputs) (*iamResult, error) {
 			n.Props["trust_policy"] = policyDocument(p.Trust)
 		}
 	}
+	anyoneCanAssume(snap, data.Model)
 	esc := iam.AnalyzeEscalation(data.Model, iam.AnalyzeOptions{
 		Inventory: iam.WorkloadsFromSnapshot(snap, iam.WorkloadLambda, iam.WorkloadEC2Instance),
 	})
@@ -102,6 +103,34 @@ func buildIAM(snap *inventory.Snapshot, in Inputs) (*iamResult, error) {
 		snap.Connect(ps.ARN, acct, inventory.EdgeAdminOf, map[string]any{"source": "iam", "reason": ps.Status.Reason, "statements": ps.Status.Evidence})
 	}
 	return &iamResult{access: graph.IAMAccess{Model: data.Model}, findings: esc.Findings()}, nil
+}
+
+// outsider is an account ID no real estate uses, standing for "any AWS
+// account" when the IAM engine is asked who may assume a role.
+const outsider = "000000000000"
+
+// anyoneCanAssume adds internet -can_assume-> role for every role whose
+// trust policy lets a principal of any account assume it unconditionally,
+// as the IAM engine decides: such a role is an entry point of attack paths,
+// like a public load balancer.
+func anyoneCanAssume(snap *inventory.Snapshot, m *iam.Model) {
+	for _, p := range m.Principals() {
+		if p.Kind != iam.KindRole || p.Trust == nil || p.Account == outsider {
+			continue
+		}
+		d := m.Evaluate(iam.Request{Principal: outsider, Action: "sts:AssumeRole", Resource: p.ARN})
+		if d.Result != iam.Allowed {
+			continue
+		}
+		var stmts []string
+		for _, st := range d.Statements {
+			stmts = append(stmts, st.String())
+		}
+		snap.Add(&inventory.Node{ID: inventory.InternetID, Kind: inventory.KindInternet, Name: "internet"})
+		snap.Connect(inventory.InternetID, p.ARN, inventory.EdgeCanAssume, map[string]any{
+			"source": "iam", "trust": "any AWS account", "reason": d.Reason, "statements": stmts,
+		})
+	}
 }
 
 // policyDocument writes a parsed policy back in the JSON document shape,
