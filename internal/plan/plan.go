@@ -78,6 +78,19 @@ type Predicate struct {
 	TerraformVersion string `json:"terraform_version,omitempty"`
 }
 
+// decodeBase64 reads base64 in any of the encodings DSSE allows readers
+// to accept: standard or URL-safe, padded or not.
+func decodeBase64(s string) ([]byte, error) {
+	var err error
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		var b []byte
+		if b, err = enc.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	return nil, err
+}
+
 // PAE is DSSE's pre-authentication encoding, the bytes that are signed.
 func PAE(payloadType string, payload []byte) []byte {
 	return fmt.Appendf(nil, "DSSEv1 %d %s %d %s", len(payloadType), payloadType, len(payload), payload)
@@ -207,7 +220,7 @@ func Verify(r VerifyRequest) (*Verified, error) {
 	if env.PayloadType != PayloadType {
 		return nil, fmt.Errorf("verify: envelope payloadType %q, want %q", env.PayloadType, PayloadType)
 	}
-	payload, err := base64.StdEncoding.DecodeString(env.Payload)
+	payload, err := decodeBase64(env.Payload)
 	if err != nil {
 		return nil, fmt.Errorf("verify: envelope payload is not base64: %w", err)
 	}
@@ -218,7 +231,7 @@ func Verify(r VerifyRequest) (*Verified, error) {
 	var signer *PublicKey
 	var seen []string
 	for _, s := range env.Signatures {
-		sig, err := base64.StdEncoding.DecodeString(s.Sig)
+		sig, err := decodeBase64(s.Sig)
 		if err != nil {
 			continue
 		}
