@@ -238,6 +238,7 @@ type evalCtx struct {
 	resAcc string // resource's account ("" when unknown)
 	region string // resource's region
 	svc    string // action's service prefix, lower case
+	svcID  int32  // its ID in the model's statement indexes, or -1
 	// callerARN is the ARN of a named user or role outside the model.
 	callerARN string
 	org       *orgLevels // caller's account in the organization, or nil
@@ -403,10 +404,10 @@ type setEval struct {
 }
 
 func (ec *evalCtx) evalIndex(ix *stmtIndex, out *setEval) {
-	if ix.bySvc != nil {
-		ec.evalStatements(ix.bySvc[ec.svc], false, out)
+	if ec.svcID >= 0 {
+		ec.evalIndexed(ix.forService(ec.svcID), out)
 	}
-	ec.evalStatements(ix.any, false, out)
+	ec.evalIndexed(ix.any, out)
 }
 
 func (ec *evalCtx) evalPolicy(p *Policy, resource bool, out *setEval) {
@@ -422,65 +423,96 @@ func (ec *evalCtx) evalStatements(stmts []*Statement, resource bool, out *setEva
 		if out.deny != nil {
 			return
 		}
-		c := s.c
-		if c == nil || !ec.matchAction(c) {
+		if s.c == nil || !ec.matchAction(s.c) {
 			continue
 		}
-		var conds []Condition
-		st := ec.matchResource(s, &conds)
-		if st == triNo {
+		ec.applyStatement(s, resource, out)
+	}
+}
+
+// evalIndexed evaluates indexed identity statements: their actions for the
+// request's service sit in the index entry, so statements whose actions do
+// not match cost no pointer chase.
+func (ec *evalCtx) evalIndexed(list []indexed, out *setEval) {
+	for i := range list {
+		if out.deny != nil {
+			return
+		}
+		e := &list[i]
+		if ec.matchActions(e.acts) == e.not {
 			continue
 		}
-		pm := pmNone
-		if resource || c.hasPrincipal {
-			pm = ec.matchPrincipal(s, &conds)
-			if pm == pmNone {
-				continue
-			}
+		ec.applyStatement(e.s, false, out)
+	}
+}
+
+// applyStatement adds a statement whose action matches to out, after its
+// resource, principal and conditions.
+func (ec *evalCtx) applyStatement(s *Statement, resource bool, out *setEval) {
+	c := s.c
+	var conds []Condition
+	st := ec.matchResource(s, &conds)
+	if st == triNo {
+		return
+	}
+	pm := pmNone
+	if resource || c.hasPrincipal {
+		pm = ec.matchPrincipal(s, &conds)
+		if pm == pmNone {
+			return
 		}
-		cst := ec.matchConditions(s, &conds)
-		if cst == triNo {
-			continue
+	}
+	cst := ec.matchConditions(s, &conds)
+	if cst == triNo {
+		return
+	}
+	if cst == triUnknown || pm == pmUnknown {
+		st = triUnknown
+	}
+	if s.Effect == "Deny" {
+		if st == triYes {
+			out.deny = s
+			return
 		}
-		if cst == triUnknown || pm == pmUnknown {
-			st = triUnknown
+		for _, cd := range conds {
+			cd.Negated = !cd.Negated
+			out.denyConds = append(out.denyConds, cd)
 		}
-		if s.Effect == "Deny" {
-			if st == triYes {
-				out.deny = s
-				return
-			}
-			for _, cd := range conds {
-				cd.Negated = !cd.Negated
-				out.denyConds = append(out.denyConds, cd)
-			}
-			continue
-		}
-		if !resource {
-			out.allow.offer(st, s, conds)
-			continue
-		}
-		switch pm {
-		case pmAccount:
-			out.account.offer(st, s, conds)
-		default:
-			out.direct.offer(st, s, conds)
-		}
+		return
+	}
+	if !resource {
+		out.allow.offer(st, s, conds)
+		return
+	}
+	switch pm {
+	case pmAccount:
+		out.account.offer(st, s, conds)
+	default:
+		out.direct.offer(st, s, conds)
 	}
 }
 
 func (ec *evalCtx) matchAction(c *compiled) bool {
-	a := ec.req.Action
 	actions := c.actions
 	if c.svcRanges != nil {
-		actions = nil
-		for _, r := range c.svcRanges {
-			if r.svc == ec.svc {
-				actions = c.actions[r.lo:r.hi]
-				break
-			}
+		actions = c.actionsFor(ec.svc)
+	}
+	return ec.matchActions(actions) != c.notAction
+}
+
+// actionsFor returns the statement's action patterns of one service.
+func (c *compiled) actionsFor(svc string) []pattern {
+	for _, r := range c.svcRanges {
+		if r.svc == svc {
+			return c.actions[r.lo:r.hi]
 		}
 	}
+	return nil
+}
+
+// matchActions reports whether the request's action matches any pattern.
+func (ec *evalCtx) matchActions(actions []pattern) bool {
+	a := ec.req.Action
 	for i := range actions {
 		p := &actions[i]
 		var m bool
@@ -495,10 +527,10 @@ func (ec *evalCtx) matchAction(c *compiled) bool {
 			m = p.match(a, ec, &u)
 		}
 		if m {
-			return !c.notAction
+			return true
 		}
 	}
-	return c.notAction
+	return false
 }
 
 func (ec *evalCtx) matchResource(s *Statement, conds *[]Condition) tri {
@@ -686,15 +718,16 @@ func (m *Model) Evaluate(r Request) Decision {
 	if d, ok := ec.identifyCaller(); !ok {
 		return d
 	}
-	ec.svc = serviceOf(r.Action)
-	if hasUpper(ec.svc) {
-		ec.svc = strings.ToLower(ec.svc)
-	}
+	ec.setService(r.Action)
 	ec.region = arnPart(r.Resource, 3)
 	ec.resAcc = m.ResourceAccount(r.Resource)
 	sameAccount := ec.resAcc == "" || ec.resAcc == ec.acct
-	if ec.resAcc != "" {
-		ec.resOrg = m.levels[ec.resAcc]
+	if ec.resAcc != "" && m.org != nil {
+		if ec.resAcc == ec.acct {
+			ec.resOrg = ec.org
+		} else {
+			ec.resOrg = m.levels[ec.resAcc]
+		}
 	}
 	p := ec.p
 	if p != nil && p.Kind == KindGroup {
@@ -877,6 +910,18 @@ func denied(s *Statement, reason string) Decision {
 	return Decision{Result: Denied, Statements: s.c.self, Reason: reason + " (" + s.String() + ")"}
 }
 
+// setService sets the request's service prefix (lower case) and its ID.
+func (ec *evalCtx) setService(action string) {
+	ec.svc = serviceOf(action)
+	if hasUpper(ec.svc) {
+		ec.svc = strings.ToLower(ec.svc)
+	}
+	ec.svcID = -1
+	if id, ok := ec.m.svcIDs[ec.svc]; ok {
+		ec.svcID = id
+	}
+}
+
 func hasUpper(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if 'A' <= s[i] && s[i] <= 'Z' {
@@ -891,7 +936,7 @@ func (ec *evalCtx) identifyCaller() (Decision, bool) {
 	m, who := ec.m, ec.req.Principal
 	if p := m.principals[who]; p != nil {
 		ec.p, ec.kind, ec.acct = p, callerPrincipal, p.Account
-		ec.org = m.levels[p.Account]
+		ec.org = p.prep.org
 		return Decision{}, true
 	}
 	switch {

@@ -124,7 +124,8 @@ type Model struct {
 	levels   map[string]*orgLevels // account ID -> SCP and RCP levels
 	accounts map[string]bool       // accounts with principals in the model
 	values   interner
-	atVals   []string // aws:CurrentTime, aws:EpochTime
+	svcIDs   map[string]int32 // service prefix -> ID, for statement indexes
+	atVals   []string         // aws:CurrentTime, aws:EpochTime
 	warnings []string
 }
 
@@ -271,6 +272,7 @@ func (m *Model) prepare() {
 			m.accounts[p.Account] = true
 		}
 		m.levels = map[string]*orgLevels{}
+		m.svcIDs = map[string]int32{}
 		defer func() {
 			for _, p := range m.principals {
 				m.preparePrincipal(p)
@@ -372,36 +374,92 @@ type prepared struct {
 	identity stmtIndex
 	boundary stmtIndex
 
+	org *orgLevels // the principal's account in the organization, or nil
+
 	arn, account, ptype, name, id []string
 	tags                          map[string][]string // lower-case tag key
 }
 
 // stmtIndex indexes statements by the service prefixes of their actions.
+// Services are the model's small integer IDs, kept in a sorted array: one
+// principal's index stays in a few cache lines, where a map per principal
+// would miss the cache on every evaluation of a large estate.
 type stmtIndex struct {
-	bySvc map[string][]*Statement
-	any   []*Statement // statements whose actions may match any service
+	svcs  []int32     // sorted service IDs
+	lists [][]indexed // statements per service, parallel to svcs
+	any   []indexed   // statements whose actions may match any service
 	n     int
 }
 
-func (ix *stmtIndex) add(policies ...*Policy) {
+// indexed is a statement in an index with the action patterns that can
+// match there: those of the indexed service, or all of them.
+type indexed struct {
+	s    *Statement
+	acts []pattern
+	not  bool // NotAction: the statement matches when no pattern does
+}
+
+func (ix *stmtIndex) build(m *Model, policies ...*Policy) {
+	var by map[int32][]indexed
 	for _, p := range policies {
 		if p == nil {
 			continue
 		}
 		for _, s := range p.Statements {
 			ix.n++
-			if s.c == nil || s.c.services == nil {
-				ix.any = append(ix.any, s)
+			if s.c == nil {
+				continue // not compiled: Policy.Compile was not called
+			}
+			if s.c.services == nil {
+				ix.any = append(ix.any, indexed{s: s, acts: s.c.actions, not: s.c.notAction})
 				continue
 			}
-			if ix.bySvc == nil {
-				ix.bySvc = map[string][]*Statement{}
+			if by == nil {
+				by = map[int32][]indexed{}
 			}
 			for _, svc := range s.c.services {
-				ix.bySvc[svc] = append(ix.bySvc[svc], s)
+				id := m.serviceID(svc)
+				by[id] = append(by[id], indexed{s: s, acts: s.c.actionsFor(svc)})
 			}
 		}
 	}
+	ix.svcs = make([]int32, 0, len(by))
+	for id := range by {
+		ix.svcs = append(ix.svcs, id)
+	}
+	sort.Slice(ix.svcs, func(i, j int) bool { return ix.svcs[i] < ix.svcs[j] })
+	ix.lists = make([][]indexed, len(ix.svcs))
+	for i, id := range ix.svcs {
+		ix.lists[i] = by[id]
+	}
+}
+
+// forService returns the statements indexed under service id.
+func (ix *stmtIndex) forService(id int32) []indexed {
+	lo, hi := 0, len(ix.svcs)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if ix.svcs[mid] < id {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(ix.svcs) && ix.svcs[lo] == id {
+		return ix.lists[lo]
+	}
+	return nil
+}
+
+// serviceID returns the ID of a lower-case service prefix, assigning one
+// while the model is being prepared.
+func (m *Model) serviceID(svc string) int32 {
+	if id, ok := m.svcIDs[svc]; ok {
+		return id
+	}
+	id := int32(len(m.svcIDs))
+	m.svcIDs[svc] = id
+	return id
 }
 
 // identityPolicies returns every identity-based policy of p: its inline and
@@ -418,10 +476,11 @@ func (m *Model) identityPolicies(p *Principal) []*Policy {
 
 func (m *Model) preparePrincipal(p *Principal) {
 	pr := &prepared{}
-	pr.identity.add(m.identityPolicies(p)...)
+	pr.identity.build(m, m.identityPolicies(p)...)
 	if p.Boundary != nil {
-		pr.boundary.add(p.Boundary)
+		pr.boundary.build(m, p.Boundary)
 	}
+	pr.org = m.levels[p.Account]
 	pr.arn = []string{p.ARN}
 	pr.account = []string{p.Account}
 	pr.name = []string{p.Name}

@@ -1,9 +1,6 @@
 package iam
 
-import (
-	"errors"
-	"strings"
-)
+import "errors"
 
 // AllowedPatterns returns the resource patterns of the identity-based Allow
 // statements of principal (its own and its groups' policies) whose actions
@@ -18,12 +15,13 @@ func (m *Model) AllowedPatterns(principal, action string) []string {
 		return nil
 	}
 	ec := evalCtx{m: m, req: Request{Principal: principal, Action: action}, p: p, kind: callerPrincipal, acct: p.Account}
-	ec.svc = strings.ToLower(serviceOf(action))
+	ec.setService(action)
 	var out []string
 	seen := map[string]bool{}
-	visit := func(stmts []*Statement) {
-		for _, s := range stmts {
-			if s.Effect != "Allow" || s.c == nil || !ec.matchAction(s.c) {
+	visit := func(list []indexed) {
+		for _, e := range list {
+			s := e.s
+			if s.Effect != "Allow" || ec.matchActions(e.acts) == e.not {
 				continue
 			}
 			res := s.Resource
@@ -39,8 +37,8 @@ func (m *Model) AllowedPatterns(principal, action string) []string {
 		}
 	}
 	ix := &p.prep.identity
-	if ix.bySvc != nil {
-		visit(ix.bySvc[ec.svc])
+	if ec.svcID >= 0 {
+		visit(ix.forService(ec.svcID))
 	}
 	visit(ix.any)
 	return out
