@@ -141,6 +141,9 @@ func arrowIndex(i int) string { return fmt.Sprintf("%2d", i+1) }
 
 // short names a node for the summary: kind and name, or the ID.
 func short(s *inventory.Snapshot, id string) string {
+	if id == inventory.InternetID {
+		return "internet"
+	}
 	n := s.Node(id)
 	if n == nil || n.Name == "" {
 		return id

@@ -61,6 +61,15 @@ func TestCloudMapperDemoAccountScansToTheKnownFindings(t *testing.T) {
 			}
 		})
 	}
+	t.Run("anyone can assume bad_role and with it administer the account", func(t *testing.T) {
+		f := has(res.Findings, "PAR-PATH-001", "arn:aws:iam::"+acct+":role/bad_role")
+		if f == nil {
+			t.Fatal("no attack path from bad_role")
+		}
+		if len(f.Path) != 2 || f.Path[0].Kind != "can_assume" || f.Path[1].Kind != "admin_of" || f.Severity != inventory.Critical {
+			t.Errorf("path %+v (%s), want internet -can_assume-> bad_role -admin_of-> account, critical", f.Path, f.Severity)
+		}
+	})
 	t.Run("the private SNS topic and the fourth instance are not reported", func(t *testing.T) {
 		if f := has(res.Findings, "PAR-AWS-SNS-001", "arn:aws:sns:us-east-1:"+acct+":demo_private"); f != nil {
 			t.Error("demo_private, limited to its owner, is reported as public")
