@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,6 +71,11 @@ type Log struct {
 	closed bool
 	queue  chan *pending
 	done   chan struct{}
+
+	// prep admits as many record preparations at once as there are
+	// processors: with hundreds of writers all runnable, the committer
+	// would wait behind each of them every time it is scheduled.
+	prep chan struct{}
 
 	tmu    sync.RWMutex
 	tr     *tree // durable state; replaced, never mutated, after a commit
@@ -156,6 +162,7 @@ func (c Config) Open(ctx context.Context, st store.Store, v note.Verifier) (*Log
 	l := &Log{
 		cfg: c, st: st, meta: meta, verifier: v, cache: newTileCache(c.TileCache),
 		queue: make(chan *pending, c.QueueSize), done: make(chan struct{}), tr: tr,
+		prep: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	go l.run()
 	return l, nil
@@ -273,6 +280,8 @@ func (l *Log) encode(r Record) ([]byte, error) {
 }
 
 func (l *Log) prepare(raw []byte) (*pending, error) {
+	l.prep <- struct{}{}
+	defer func() { <-l.prep }()
 	data, err := Canonical(raw, l.cfg.Now())
 	if err != nil {
 		return nil, err
