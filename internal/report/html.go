@@ -62,7 +62,7 @@ func HTML(w io.Writer, r HTMLReport) error {
 			Remediation: f.Remediation, Frameworks: f.Frameworks,
 		}
 		if len(f.Path) > 0 {
-			c.Picture = template.HTML(PathSVG(f.Path, r.Info))
+			c.Picture = template.HTML(pathSVG(f.Path, r.Info, fmt.Sprintf("arrow-%d", i+1)))
 		}
 		if f.Location != nil {
 			c.Location = f.Location.File
@@ -161,6 +161,11 @@ func pathSteps(p []inventory.Edge) []step {
 // above, name below, coloured by layer, full ID as a tooltip), arrows
 // labelled with the edge kind, wrapping after five boxes.
 func PathSVG(p []inventory.Edge, info NodeInfo) string {
+	return pathSVG(p, info, "arrow")
+}
+
+// pathSVG is PathSVG with the arrow marker's ID, unique within a page.
+func pathSVG(p []inventory.Edge, info NodeInfo, marker string) string {
 	steps := pathSteps(p)
 	if len(steps) == 0 {
 		return ""
@@ -174,7 +179,7 @@ func PathSVG(p []inventory.Edge, info NodeInfo) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="path" viewBox="0 0 %d %d" width="%d" height="%d" role="img">`, width, height, width, height)
-	b.WriteString(`<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>`)
+	fmt.Fprintf(&b, `<defs><marker id="%s" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>`, marker)
 	// Arrows first, so boxes sit on top of them.
 	for i := 1; i < len(steps); i++ {
 		x0, y0 := pos(i - 1)
@@ -185,14 +190,14 @@ func PathSVG(p []inventory.Edge, info NodeInfo) string {
 		}
 		label := html.EscapeString(steps[i].arrow)
 		if y0 == y1 {
-			fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#555" stroke-width="1.6" marker-end="url(#arrow)"%s/>`, x0+boxW, y0+boxH/2, x1-2, y1+boxH/2, dash)
+			fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#555" stroke-width="1.6" marker-end="url(#%s)"%s/>`, x0+boxW, y0+boxH/2, x1-2, y1+boxH/2, marker, dash)
 			fmt.Fprintf(&b, `<text x="%d" y="%d" class="edge">%s</text>`, x0+boxW+gapX/2, y0+boxH/2-6, label)
 			continue
 		}
 		// Wrap to the next row: down, back left, down.
 		mid := y0 + boxH + gapY/2
-		fmt.Fprintf(&b, `<polyline points="%d,%d %d,%d %d,%d %d,%d" fill="none" stroke="#555" stroke-width="1.6" marker-end="url(#arrow)"%s/>`,
-			x0+boxW/2, y0+boxH, x0+boxW/2, mid, x1+boxW/2, mid, x1+boxW/2, y1-2, dash)
+		fmt.Fprintf(&b, `<polyline points="%d,%d %d,%d %d,%d %d,%d" fill="none" stroke="#555" stroke-width="1.6" marker-end="url(#%s)"%s/>`,
+			x0+boxW/2, y0+boxH, x0+boxW/2, mid, x1+boxW/2, mid, x1+boxW/2, y1-2, marker, dash)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="edge">%s</text>`, (x0+x1)/2+boxW/2, mid-5, label)
 	}
 	for i, s := range steps {
@@ -201,7 +206,7 @@ func PathSVG(p []inventory.Edge, info NodeInfo) string {
 		layer := layerOf(kind)
 		fmt.Fprintf(&b, `<g class="node %s"><title>%s</title>`, layer, html.EscapeString(s.id))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" rx="8" fill="%s" stroke="%s"/>`, x, y, boxW, boxH, layerColour(kind), layerStroke(layer))
-		fmt.Fprintf(&b, `<text x="%d" y="%d" class="kind">%s</text>`, x+boxW/2, y+20, html.EscapeString(clip(kindLabel(kind), 28)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" class="kind">%s</text>`, x+boxW/2, y+20, html.EscapeString(clip(labelKind(s.id, kind), 28)))
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="name">%s</text>`, x+boxW/2, y+40, html.EscapeString(clip(name, 24)))
 		b.WriteString(`</g>`)
 	}
@@ -214,6 +219,15 @@ func kindLabel(kind string) string {
 		return "external"
 	}
 	return kind
+}
+
+// labelKind is the kind shown for an ID: the node's, or for the derived
+// untrusted-content nodes ("untrusted:git"), "untrusted input".
+func labelKind(id, kind string) string {
+	if kind == "" && strings.HasPrefix(id, "untrusted:") {
+		return "untrusted input"
+	}
+	return kindLabel(kind)
 }
 
 func layerStroke(layer string) string {

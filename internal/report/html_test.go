@@ -69,6 +69,9 @@ func TestHTMLIsOneSelfContainedFileWithAPicturePerPath(t *testing.T) {
 	if !strings.Contains(out, "acme/infra") || !strings.Contains(out, "untrusted input") {
 		t.Error("the untrusted source is not drawn")
 	}
+	if strings.Count(out, `<marker id="arrow-1"`) != 1 || strings.Count(out, `<marker id="arrow-2"`) != 1 {
+		t.Error("arrow markers are not unique per picture")
+	}
 	if !strings.Contains(out, "&lt;script&gt;") {
 		t.Error("a node name is not escaped")
 	}
