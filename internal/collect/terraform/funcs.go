@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,13 +62,18 @@ func (l *loader) functions() map[string]function.Function {
 			b, err := base64.StdEncoding.DecodeString(s)
 			return string(b), err
 		}),
-		"md5":     hashFunc(md5.New),
-		"sha1":    hashFunc(sha1.New),
-		"sha256":  hashFunc(sha256.New),
-		"sha512":  hashFunc(sha512.New),
-		"one":     oneFunc,
-		"sum":     sumFunc,
-		"alltrue": boolFold(true), "anytrue": boolFold(false),
+		"basename":     stringFunc(func(s string) (string, error) { return filepath.Base(s), nil }),
+		"dirname":      stringFunc(func(s string) (string, error) { return filepath.Dir(s), nil }),
+		"urlencode":    stringFunc(func(s string) (string, error) { return url.QueryEscape(s), nil }),
+		"sensitive":    identityFunc,
+		"nonsensitive": identityFunc,
+		"md5":          hashFunc(md5.New),
+		"sha1":         hashFunc(sha1.New),
+		"sha256":       hashFunc(sha256.New),
+		"sha512":       hashFunc(sha512.New),
+		"one":          oneFunc,
+		"sum":          sumFunc,
+		"alltrue":      boolFold(true), "anytrue": boolFold(false),
 		"timestamp": unknownFunc(cty.String), "uuid": unknownFunc(cty.String),
 		"bcrypt": unknownFunc(cty.String), "plantimestamp": unknownFunc(cty.String),
 	}
@@ -80,6 +86,17 @@ func (l *loader) functions() map[string]function.Function {
 				return cty.NilVal, err
 			}
 			return cty.StringVal(string(b)), nil
+		},
+	})
+	fs["filebase64"] = function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			b, err := l.readFile(args[0].AsString())
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.StringVal(base64.StdEncoding.EncodeToString(b)), nil
 		},
 	})
 	fs["fileexists"] = function.New(&function.Spec{
@@ -148,7 +165,7 @@ var markerTransparent = map[string]bool{
 	"distinct": true, "compact": true, "element": true, "keys": true, "values": true, "coalesce": true,
 	"coalescelist": true, "zipmap": true, "slice": true, "reverse": true, "setunion": true, "setproduct": true,
 	"lower": true, "trimspace": true, "chomp": true, "indent": true, "chunklist": true, "sort": true,
-	"try": true, "can": true, "one": true,
+	"try": true, "can": true, "one": true, "sensitive": true, "nonsensitive": true,
 	// These handle markers themselves.
 	"startswith": true, "endswith": true, "strcontains": true, "base64encode": true, "base64decode": true,
 	"md5": true, "sha1": true, "sha256": true, "sha512": true, "alltrue": true, "anytrue": true,
@@ -325,6 +342,14 @@ func unknownFunc(ty cty.Type) function.Function {
 		},
 	})
 }
+
+// identityFunc stands for sensitive() and nonsensitive(), which only mark
+// values for Terraform's output.
+var identityFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowUnknown: true, AllowNull: true, AllowDynamicType: true}},
+	Type:   func(args []cty.Value) (cty.Type, error) { return args[0].Type(), nil },
+	Impl:   func(args []cty.Value, _ cty.Type) (cty.Value, error) { return args[0], nil },
+})
 
 var oneFunc = function.New(&function.Spec{
 	Params: []function.Parameter{{Name: "list", Type: cty.DynamicPseudoType}},

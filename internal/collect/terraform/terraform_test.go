@@ -392,3 +392,61 @@ func TestTheSameInputGivesByteIdenticalSnapshots(t *testing.T) {
 		}
 	}
 }
+
+func TestCommonFunctionsEvaluateAsTerraformDoes(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "policy.json.tftpl"), []byte(`{"Statement":[%{ for b in buckets ~}{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::${b}/*"},%{ endfor ~}{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.tf"), []byte(`variable "x" {}
+locals {
+  names = { a = "alpha", b = "beta" }
+}
+resource "aws_iam_user" "u" {
+  name = basename("/a/b/c.txt")
+  path = "/${nonsensitive(sensitive("p"))}/"
+  tags = {
+    enc      = urlencode("a b&c")
+    dir      = dirname("a/b/c")
+    secret   = sensitive(var.x)
+    fmt      = format("%s-%03d", "agent", 7)
+    joined   = join(",", concat(["a"], ["b", "c"]))
+    merged   = jsonencode(merge({ a = 1 }, { b = 2 }))
+    looked   = lookup(local.names, "b", "none")
+    upper    = upper(local.names["a"])
+    keys     = join(",", keys(local.names))
+    replaced = replace("a-b-c", "-", "_")
+    b64      = base64encode("hi")
+    sha      = substr(sha256("x"), 0, 8)
+  }
+}
+resource "aws_iam_policy" "tpl" {
+  name   = "tpl"
+  policy = templatefile("${path.module}/policy.json.tftpl", { buckets = ["logs", "data"] })
+}
+`), 0o644)
+	c, err := LoadDir(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) > 0 {
+		t.Errorf("warnings: %q", c.Warnings)
+	}
+	u := c.Resource("aws_iam_user.u").Values
+	want := map[string]any{
+		"enc": "a+b%26c", "dir": "a/b", "secret": "<unknown:var.x>", "fmt": "agent-007", "joined": "a,b,c",
+		"merged": `{"a":1,"b":2}`, "looked": "beta", "upper": "ALPHA", "keys": "a,b", "replaced": "a_b_c",
+		"b64": "aGk=", "sha": "2d711642",
+	}
+	tags, _ := u["tags"].(map[string]any)
+	for k, w := range want {
+		if tags[k] != w {
+			t.Errorf("%s = %v, want %v", k, tags[k], w)
+		}
+	}
+	if u["name"] != "c.txt" || u["path"] != "/p/" {
+		t.Errorf("name, path = %v, %v", u["name"], u["path"])
+	}
+	pol := c.Resource("aws_iam_policy.tpl").Values["policy"]
+	if pol != `{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*"},{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::data/*"},{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}` {
+		t.Errorf("templatefile gave %v", pol)
+	}
+}
