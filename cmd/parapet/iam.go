@@ -300,7 +300,7 @@ func newIAMWhoCanCmd() *cobra.Command {
 		Use:   "who-can ACTION RESOURCE",
 		Short: "List the users and roles allowed an action on a resource (conditional ones marked)",
 		Example: `  parapet iam who-can iam:PassRole arn:aws:iam::111122223333:role/admin --authz authz.json
-  parapet iam who-can s3:GetObject 'arn:aws:s3:::payroll/*' --authz authz.json --aws account-data/ --format json`,
+  parapet iam who-can s3:GetObject arn:aws:s3:::payroll/2026.csv --authz authz.json --aws account-data/ --format json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "table" && format != "json" {
