@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -372,13 +371,6 @@ func levelText(l inventory.Sensitivity) string {
 		return "none"
 	}
 	return string(l)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // agentsOf lists the agent nodes of the current graph.

@@ -181,7 +181,8 @@ func (a *analysis) pathTitle(entry NodeID, best reached, ids []string) string {
 	return fmt.Sprintf("Internet-exposed %s reaches %s %s through %s", a.describe(entry), levelText(best.level), a.describe(best.node), ids[len(ids)-1])
 }
 
-// computeKinds are kinds whose instance metadata service matters.
+// exposesIMDS reports whether nodes of kind have an instance metadata
+// service whose settings matter.
 func exposesIMDS(kind string) bool { return kind == inventory.KindEC2Instance }
 
 // exposedIMDS: exposed EC2 compute that allows IMDSv1 or a hop limit above 1
