@@ -178,10 +178,12 @@ func Canonical(raw []byte, now time.Time) ([]byte, error) {
 		}
 		obj["args"] = redact(args)
 	}
-	b, err := encodeCanonical(obj)
-	if err != nil {
+	var buf bytes.Buffer
+	buf.Grow(len(raw) + 256) // the record, plus a filled-in time or hash
+	if err := writeCanonical(&buf, obj); err != nil {
 		return nil, err
 	}
+	b := buf.Bytes()
 	if len(b) > MaxEntrySize {
 		return nil, fmt.Errorf("record: %d bytes, more than the %d a log entry holds", len(b), MaxEntrySize)
 	}
