@@ -71,9 +71,9 @@ spec_field(f) := concat(".", [p, "spec", f]) if {
 container_types := ["containers", "initContainers", "ephemeralContainers"]
 
 # containers holds every container of the pod spec, of all three types, with
-# its list, index and field path. (An array, not a set: containers are big
+# its list, index, securityContext ("sc", {} when unset) and field path. (An array, not a set: containers are big
 # objects, and a set would hash each one.)
-containers := [{"type": t, "index": i, "name": object.get(c, "name", ""), "container": c, "path": sprintf("%s[%d]", [spec_field(t), i])} |
+containers := [{"type": t, "index": i, "name": object.get(c, "name", ""), "container": c, "sc": object.get(c, "securityContext", {}), "path": sprintf("%s[%d]", [spec_field(t), i])} |
 	some t in container_types
 	some i, c in object.get(pod_spec, t, [])
 ]

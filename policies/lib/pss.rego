@@ -47,6 +47,14 @@ applies(control_level, since) if {
 	minor >= since
 }
 
+# baseline_applies and restricted_applies are true when the object under
+# review has a pod spec and the level includes baseline, or restricted,
+# controls. Checks test them (complete rules, computed once) rather than
+# calling applies.
+baseline_applies if enabled.baseline
+
+restricted_applies if enabled.restricted
+
 # enabled holds the control levels in force for the object under review:
 # none for objects without a pod spec, baseline, or baseline and restricted.
 enabled contains l if {

@@ -23,7 +23,7 @@ allowed_types := {"RuntimeDefault", "Localhost"}
 annotation_prefix := "container.apparmor.security.beta.kubernetes.io/"
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	p := k8s.pod_security_context.appArmorProfile
 	k8s.is_set(p)
 	not allowed_types[object.get(p, "type", "")]
@@ -32,9 +32,9 @@ deny contains {"msg": msg, "field": field} if {
 }
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	some c in k8s.containers
-	p := k8s.container_security_context(c.container).appArmorProfile
+	p := c.sc.appArmorProfile
 	k8s.is_set(p)
 	not allowed_types[object.get(p, "type", "")]
 	field := sprintf("%s.securityContext.appArmorProfile.type", [c.path])
@@ -42,7 +42,7 @@ deny contains {"msg": msg, "field": field} if {
 }
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	some key, value in object.get(k8s.pod_metadata, "annotations", {})
 	startswith(key, annotation_prefix)
 	not allowed_annotation(value)

@@ -24,10 +24,10 @@ allowed := {
 }
 
 deny contains {"msg": msg, "field": field, "capabilities": bad} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	not pss.restricted_at(22)
 	some c in k8s.containers
-	added := object.get(k8s.container_security_context(c.container), ["capabilities", "add"], [])
+	added := object.get(c.sc, ["capabilities", "add"], [])
 	bad := sort([x | some x in added; not allowed[x]])
 	count(bad) > 0
 	field := sprintf("%s.securityContext.capabilities.add", [c.path])

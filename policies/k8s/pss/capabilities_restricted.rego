@@ -18,7 +18,8 @@ import data.parapet.lib.pss
 import rego.v1
 
 active if {
-	pss.applies("restricted", 22)
+	pss.restricted_applies
+	pss.minor >= 22
 	not windows_exempt
 }
 
@@ -27,7 +28,7 @@ windows_exempt if {
 	pss.is_windows
 }
 
-caps(c) := object.get(k8s.container_security_context(c.container), "capabilities", {})
+caps(c) := object.get(c.sc, "capabilities", {})
 
 deny contains {"msg": msg, "field": field} if {
 	active

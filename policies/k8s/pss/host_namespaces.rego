@@ -18,7 +18,7 @@ import data.parapet.lib.pss
 import rego.v1
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	some f in ["hostNetwork", "hostPID", "hostIPC"]
 	k8s.pod_spec[f] == true
 	field := k8s.spec_field(f)

@@ -18,7 +18,7 @@ import data.parapet.lib.pss
 import rego.v1
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	not pss.restricted_at(0)
 	some i, v in object.get(k8s.pod_spec, "volumes", [])
 	k8s.is_set(v.hostPath)

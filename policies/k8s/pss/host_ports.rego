@@ -17,7 +17,7 @@ import data.parapet.lib.pss
 import rego.v1
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	some c in k8s.containers
 	some i, p in object.get(c.container, "ports", [])
 	k8s.is_set(p.hostPort)

@@ -24,7 +24,8 @@ handlers := [
 ]
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 34)
+	pss.baseline_applies
+	pss.minor >= 34
 	some c in k8s.containers
 	some h in handlers
 	some action in ["httpGet", "tcpSocket"]

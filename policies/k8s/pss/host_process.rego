@@ -19,16 +19,16 @@ import data.parapet.lib.pss
 import rego.v1
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	k8s.pod_security_context.windowsOptions.hostProcess == true
 	field := k8s.spec_field("securityContext.windowsOptions.hostProcess")
 	msg := sprintf("%s must not run HostProcess containers: remove %s or set it to false", [k8s.object_phrase, field])
 }
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	some c in k8s.containers
-	k8s.container_security_context(c.container).windowsOptions.hostProcess == true
+	c.sc.windowsOptions.hostProcess == true
 	field := sprintf("%s.securityContext.windowsOptions.hostProcess", [c.path])
 	msg := sprintf("container %q of %s must not be a HostProcess container: remove %s or set it to false", [c.name, k8s.object_phrase, field])
 }

@@ -23,10 +23,11 @@ windows_exempt if {
 }
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("restricted", 8)
+	pss.restricted_applies
+	pss.minor >= 8
 	not windows_exempt
 	some c in k8s.containers
-	not k8s.container_security_context(c.container).allowPrivilegeEscalation == false
+	not c.sc.allowPrivilegeEscalation == false
 	field := sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path])
 	msg := sprintf("container %q of %s must set %s to false", [c.name, k8s.object_phrase, field])
 }

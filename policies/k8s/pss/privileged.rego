@@ -18,9 +18,9 @@ import data.parapet.lib.pss
 import rego.v1
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	some c in k8s.containers
-	k8s.container_security_context(c.container).privileged == true
+	c.sc.privileged == true
 	field := sprintf("%s.securityContext.privileged", [c.path])
 	msg := sprintf("container %q of %s must not be privileged: remove %s or set it to false", [c.name, k8s.object_phrase, field])
 }

@@ -25,11 +25,11 @@ user_namespace_exempt if {
 }
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	not pss.restricted_at(35)
 	not user_namespace_exempt
 	some c in k8s.containers
-	m := k8s.container_security_context(c.container).procMount
+	m := c.sc.procMount
 	k8s.is_set(m)
 	m != "Default"
 	field := sprintf("%s.securityContext.procMount", [c.path])

@@ -17,9 +17,10 @@ import data.parapet.lib.pss
 import rego.v1
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("restricted", 35)
+	pss.restricted_applies
+	pss.minor >= 35
 	some c in k8s.containers
-	m := k8s.container_security_context(c.container).procMount
+	m := c.sc.procMount
 	k8s.is_set(m)
 	m != "Default"
 	field := sprintf("%s.securityContext.procMount", [c.path])

@@ -19,7 +19,7 @@ import data.parapet.lib.pss
 import rego.v1
 
 active if {
-	pss.applies("restricted", 0)
+	pss.restricted_applies
 	not user_namespace_exempt
 }
 
@@ -34,7 +34,7 @@ explicit_false contains {"who": k8s.object_phrase, "field": k8s.spec_field("secu
 
 explicit_false contains {"who": sprintf("container %q of %s", [c.name, k8s.object_phrase]), "field": sprintf("%s.securityContext.runAsNonRoot", [c.path])} if {
 	some c in k8s.containers
-	k8s.container_security_context(c.container).runAsNonRoot == false
+	c.sc.runAsNonRoot == false
 }
 
 deny contains {"msg": msg, "field": e.field} if {
@@ -50,7 +50,7 @@ deny contains {"msg": msg, "field": field} if {
 	count(explicit_false) == 0
 	pod_value != true
 	some c in k8s.containers
-	not k8s.is_set(object.get(k8s.container_security_context(c.container), "runAsNonRoot", null))
+	not k8s.is_set(object.get(c.sc, "runAsNonRoot", null))
 	field := k8s.spec_field("securityContext.runAsNonRoot")
 	msg := sprintf("container %q of %s may run as root: set %s (or %s.securityContext.runAsNonRoot) to true", [c.name, k8s.object_phrase, field, c.path])
 }

@@ -18,7 +18,8 @@ import data.parapet.lib.pss
 import rego.v1
 
 active if {
-	pss.applies("restricted", 23)
+	pss.restricted_applies
+	pss.minor >= 23
 	not user_namespace_exempt
 }
 
@@ -37,7 +38,7 @@ deny contains {"msg": msg, "field": field} if {
 deny contains {"msg": msg, "field": field} if {
 	active
 	some c in k8s.containers
-	k8s.container_security_context(c.container).runAsUser == 0
+	c.sc.runAsUser == 0
 	field := sprintf("%s.securityContext.runAsUser", [c.path])
 	msg := sprintf("container %q of %s must not run as user 0: set %s to a non-zero user id", [c.name, k8s.object_phrase, field])
 }

@@ -23,7 +23,7 @@ import rego.v1
 allowed_types := {"RuntimeDefault", "Localhost"}
 
 active if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	not pss.restricted_at(19)
 }
 
@@ -41,7 +41,7 @@ deny contains {"msg": msg, "field": field} if {
 	active
 	pss.minor >= 19
 	some c in k8s.containers
-	p := k8s.container_security_context(c.container).seccompProfile
+	p := c.sc.seccompProfile
 	k8s.is_set(p)
 	not allowed_types[object.get(p, "type", "")]
 	field := sprintf("%s.securityContext.seccompProfile.type", [c.path])

@@ -21,7 +21,8 @@ import rego.v1
 allowed_types := {"RuntimeDefault", "Localhost"}
 
 active if {
-	pss.applies("restricted", 19)
+	pss.restricted_applies
+	pss.minor >= 19
 	not windows_exempt
 }
 
@@ -45,7 +46,7 @@ deny contains {"msg": msg, "field": field} if {
 deny contains {"msg": msg, "field": field} if {
 	active
 	some c in k8s.containers
-	p := object.get(k8s.container_security_context(c.container), "seccompProfile", null)
+	p := object.get(c.sc, "seccompProfile", null)
 	k8s.is_set(p)
 	not allowed_types[object.get(p, "type", "")]
 	field := sprintf("%s.securityContext.seccompProfile.type", [c.path])
@@ -56,7 +57,7 @@ deny contains {"msg": msg, "field": field} if {
 	active
 	not pod_valid
 	some c in k8s.containers
-	not k8s.is_set(object.get(k8s.container_security_context(c.container), "seccompProfile", null))
+	not k8s.is_set(object.get(c.sc, "seccompProfile", null))
 	field := k8s.spec_field("securityContext.seccompProfile.type")
 	msg := sprintf("container %q of %s has no seccomp profile: set %s (or %s.securityContext.seccompProfile.type) to RuntimeDefault", [c.name, k8s.object_phrase, field, c.path])
 }

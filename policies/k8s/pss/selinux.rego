@@ -30,12 +30,12 @@ settings contains {"who": k8s.object_phrase, "opts": o, "path": k8s.spec_field("
 
 settings contains {"who": sprintf("container %q of %s", [c.name, k8s.object_phrase]), "opts": o, "path": sprintf("%s.securityContext.seLinuxOptions", [c.path])} if {
 	some c in k8s.containers
-	o := k8s.container_security_context(c.container).seLinuxOptions
+	o := c.sc.seLinuxOptions
 	k8s.is_set(o)
 }
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	some s in settings
 	t := object.get(s.opts, "type", "")
 	not allowed_types[t]
@@ -44,7 +44,7 @@ deny contains {"msg": msg, "field": field} if {
 }
 
 deny contains {"msg": msg, "field": field} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	some s in settings
 	some f in ["user", "role"]
 	v := object.get(s.opts, f, "")

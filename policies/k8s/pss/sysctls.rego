@@ -43,7 +43,7 @@ safe_since := {
 safe(name) if safe_since[name] <= pss.minor
 
 deny contains {"msg": msg, "field": field, "sysctls": bad} if {
-	pss.applies("baseline", 0)
+	pss.baseline_applies
 	sysctls := object.get(k8s.pod_security_context, "sysctls", [])
 	bad := sort([n | some s in sysctls; n := object.get(s, "name", ""); not safe(n)])
 	count(bad) > 0

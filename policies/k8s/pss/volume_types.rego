@@ -23,7 +23,7 @@ allowed := [
 ]
 
 deny contains {"msg": msg, "field": field, "types": types} if {
-	pss.applies("restricted", 0)
+	pss.restricted_applies
 	some i, v in object.get(k8s.pod_spec, "volumes", [])
 	not allowed_volume(v)
 	types := sort([k | some k, x in v; k != "name"; x != null])
