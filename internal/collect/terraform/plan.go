@@ -83,10 +83,14 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 		c.addPriorData(name, p.PriorState.Values.RootModule)
 	}
 	regions := providerRegions(&p)
+	var ix *configIndex
+	if p.Config != nil && p.Config.RootModule != nil {
+		ix = newConfigIndex(p.Config.RootModule)
+	}
 	for _, r := range append(c.Resources, c.Prior.Resources...) {
 		r.Region = c.Region
-		if p.Config != nil && p.Config.RootModule != nil {
-			if cr := configResource(p.Config.RootModule, r); cr != nil && cr.ProviderConfigKey != "" {
+		if ix != nil {
+			if cr := ix.resource(r); cr != nil && cr.ProviderConfigKey != "" {
 				if reg, ok := regions[cr.ProviderConfigKey]; ok {
 					r.Region = reg
 				}
@@ -113,8 +117,8 @@ func ReadPlan(name string, data []byte) (*Config, error) {
 	}
 	c.Prior.sort()
 	c.sort()
-	if p.Config != nil && p.Config.RootModule != nil {
-		c.resolvePlanReferences(p.Config.RootModule)
+	if ix != nil {
+		c.resolvePlanReferences(ix)
 	}
 	return c, nil
 }
@@ -278,11 +282,12 @@ var instanceKey = regexp.MustCompile(`\[[^\]]*\]`)
 // the top level, or in a nested block) the value of the resource attribute
 // its configuration expression is a plain reference to, following module
 // input variables up to the calling module.
-func (c *Config) resolvePlanReferences(root *tfjson.ConfigModule) {
+func (c *Config) resolvePlanReferences(ix *configIndex) {
+	root := ix.root
 	for range 4 { // chains of references: a -> b -> c
 		changed := false
 		for _, r := range c.Resources {
-			cr := configResource(root, r)
+			cr := ix.resource(r)
 			if cr == nil {
 				continue
 			}
@@ -412,21 +417,41 @@ func parentModule(addr string) (parent, call string) {
 	return parent, call
 }
 
-func configResource(root *tfjson.ConfigModule, r *Resource) *tfjson.ConfigResource {
-	mod := configModule(root, r.Module)
-	if mod == nil {
+// configIndex finds the configuration block of resource instances. Plans
+// of thousands of resources look blocks up by module and address, not by
+// scanning.
+type configIndex struct {
+	root    *tfjson.ConfigModule
+	modules map[string]map[string]*tfjson.ConfigResource // module path without keys -> local address
+}
+
+func newConfigIndex(root *tfjson.ConfigModule) *configIndex {
+	return &configIndex{root: root, modules: map[string]map[string]*tfjson.ConfigResource{}}
+}
+
+// resource returns the configuration of r, or nil.
+func (ix *configIndex) resource(r *Resource) *tfjson.ConfigResource {
+	if ix == nil || ix.root == nil {
 		return nil
+	}
+	path := instanceKey.ReplaceAllString(r.Module, "")
+	byAddr, ok := ix.modules[path]
+	if !ok {
+		byAddr = map[string]*tfjson.ConfigResource{}
+		if mod := configModule(ix.root, r.Module); mod != nil {
+			for _, x := range mod.Resources {
+				if x != nil {
+					byAddr[x.Address] = x
+				}
+			}
+		}
+		ix.modules[path] = byAddr
 	}
 	local := r.Type + "." + r.Name
 	if r.Mode == "data" {
 		local = "data." + local
 	}
-	for _, x := range mod.Resources {
-		if x != nil && x.Address == local {
-			return x
-		}
-	}
-	return nil
+	return byAddr[local]
 }
 
 // plainReference reads Terraform's reference list for one expression
