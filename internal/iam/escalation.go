@@ -251,7 +251,13 @@ func (a *analyzer) try(p *Principal, action string, resources []string, ctx map[
 // not depend on the target: actions on a resource the actor creates, and
 // actions on an unknown workload of an account.
 type actorCache struct {
-	steps map[string]cachedStep
+	steps map[stepKey]cachedStep
+}
+
+// stepKey names a requirement outcome: the action and what it was
+// evaluated on (a target and service, or a workload kind and account).
+type stepKey struct {
+	action, on, qualifier string
 }
 
 type cachedStep struct {
@@ -259,9 +265,9 @@ type cachedStep struct {
 	ok bool
 }
 
-func (c *actorCache) get(key string, eval func() (step, bool)) (step, bool) {
+func (c *actorCache) get(key stepKey, eval func() (step, bool)) (step, bool) {
 	if c.steps == nil {
-		c.steps = map[string]cachedStep{}
+		c.steps = map[stepKey]cachedStep{}
 	}
 	if v, hit := c.steps[key]; hit {
 		return v.s, v.ok
@@ -286,12 +292,14 @@ func (a *analyzer) apply(p *Principal, g grants, c *actorCache, t *Technique, b 
 	for _, rq := range t.Requires {
 		var resources []string
 		var ctx map[string][]string
-		cacheKey := ""
+		var cacheKey stepKey
 		switch rq.On {
 		case OnTarget:
-			// The same action on the same target recurs across techniques
-			// (iam:PassRole for every Lambda path, sts:AssumeRole).
-			cacheKey = rq.Action + "\x00" + b.target.ARN + "\x00" + b.service
+			if b.service != "" {
+				// Passing the same role to the same service recurs across
+				// techniques (every Lambda path).
+				cacheKey = stepKey{rq.Action, b.target.ARN, b.service}
+			}
 			resources = []string{b.target.ARN}
 		case OnOwnGroup:
 			resources = []string{b.group}
@@ -301,11 +309,11 @@ func (a *analyzer) apply(p *Principal, g grants, c *actorCache, t *Technique, b 
 			if b.workload != nil {
 				resources = []string{b.workload.ARN}
 			} else {
-				cacheKey = rq.Action + "\x00" + t.Needs + "\x00" + b.target.Account
+				cacheKey = stepKey{rq.Action, t.Needs, b.target.Account}
 				resources = workloadWitnesses(g.witnesses(rq.Action), t.Needs, b.target.Account)
 			}
 		default:
-			cacheKey = rq.Action
+			cacheKey = stepKey{action: rq.Action}
 			resources = g.witnesses(rq.Action)
 		}
 		if strings.EqualFold(rq.Action, "iam:PassRole") && b.service != "" {
@@ -316,7 +324,7 @@ func (a *analyzer) apply(p *Principal, g grants, c *actorCache, t *Technique, b 
 		}
 		var s step
 		var ok bool
-		if cacheKey != "" {
+		if cacheKey.action != "" {
 			s, ok = c.get(cacheKey, func() (step, bool) { return a.try(p, rq.Action, resources, ctx) })
 		} else {
 			s, ok = a.try(p, rq.Action, resources, ctx)

@@ -273,14 +273,14 @@ func newTrustIndex(m *Model) *trustIndex {
 		if r.Kind != KindRole || r.Trust == nil {
 			continue
 		}
-		seen := map[string]bool{}
+		seen := map[[2]string]bool{}
 		// add files r under key of idx (nil idx: evaluate for everyone),
 		// once per index and key.
 		add := func(tag string, idx map[string][]*Principal, key string) {
-			if seen[tag+key] {
+			if seen[[2]string{tag, key}] {
 				return
 			}
-			seen[tag+key] = true
+			seen[[2]string{tag, key}] = true
 			if idx == nil {
 				ti.anyone = append(ti.anyone, r)
 				return
