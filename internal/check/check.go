@@ -130,6 +130,18 @@ func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
 			return nil, err
 		}
 		rep.Findings = append(rep.Findings, fs...)
+		// The manifests are also an inventory, so the posture checks on
+		// Kubernetes nodes (input.resource) run on them as `parapet scan`
+		// runs them on a cluster dump.
+		objs := make([]k8s.Object, len(in.objects))
+		for i, o := range in.objects {
+			objs[i] = o.Object
+		}
+		rs, err := eng.Resources(ctx, k8s.Options{}.Build(objs))
+		if err != nil {
+			return nil, fmt.Errorf("check: %w", err)
+		}
+		rep.Findings = append(rep.Findings, rs...)
 	}
 	for _, tf := range in.terraform {
 		fs, err := checkTerraform(ctx, eng, tf, inline)
