@@ -127,6 +127,8 @@ var lexicon = [numGroups][]string{
 		"bot", "bots", "dear ai", "note to ai", "attention ai", "if you are an ai", "ai reading this",
 		"automated", "automation", "autonomous", "llm-based", "ai-powered", "you, the ai",
 		"whoever reads this", "anyone reading this", "if you are reading this", "reader of this",
+		"gpt-4", "gpt-4o", "llama", "mistral", "the model", "the assistant", "dear assistant", "ai model",
+		"language-model", "reviewer bot", "automated reviewer*", "remediation agent", "on-call agent",
 	},
 	gMust: {
 		"must", "should", "shall", "need to", "needs to", "have to", "has to", "are required to",
@@ -172,7 +174,10 @@ var lexicon = [numGroups][]string{
 		"approve this", "merge this", "merge the", "force push", "push --force", "--force",
 		"deploy to production", "scale to zero", "delete-bucket", "s3 rb", "remove all", "revoke",
 		"--no-verify", "auto-approve", "-auto-approve", "escalate", "privilege", "reverse shell", "nc -e",
-		"/bin/sh", "/dev/tcp",
+		"/bin/sh", "/dev/tcp", "purge", "grant access", "grant permanent access", "give access", "add a user",
+		"invite", "as an owner", "as an admin", "admin rights", "backdoor", "branch protection", "disable the",
+		"turn off the", "stop the", "terminate", "cancel all", "refund", "payout", "iban", "make the bucket public",
+		"share the folder", "share the file", "publicly", "to the public", "antivirus", "guardduty", "security group",
 	},
 	gSend: {
 		"send", "sending", "forward", "post", "upload", "transmit", "exfiltrate", "email", "e-mail",
@@ -191,6 +196,10 @@ var lexicon = [numGroups][]string{
 		"customer data", "customer records", "emails", "contacts", "address book", "iam credentials",
 		"instance metadata", "169.254.169.254", "metadata endpoint", "the user's", "the users",
 		"summary of", "all files", "source code", "repository", "secrets manager", "vault",
+		"salar*", "payroll", "medical", "health record*", "home address", "phone number*", "date of birth",
+		"passport", "bank details", "customer list", "employee records", "confidential", "verification code*",
+		"2fa code*", "one-time code*", "seed phrase", "wallet", "inbox", "chat history", "audit log*",
+		"private files", "private repositor*", "backups", "datos", "passwörter", "пароль", "密码", "パスワード",
 	},
 	gDest: {
 		"to http", "http://", "https://", "url", "link", "endpoint", "server", "webhook", "address",

@@ -17,8 +17,12 @@ type TrainExample struct {
 	SpanStart, SpanEnd int
 	Weight             float32 // 0 counts as 1
 	// Calibration marks examples held out of the weight updates and used
-	// to fit the probability scale and the preset thresholds.
+	// to fit the probability scale.
 	Calibration bool
+	// Set names the kind of text (a data set); each preset's threshold
+	// keeps every set of negatives at or under the preset's false-positive
+	// rate.
+	Set string
 }
 
 // TrainConfig holds the trainer's hyper-parameters. Zero fields take the
@@ -33,6 +37,9 @@ type TrainConfig struct {
 	// FPR targets for the presets on the calibration negatives: strict,
 	// balanced, permissive. Default 5%, 2%, 0.5%.
 	PresetFPR [3]float64
+	// StressSets name sets of negatives that are left out when the preset
+	// thresholds are chosen: stress tests reported on their own.
+	StressSets map[string]bool
 }
 
 func (c *TrainConfig) defaults() {
@@ -175,21 +182,29 @@ func Train(exs []TrainExample, cfg TrainConfig) (*Model, error) {
 	a, b := plattFit(raw, lab)
 	m.PlattA, m.PlattB = float32(a), float32(b)
 	// Preset thresholds: the final scan score (model and rules) at the
-	// target false-positive rates on the calibration negatives.
+	// target false-positive rate averaged over the sets of calibration
+	// negatives (each set weighs the same, whatever its size), so that a
+	// few benign texts full of trigger words count as much as hundreds of
+	// plain tool outputs.
 	in, err := New(Options{Model: m, NoSecrets: true})
 	if err != nil {
 		return nil, err
 	}
-	var neg []float64
+	perSet := map[string]int{}
 	for _, i := range cal {
-		if !exs[i].Label {
-			neg = append(neg, in.Scan(exs[i].Text, SourceToolOutput).Score)
+		if !exs[i].Label && !cfg.StressSets[exs[i].Set] {
+			perSet[exs[i].Set]++
 		}
 	}
-	floors := [3]float64{0.3, 0.5, 0.7}
+	var neg []weighted
+	for _, i := range cal {
+		if !exs[i].Label && !cfg.StressSets[exs[i].Set] {
+			neg = append(neg, weighted{in.Scan(exs[i].Text, SourceToolOutput).Score, 1 / float64(perSet[exs[i].Set])})
+		}
+	}
+	floors := [3]float64{0.5, 0.75, 0.9}
 	for k := range m.Thresh {
-		t := thresholdAtFPR(neg, cfg.PresetFPR[k])
-		m.Thresh[k] = float32(math.Max(t, floors[k]))
+		m.Thresh[k] = float32(math.Max(floors[k], weightedThreshold(neg, cfg.PresetFPR[k])))
 	}
 	for k := 1; k < 3; k++ {
 		if m.Thresh[k] < m.Thresh[k-1] {
@@ -354,3 +369,43 @@ func stepNorm(nf float32) float32 {
 }
 
 var normSteps float32 = 0
+
+type weighted struct{ score, weight float64 }
+
+// weightedThreshold returns the lowest threshold such that the weight of
+// the scores at or above it is at most fpr of the total weight.
+func weightedThreshold(xs []weighted, fpr float64) float64 {
+	if len(xs) == 0 {
+		return 0.5
+	}
+	s := append([]weighted(nil), xs...)
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].score != s[j].score {
+			return s[i].score > s[j].score
+		}
+		return s[i].weight < s[j].weight
+	})
+	var total float64
+	for _, x := range s {
+		total += x.weight
+	}
+	budget := fpr * total
+	var used float64
+	for i, x := range s {
+		// Scores tied with this one pass or fail together.
+		j := i
+		var tie float64
+		for j < len(s) && s[j].score == x.score {
+			tie += s[j].weight
+			j++
+		}
+		if i > 0 && s[i-1].score == x.score {
+			continue
+		}
+		if used+tie > budget {
+			return math.Nextafter(x.score, math.Inf(1))
+		}
+		used += tie
+	}
+	return 0
+}

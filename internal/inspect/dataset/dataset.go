@@ -2,8 +2,11 @@
 // from the public corpora in ../shared/data/injection and from injection
 // techniques written here.
 //
-// Carriers are BIPIA's clean contexts (emails, code answers, tables): the
-// kind of text a tool returns. Positives are carriers with an injection
+// Carriers are BIPIA's clean contexts (emails, code answers, tables) and
+// synthetic tool output generated here (API JSON, logs, kubectl and
+// Terraform output, git logs, issues, mails, search results, chat, docs,
+// stack traces, query results, web pages): the kind of text a tool
+// returns. Positives are carriers with an injection
 // embedded: (a) explicit injections generated from the templates of this
 // package, over 30 techniques with slot fillers so that a template yields
 // a family of phrasings, and (b) BIPIA's own attack instructions. GPTFuzz's
@@ -49,6 +52,7 @@ type Example struct {
 // Sets of examples.
 const (
 	SetExplicit  = "explicit"       // injections written here, embedded in carriers
+	SetImplicit  = "implicit"       // plain requests written here, embedded in carriers: no marker of an injection
 	SetBIPIA     = "bipia"          // BIPIA's attack instructions embedded in carriers
 	SetJailbreak = "jailbreak"      // GPTFuzz templates, filled
 	SetClean     = "clean"          // carriers alone
@@ -56,6 +60,10 @@ const (
 	SetWildGuard = "wildguard"      // benign prompts
 	SetHardNeg   = "hard-negatives" // benign tool output with trigger words, written here
 )
+
+// syntheticPerKind is how many synthetic tool outputs of each kind join
+// the carriers.
+const syntheticPerKind = 60
 
 // Seed is the generator's default seed.
 const Seed = 20260101
@@ -82,6 +90,7 @@ func Build(o Options) ([]Example, error) {
 		return nil, err
 	}
 	g := &gen{rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))}
+	carriers = append(carriers, syntheticCarriers(rand.New(rand.NewPCG(o.Seed+1, o.Seed^0x2545f4914f6cdd1d)), syntheticPerKind)...)
 	var out []Example
 	// Clean carriers and explicit injections.
 	for _, c := range carriers {
@@ -92,7 +101,11 @@ func Build(o Options) ([]Example, error) {
 			ti, tmpl := g.pickTemplate(tech, split)
 			inj := g.render(tech, tmpl, split)
 			text, s, e := g.embed(c, inj)
-			out = append(out, Example{Text: text, Label: 1, Set: SetExplicit, Split: split, Technique: tech.id,
+			set := SetExplicit
+			if tech.implicit {
+				set = SetImplicit
+			}
+			out = append(out, Example{Text: text, Label: 1, Set: set, Split: split, Technique: tech.id,
 				Template: fmt.Sprintf("%s/%d", tech.id, ti), Carrier: c.id, SpanStart: s, SpanEnd: e, Weight: 1})
 		}
 	}

@@ -57,7 +57,7 @@ func run(data, out, sets string, bits uint8, window, epochs, perCarrier int, rat
 			return err
 		}
 	}
-	model, err := inspect.Train(TrainingExamples(exs), inspect.TrainConfig{Bits: bits, Window: window, Epochs: epochs, Rate: rate, Decay: decay})
+	model, err := inspect.Train(TrainingExamples(exs), trainConfig(bits, window, epochs, rate, decay))
 	if err != nil {
 		return err
 	}
@@ -74,12 +74,20 @@ func run(data, out, sets string, bits uint8, window, epochs, perCarrier int, rat
 	return report(exs, model)
 }
 
+// trainConfig is the trainer's configuration: the hard negatives written
+// here are a stress test, reported on their own and left out when the
+// preset thresholds are chosen.
+func trainConfig(bits uint8, window, epochs int, rate, decay float32) inspect.TrainConfig {
+	return inspect.TrainConfig{Bits: bits, Window: window, Epochs: epochs, Rate: rate, Decay: decay,
+		StressSets: map[string]bool{dataset.SetHardNeg: true}}
+}
+
 // setWeights weigh the sets in training: NotInject and the hard negatives
 // are few and matter most for false positives; BIPIA's attacks are task
 // instructions without injection markers and would teach the model to
 // flag any request, so they count less.
 var setWeights = map[string]float32{
-	dataset.SetExplicit: 1, dataset.SetBIPIA: 0.3, dataset.SetJailbreak: 1, dataset.SetClean: 1,
+	dataset.SetExplicit: 1, dataset.SetImplicit: 0.5, dataset.SetBIPIA: 0.3, dataset.SetJailbreak: 1, dataset.SetClean: 1,
 	dataset.SetNotInject: 4, dataset.SetWildGuard: 1, dataset.SetHardNeg: 3,
 }
 
@@ -99,7 +107,7 @@ func TrainingExamples(exs []dataset.Example) []inspect.TrainExample {
 		h.Write([]byte(group))
 		out = append(out, inspect.TrainExample{
 			Text: e.Text, Label: e.Label == 1, SpanStart: e.SpanStart, SpanEnd: e.SpanEnd,
-			Weight: setWeights[e.Set], Calibration: h.Sum32()%100 < 15,
+			Weight: setWeights[e.Set], Calibration: h.Sum32()%100 < 15, Set: e.Set,
 		})
 	}
 	return out
@@ -129,7 +137,7 @@ func report(exs []dataset.Example, model *inspect.Model) error {
 	cleanHard := append(append([]string(nil), clean...), bySet[dataset.SetHardNeg]...)
 	for _, n := range names {
 		texts := bySet[n]
-		if n == dataset.SetExplicit || n == dataset.SetBIPIA || n == dataset.SetJailbreak {
+		if n == dataset.SetExplicit || n == dataset.SetImplicit || n == dataset.SetBIPIA || n == dataset.SetJailbreak {
 			m := in.Evaluate(texts, clean)
 			mh := in.Evaluate(texts, cleanHard)
 			fmt.Printf("held-back %-14s n=%-5d recall %.3f  AUC %.4f  recall@1%%FPR %.3f vs clean carriers, %.3f vs clean and hard negatives\n",

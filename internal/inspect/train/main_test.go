@@ -90,7 +90,7 @@ func TestCommittedModelIsTheTrainersOutput(t *testing.T) {
 		t.Skip("retraining the full model is skipped in -short mode")
 	}
 	exs := buildOrSkip(t)
-	m, err := inspect.Train(TrainingExamples(exs), inspect.TrainConfig{Bits: defaultBits, Window: defaultWindow, Epochs: defaultEpochs})
+	m, err := inspect.Train(TrainingExamples(exs), trainConfig(defaultBits, defaultWindow, defaultEpochs, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
