@@ -26,7 +26,7 @@ signed by one of the allowed approvers' keys. See docs/plans.md.`,
 }
 
 // defaultEnvelope is where an approval of planJSON is written and read.
-func defaultEnvelope(planJSON string) string { return planJSON + ".approval.json" }
+func defaultEnvelope(planJSON string) string { return plan.ApprovalFile(planJSON) }
 
 func newPlanApproveCmd() *cobra.Command {
 	var planFile, keyPath, approver, output string

@@ -232,3 +232,24 @@ func TestKeyFilesThatAreNotEd25519AreRefused(t *testing.T) {
 		t.Errorf("RSA key error = %v", err)
 	}
 }
+
+func TestVerifyFilesReadsTheApprovalBesideThePlan(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	os.Mkdir(keys, 0o755)
+	key, _ := approver(t, keys, "alice", "openssh")
+	planPath := filepath.Join(dir, "plan.json")
+	os.WriteFile(planPath, readPlan(t), 0o644)
+	if _, err := VerifyFiles(planPath, "", "", keys, time.Time{}); err == nil || !strings.Contains(err.Error(), "no approval") {
+		t.Errorf("without an approval: %v", err)
+	}
+	env, err := Approve(Approval{PlanJSON: readPlan(t), Approver: "alice"}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(ApprovalFile(planPath), env, 0o644)
+	v, err := VerifyFiles(planPath, "", "", keys, time.Time{})
+	if err != nil || v.Approver != "alice" {
+		t.Errorf("VerifyFiles = %+v, %v", v, err)
+	}
+}

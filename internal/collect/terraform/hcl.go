@@ -45,7 +45,7 @@ func LoadDir(dir string, varFiles []string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("terraform: %w", err)
 	}
-	l := &loader{rootDir: dir, sources: map[string]*moduleSource{}, aliasRegions: map[string]string{}}
+	l := &loader{rootDir: dir, sources: map[string]*moduleSource{}, aliasRegions: map[string]string{}, varOrigin: map[string]string{}}
 	l.allowed = append(l.allowed, realPath(abs))
 	l.funcs = l.functions()
 	src, err := l.readModule(dir)
@@ -102,6 +102,8 @@ type loader struct {
 	funcs    map[string]function.Function
 	warnings map[string]bool
 	region   string
+	// varOrigin is where each root variable's value was set (file:line).
+	varOrigin map[string]string
 	// aliasRegions are the regions of the root module's aliased aws
 	// provider configurations.
 	aliasRegions map[string]string
@@ -404,6 +406,7 @@ func (l *loader) rootVariables(src *moduleSource, dir string, extra []string) (m
 				return nil, fmt.Errorf("terraform: %s", diags.Error())
 			}
 			given[k] = v
+			l.varOrigin[k] = rangeString(a.Range)
 			if !src.declares(k) {
 				l.warn(fmt.Sprintf("%s: value for undeclared variable %q", rangeString(a.Range), k))
 			}
@@ -447,7 +450,11 @@ func (l *loader) moduleVariables(src *moduleSource, given map[string]cty.Value, 
 			cv, err := convert.Convert(v, d.typ)
 			if err != nil {
 				if addr == "" {
-					return nil, fmt.Errorf("terraform: variable %q: %v", d.name, err)
+					where := l.varOrigin[d.name]
+					if where == "" {
+						where = "default"
+					}
+					return nil, fmt.Errorf("terraform: %s: variable %q: %v", where, d.name, err)
 				}
 				l.warn(fmt.Sprintf("%s: input %q: %v", addr, d.name, err))
 				cv = cty.UnknownVal(d.typ)

@@ -230,12 +230,16 @@ func TestBadInputNamesTheFileAndLine(t *testing.T) {
 		{"JSON that is no plan", "other.json", `{"a":1}`, "no format_version"},
 		{"HCL syntax error", "bad/main.tf", "resource \"aws_iam_role\" \"x\" {\n  name = \n}\n", "main.tf:2"},
 		{"a resource with one label", "label/main.tf", "resource \"aws_iam_role\" {\n}\n", "needs 2 label"},
+		{"a tfvars value of the wrong type", "vars/main.tf", "variable \"n\" {\n  type = number\n}\n", "terraform.tfvars:1: variable \"n\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := filepath.Join(dir, tt.file)
 			os.MkdirAll(filepath.Dir(p), 0o755)
 			os.WriteFile(p, []byte(tt.content), 0o644)
+			if strings.HasPrefix(tt.file, "vars/") {
+				os.WriteFile(filepath.Join(filepath.Dir(p), "terraform.tfvars"), []byte("n = \"many\"\n"), 0o644)
+			}
 			target := p
 			if strings.HasSuffix(p, ".tf") {
 				target = filepath.Dir(p)
