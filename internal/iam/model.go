@@ -400,7 +400,11 @@ type indexed struct {
 }
 
 func (ix *stmtIndex) build(m *Model, policies ...*Policy) {
-	var by map[int32][]indexed
+	type entry struct {
+		id int32
+		e  indexed
+	}
+	var byID []entry
 	for _, p := range policies {
 		if p == nil {
 			continue
@@ -414,23 +418,23 @@ func (ix *stmtIndex) build(m *Model, policies ...*Policy) {
 				ix.any = append(ix.any, indexed{s: s, acts: s.c.actions, not: s.c.notAction})
 				continue
 			}
-			if by == nil {
-				by = map[int32][]indexed{}
-			}
 			for _, svc := range s.c.services {
-				id := m.serviceID(svc)
-				by[id] = append(by[id], indexed{s: s, acts: s.c.actionsFor(svc)})
+				byID = append(byID, entry{m.serviceID(svc), indexed{s: s, acts: s.c.actionsFor(svc)}})
 			}
 		}
 	}
-	ix.svcs = make([]int32, 0, len(by))
-	for id := range by {
-		ix.svcs = append(ix.svcs, id)
-	}
-	sort.Slice(ix.svcs, func(i, j int) bool { return ix.svcs[i] < ix.svcs[j] })
-	ix.lists = make([][]indexed, len(ix.svcs))
-	for i, id := range ix.svcs {
-		ix.lists[i] = by[id]
+	// Group by service, keeping statement order within each.
+	sort.SliceStable(byID, func(i, j int) bool { return byID[i].id < byID[j].id })
+	flat := make([]indexed, len(byID))
+	for i := range byID {
+		flat[i] = byID[i].e
+		if i == 0 || byID[i].id != byID[i-1].id {
+			ix.svcs = append(ix.svcs, byID[i].id)
+			ix.lists = append(ix.lists, nil)
+		}
+		n := len(ix.lists) - 1
+		start := i - len(ix.lists[n])
+		ix.lists[n] = flat[start : i+1 : i+1]
 	}
 }
 

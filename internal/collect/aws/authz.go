@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/parapet-sec/parapet/internal/iam"
 	"github.com/parapet-sec/parapet/internal/inventory"
@@ -64,17 +67,36 @@ func LoadIAM(in IAMInputs) (*IAMData, error) {
 		mpDir:    in.ManagedPolicies,
 		mpLoaded: map[string]*iam.Policy{},
 	}
+	// Files decode on all cores; pages keep the order of the files.
+	perFile := make([][]authzPage, len(in.Authz))
+	errs := make([]error, len(in.Authz))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(in.Authz)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(in.Authz) {
+					return
+				}
+				data, err := os.ReadFile(in.Authz[i])
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				perFile[i], errs[i] = decodeAuthz(in.Authz[i], data)
+			}
+		}()
+	}
+	wg.Wait()
 	var pages []authzPage
-	for _, f := range in.Authz {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
+	for i := range in.Authz {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		ps, err := decodeAuthz(f, data)
-		if err != nil {
-			return nil, err
-		}
-		pages = append(pages, ps...)
+		pages = append(pages, perFile[i]...)
 	}
 	var accounts []*AccountData
 	for _, dir := range in.Accounts {
@@ -281,12 +303,92 @@ type authzLoader struct {
 	mpDir    string
 	mpLoaded map[string]*iam.Policy // AWS-managed policies read from mpDir, by ARN
 	missing  map[string]bool
-	dups     map[string]int // "file\x00first file" -> principals read twice
+	parsed   map[docKey]*iam.Policy // documents parsed ahead, taken once each
+	dups     map[string]int         // "file\x00first file" -> principals read twice
 	dupOrder []string
 }
 
-// parseDoc parses a policy document found at path within a page.
-func parseDoc(p *authzPage, path string, raw json.RawMessage, source string) (*iam.Policy, error) {
+// docKey names a policy document by its page and JSON path.
+type docKey struct {
+	page *authzPage
+	path string
+}
+
+// preparse parses every policy document of the pages on all cores, ahead
+// of load, which takes them from l.parsed. A document that fails is left
+// out: load parses it again and reports the error with its place.
+func (l *authzLoader) preparse(pages []authzPage) {
+	type job struct {
+		key docKey
+		raw json.RawMessage
+	}
+	var jobs []job
+	add := func(p *authzPage, path string, raw json.RawMessage) {
+		if len(raw) > 0 && string(raw) != "null" {
+			jobs = append(jobs, job{docKey{p, path}, raw})
+		}
+	}
+	for pi := range pages {
+		p := &pages[pi]
+		for i, mp := range p.body.Policies {
+			for j, v := range mp.PolicyVersionList {
+				if v.IsDefaultVersion || mp.DefaultVersionID != "" && v.VersionID == mp.DefaultVersionID {
+					add(p, fmt.Sprintf("Policies[%d].PolicyVersionList[%d].Document", i, j), v.Document)
+				}
+			}
+		}
+		for i, g := range p.body.GroupDetailList {
+			for j, ip := range g.GroupPolicyList {
+				add(p, fmt.Sprintf("GroupDetailList[%d].GroupPolicyList[%d].PolicyDocument", i, j), ip.PolicyDocument)
+			}
+		}
+		for i, u := range p.body.UserDetailList {
+			for j, ip := range u.UserPolicyList {
+				add(p, fmt.Sprintf("UserDetailList[%d].UserPolicyList[%d].PolicyDocument", i, j), ip.PolicyDocument)
+			}
+		}
+		for i, r := range p.body.RoleDetailList {
+			add(p, fmt.Sprintf("RoleDetailList[%d].AssumeRolePolicyDocument", i), r.AssumeRolePolicyDocument)
+			for j, ip := range r.RolePolicyList {
+				add(p, fmt.Sprintf("RoleDetailList[%d].RolePolicyList[%d].PolicyDocument", i, j), ip.PolicyDocument)
+			}
+		}
+	}
+	results := make([]*iam.Policy, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				if pol, err := iam.ParsePolicy(jobs[i].raw); err == nil {
+					results[i] = pol
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	l.parsed = make(map[docKey]*iam.Policy, len(jobs))
+	for i, j := range jobs {
+		if results[i] != nil {
+			l.parsed[j.key] = results[i]
+		}
+	}
+}
+
+// parseDoc parses a policy document found at path within a page (or takes
+// it from the documents parsed ahead).
+func (l *authzLoader) parseDoc(p *authzPage, path string, raw json.RawMessage, source string) (*iam.Policy, error) {
+	if pol, ok := l.parsed[docKey{p, path}]; ok {
+		delete(l.parsed, docKey{p, path})
+		pol.Source = source
+		return pol, nil
+	}
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, fmt.Errorf("%s: missing policy document", p.where(path))
 	}
@@ -303,6 +405,7 @@ func parseDoc(p *authzPage, path string, raw json.RawMessage, source string) (*i
 }
 
 func (l *authzLoader) load(pages []authzPage) error {
+	l.preparse(pages)
 	// Managed policies first: principals refer to them by ARN.
 	for pi := range pages {
 		p := &pages[pi]
@@ -313,7 +416,7 @@ func (l *authzLoader) load(pages []authzPage) error {
 				if !v.IsDefaultVersion && !(mp.DefaultVersionID != "" && v.VersionID == mp.DefaultVersionID) {
 					continue
 				}
-				pol, err := parseDoc(p, fmt.Sprintf("%s.PolicyVersionList[%d].Document", path, j), v.Document, mp.Arn)
+				pol, err := l.parseDoc(p, fmt.Sprintf("%s.PolicyVersionList[%d].Document", path, j), v.Document, mp.Arn)
 				if err != nil {
 					return err
 				}
@@ -386,7 +489,7 @@ func (l *authzLoader) load(pages []authzPage) error {
 				continue
 			}
 			if len(r.AssumeRolePolicyDocument) > 0 && string(r.AssumeRolePolicyDocument) != "null" {
-				trust, err := parseDoc(p, path+".AssumeRolePolicyDocument", r.AssumeRolePolicyDocument, "role/"+r.RoleName+" trust policy")
+				trust, err := l.parseDoc(p, path+".AssumeRolePolicyDocument", r.AssumeRolePolicyDocument, "role/"+r.RoleName+" trust policy")
 				if err != nil {
 					return err
 				}
@@ -445,7 +548,7 @@ func (l *authzLoader) principal(p *authzPage, path, arn, kind, name, iamPath, id
 func (l *authzLoader) inline(p *authzPage, path string, pr *iam.Principal, list []authzInline) error {
 	for i, ip := range list {
 		src := fmt.Sprintf("%s/%s inline policy %s", pr.Kind, pr.Name, ip.PolicyName)
-		pol, err := parseDoc(p, fmt.Sprintf("%s[%d].PolicyDocument", path, i), ip.PolicyDocument, src)
+		pol, err := l.parseDoc(p, fmt.Sprintf("%s[%d].PolicyDocument", path, i), ip.PolicyDocument, src)
 		if err != nil {
 			return err
 		}
