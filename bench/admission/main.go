@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/parapet-sec/parapet/internal/check"
@@ -94,7 +95,7 @@ func start(opts policy.Options) (*server, error) {
 	}
 	done := make(chan struct{})
 	go func() {
-		check.Serve(ctx, ln, rl.TLSConfig(), check.NewWebhook(eng, check.WebhookOptions{}).Handler())
+		check.Serve(ctx, ln, rl.TLSConfig(), check.NewWebhook(eng, check.WebhookOptions{}).Handler(), nil)
 		close(done)
 	}()
 	pool := x509.NewCertPool()
@@ -121,6 +122,10 @@ func start(opts policy.Options) (*server, error) {
 
 // result is what one rate gave.
 type result struct {
+	// cpu is the process's CPU time per review, load generator and
+	// server together: a cost that other load on the machine inflates
+	// less than latency.
+	cpu       time.Duration
 	rate      int
 	sent      int
 	errors    int64
@@ -134,6 +139,7 @@ type result struct {
 func drive(s *server, bodies [][]byte, rate int, d time.Duration, slo time.Duration) result {
 	n := int(float64(rate) * d.Seconds())
 	lat := make([]time.Duration, n)
+	cpu0 := processCPU()
 	var errs, denied atomic.Int64
 	var wg sync.WaitGroup
 	interval := time.Second / time.Duration(rate)
@@ -173,6 +179,9 @@ func drive(s *server, bodies [][]byte, rate int, d time.Duration, slo time.Durat
 	slices.Sort(lat)
 	r := result{rate: rate, sent: n, errors: errs.Load(), denied: denied.Load()}
 	if n > 0 {
+		r.cpu = (processCPU() - cpu0) / time.Duration(n)
+	}
+	if n > 0 {
 		r.p50 = lat[n/2]
 		r.p99 = lat[min(n-1, n*99/100)]
 		r.max = lat[n-1]
@@ -204,12 +213,13 @@ func run(rates []int, d time.Duration, maxRate int, slo time.Duration) error {
 	drive(full, bodies, 200, time.Second, slo)
 	drive(base, bodies, 200, time.Second, slo)
 
-	fmt.Printf("%8s  %10s %10s %10s  %10s %10s  %8s  %6s %6s  %s\n", "rate/s", "p50", "p99", "max", "base p50", "base p99", "p99 x", "errors", "denied", "sustained")
+	fmt.Printf("machine load average before the run: %s\n\n", loadAverage())
+	fmt.Printf("%8s  %10s %10s %10s  %10s %10s  %8s  %9s %9s  %6s %6s  %s\n", "rate/s", "p50", "p99", "max", "base p50", "base p99", "p99 x", "cpu/rev", "base cpu", "errors", "denied", "sustained")
 	highest := 0
 	report := func(r, b result) {
 		ratio := float64(r.p99) / float64(max(b.p99, 1))
-		fmt.Printf("%8d  %10s %10s %10s  %10s %10s  %8.2f  %6d %6d  %v\n", r.rate, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.max.Round(time.Microsecond),
-			b.p50.Round(time.Microsecond), b.p99.Round(time.Microsecond), ratio, r.errors, r.denied, r.sustained)
+		fmt.Printf("%8d  %10s %10s %10s  %10s %10s  %8.2f  %9s %9s  %6d %6d  %v\n", r.rate, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.max.Round(time.Microsecond),
+			b.p50.Round(time.Microsecond), b.p99.Round(time.Microsecond), ratio, r.cpu.Round(time.Microsecond), b.cpu.Round(time.Microsecond), r.errors, r.denied, r.sustained)
 		if r.sustained && r.rate > highest {
 			highest = r.rate
 		}
@@ -282,4 +292,27 @@ func reviews() ([][]byte, error) {
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAverage reads the 1, 5 and 15 minute load averages, where the system
+// has them: other work on the machine shows in every latency here.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }

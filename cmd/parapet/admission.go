@@ -111,7 +111,7 @@ change. deploy/ holds manifests ready to apply.`,
 			}
 			wh := check.NewWebhook(eng, check.WebhookOptions{Mode: def, Namespaces: rules, Logger: log})
 			log.Info("serving admission webhook", "addr", ln.Addr().String(), "checks", len(eng.Checks()), "mode", def)
-			if err := check.Serve(ctx, ln, rl.TLSConfig(), wh.Handler()); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := check.Serve(ctx, ln, rl.TLSConfig(), wh.Handler(), log); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}
 			return nil

@@ -407,10 +407,15 @@ func (c *CertReloader) TLSConfig() *tls.Config {
 }
 
 // Serve runs an HTTPS server for h on ln until ctx ends, then shuts it
-// down gracefully.
-func Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, h http.Handler) error {
+// down gracefully. The server's own errors (failed TLS handshakes) go to
+// log at warning level; nil discards them.
+func Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, h http.Handler, log *slog.Logger) error {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	srv := &http.Server{
 		Handler:           h,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,

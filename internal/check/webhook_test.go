@@ -48,7 +48,7 @@ func startWebhook(t *testing.T, opts WebhookOptions) (string, *http.Client, *Cer
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, rl.TLSConfig(), NewWebhook(eng, opts).Handler()) }()
+	go func() { done <- Serve(ctx, ln, rl.TLSConfig(), NewWebhook(eng, opts).Handler(), nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil && err != http.ErrServerClosed {
