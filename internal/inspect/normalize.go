@@ -274,11 +274,9 @@ func normalize(nt *normText, text string) {
 			}
 		}
 		src := text[i:j]
-		if !norm.NFKC.IsNormalString(src) {
-			seg = norm.NFKC.AppendString(seg[:0], src)
+		seg = norm.NFKC.AppendString(seg[:0], src)
+		if string(seg) != src {
 			nt.addHidden(hiddenCompat, i, j, "")
-		} else {
-			seg = append(seg[:0], src...)
 		}
 		for k := 0; k < len(seg); {
 			r, n := utf8.DecodeRune(seg[k:])

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -148,8 +149,7 @@ func (bg *byGroup) fill(l *lex, ms []acMatch) {
 	}
 	for g := range bg {
 		if len(bg[g]) > 1 {
-			s := bg[g]
-			sort.Slice(s, func(i, j int) bool { return s[i].start < s[j].start })
+			slices.SortStableFunc(bg[g], func(a, b acMatch) int { return int(a.start) - int(b.start) })
 		}
 	}
 }
@@ -215,7 +215,7 @@ func forEachMask(bg *byGroup, mask uint32, f func(acMatch) bool) {
 			all = append(all, bg[g]...)
 		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].start < all[j].start })
+	slices.SortStableFunc(all, func(a, b acMatch) int { return int(a.start) - int(b.start) })
 	for _, m := range all {
 		if !f(m) {
 			return
