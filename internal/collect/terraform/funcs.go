@@ -258,9 +258,13 @@ func guardOperation(op *hclsyntax.Operation) *hclsyntax.Operation {
 }
 
 // readFile reads a file named by file() or templatefile(), relative to the
-// root module as Terraform does, and only inside the folders of the
-// configuration: a configuration under review must not make Parapet copy
-// /etc/shadow or a key file into a report.
+// root module as Terraform does, and only inside the configuration's
+// project: the root and module folders, and the git work tree around the
+// root (or, outside git, the root's parent folder unless that is the file
+// system root or the home folder), never through a hidden file or folder
+// (.git, .ssh, .aws, .env, ...). A configuration under review, say from a
+// pull request, must not make Parapet copy a CI credential or a key into a
+// report.
 func (l *loader) readFile(name string) ([]byte, error) {
 	p := name
 	if !filepath.IsAbs(p) {
@@ -275,22 +279,55 @@ func (l *loader) readFile(name string) ([]byte, error) {
 	}
 	inside := false
 	for _, d := range l.allowed {
-		if rel, err := filepath.Rel(d, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		rel, err := filepath.Rel(d, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		hidden := false
+		for _, part := range strings.Split(rel, string(filepath.Separator)) {
+			hidden = hidden || strings.HasPrefix(part, ".") && part != "."
+		}
+		if !hidden {
 			inside = true
 			break
 		}
 	}
 	if !inside {
-		return nil, fmt.Errorf("%s is outside the configuration's folders; not read", name)
+		return nil, fmt.Errorf("%s is outside the configuration's project or hidden; not read", name)
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
 		return nil, err
 	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file; not read", name)
+	}
 	if st.Size() > maxFileSize {
 		return nil, fmt.Errorf("%s is larger than %d bytes; not read", name, maxFileSize)
 	}
 	return os.ReadFile(abs)
+}
+
+// projectFolder returns the folder around the root module that file() may
+// also read: the git work tree holding it, or else its parent folder when
+// that is neither the file system root nor the home folder; "" for none.
+func projectFolder(root string) string {
+	for d := root; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			break
+		}
+		d = up
+	}
+	parent := filepath.Dir(root)
+	home, _ := os.UserHomeDir()
+	if parent == root || parent == string(filepath.Separator) || home != "" && realPath(home) == parent {
+		return ""
+	}
+	return parent
 }
 
 func stringPredicate(f func(s, sub string) bool) function.Function {

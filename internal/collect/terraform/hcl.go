@@ -47,6 +47,9 @@ func LoadDir(dir string, varFiles []string) (*Config, error) {
 	}
 	l := &loader{rootDir: dir, sources: map[string]*moduleSource{}, aliasRegions: map[string]string{}, varOrigin: map[string]string{}}
 	l.allowed = append(l.allowed, realPath(abs))
+	if proj := projectFolder(realPath(abs)); proj != "" {
+		l.allowed = append(l.allowed, proj)
+	}
 	l.funcs = l.functions()
 	src, err := l.readModule(dir)
 	if err != nil {

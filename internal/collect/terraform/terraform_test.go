@@ -252,22 +252,40 @@ func TestBadInputNamesTheFileAndLine(t *testing.T) {
 	}
 }
 
-func TestFileFunctionsReadOnlyInsideTheConfiguration(t *testing.T) {
-	dir := t.TempDir()
-	secret := filepath.Join(t.TempDir(), "secret.txt")
-	os.WriteFile(secret, []byte("hunter2"), 0o600)
-	os.WriteFile(filepath.Join(dir, "main.tf"), []byte(`resource "aws_iam_user" "u" {
-  name = file("`+filepath.ToSlash(secret)+`")
+func TestFileFunctionsReadOnlyInsideTheProjectAndNeverHiddenFiles(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	os.WriteFile(outside, []byte("hunter2"), 0o600)
+	project := filepath.Join(t.TempDir(), "project")
+	for path, content := range map[string]string{
+		".git/config":         "[http] extraheader = AUTHORIZATION: basic c2VjcmV0",
+		".env":                "TOKEN=secret",
+		"assets/policy.json":  `{"Version":"2012-10-17","Statement":[]}`,
+		"infra/tf/inline.txt": "inline",
+	} {
+		os.MkdirAll(filepath.Join(project, filepath.Dir(path)), 0o755)
+		os.WriteFile(filepath.Join(project, path), []byte(content), 0o600)
+	}
+	os.WriteFile(filepath.Join(project, "infra/tf/main.tf"), []byte(`resource "aws_iam_user" "u" {
+  name    = "u"
+  own     = file("inline.txt")
+  sibling = file("../../assets/policy.json")
+  git     = file("../../.git/config")
+  env     = file("${path.module}/../../.env")
+  outside = file("`+filepath.ToSlash(outside)+`")
 }
 `), 0o644)
-	c, err := LoadDir(dir, nil)
+	c, err := LoadDir(filepath.Join(project, "infra/tf"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Resources[0].Values["name"]; got != Unknown {
-		t.Errorf("file() outside the configuration gave %v, want it unknown", got)
+	tags := c.Resources[0].Values
+	want := map[string]any{"own": "inline", "sibling": `{"Version":"2012-10-17","Statement":[]}`, "git": Unknown, "env": Unknown, "outside": Unknown}
+	for k, w := range want {
+		if tags[k] != w {
+			t.Errorf("file() %s = %v, want %v", k, tags[k], w)
+		}
 	}
-	if len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "outside the configuration") {
+	if len(c.Warnings) != 3 || !strings.Contains(c.Warnings[0], "not read") {
 		t.Errorf("warnings = %q", c.Warnings)
 	}
 }
