@@ -265,6 +265,17 @@ func (ec *evalCtx) lookup(key string) ([]string, keyState) {
 		if ec.region != "" {
 			return ec.m.values.get(ec.region), keyKnown
 		}
+		if globalServices[ec.svc] {
+			// A global service has one endpoint, in the partition's
+			// home region, and requests to it carry that region.
+			switch arnPart(ec.req.Resource, 1) {
+			case "aws-cn":
+				return ec.m.values.get("cn-north-1"), keyKnown
+			case "aws-us-gov":
+				return ec.m.values.get("us-gov-west-1"), keyKnown
+			}
+			return ec.m.values.get("us-east-1"), keyKnown
+		}
 		return nil, keyUnknown
 	case "aws:resourceaccount":
 		if ec.resAcc != "" {
@@ -691,6 +702,13 @@ func (ec *evalCtx) matchConditions(s *Statement, conds *[]Condition) tri {
 		}
 	}
 	return res
+}
+
+// globalServices have a single endpoint, so aws:RequestedRegion is the
+// partition's home region (us-east-1 in the aws partition).
+var globalServices = map[string]bool{
+	"iam": true, "organizations": true, "route53": true, "cloudfront": true,
+	"support": true, "budgets": true, "globalaccelerator": true, "shield": true,
 }
 
 // rcpServices are the services whose resources resource control policies

@@ -480,3 +480,17 @@ func TestWebIdentityFederationThroughTrustPolicies(t *testing.T) {
 		{"a role that does not trust the provider cannot be assumed through it", gh, "sts:AssumeRoleWithWebIdentity", roleARN(acct, "other"), nil, Denied, ""},
 	})
 }
+
+func TestRequestedRegionOfGlobalServices(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "dev", fullAccess))
+	e.org(map[string][]string{"r-root": {fullAccess, `{"Statement":{"Sid":"EUOnly","Effect":"Deny","NotAction":["iam:*","organizations:*","sts:*"],"Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]}}}}`}}, nil)
+	dev := userARN(acct, "dev")
+	runCases(t, e, []evalCase{
+		{"a region lock denies a regional resource elsewhere", dev, "ec2:RunInstances", "arn:aws:ec2:us-east-1:" + acct + ":instance/*", nil, Denied, "EUOnly"},
+		{"a region lock allows a regional resource in its region", dev, "ec2:RunInstances", "arn:aws:ec2:eu-west-1:" + acct + ":instance/*", nil, Allowed, ""},
+		{"a global service's requests carry us-east-1, which the lock denies", dev, "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z1", nil, Denied, "EUOnly"},
+		{"an exempted global service passes the region lock", dev, "iam:CreateRole", "arn:aws:iam::" + acct + ":role/x", nil, Allowed, ""},
+		{"a regional request without a region in its resource is conditional on the region", dev, "s3:GetObject", "arn:aws:s3:::b/k", nil, Conditional, ""},
+	})
+}
