@@ -22,7 +22,7 @@ deny contains {"msg": msg, "severity": severity, "field": "props.imdsv1_allowed"
 	input.resource.props.imdsv1_allowed == true
 	severity := sev
 	msg := sprintf("instance %s (%s) allows IMDSv1: require session tokens (HttpTokens=required)%s", [
-		input.resource.name, input.resource.props.instance_id, where,
+		input.resource.name, object.get(input.resource.props, "instance_id", input.resource.id), where,
 	])
 }
 

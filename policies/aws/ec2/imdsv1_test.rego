@@ -27,3 +27,7 @@ test_imdsv2_required_passes if {
 test_other_kinds_pass if {
 	count(imdsv1.deny) == 0 with input as {"kind": "resource", "resource": {"kind": "aws.s3.bucket", "props": {"imdsv1_allowed": true}}}
 }
+
+test_an_instance_without_its_id_still_fails if {
+	count(imdsv1.deny) == 1 with input as {"kind": "resource", "resource": {"id": "i-x", "kind": "aws.ec2.instance", "name": "x", "props": {"imdsv1_allowed": true}}}
+}

@@ -18,7 +18,7 @@ package parapet.aws.elb.open_to_internet
 import data.parapet.aws.lib
 import rego.v1
 
-deny contains {"msg": msg, "security_group": sg.id, "open_ingress": sg.props.open_ingress} if {
+deny contains {"msg": msg, "security_group": sg.id, "open_ingress": object.get(sg.props, "open_ingress", [])} if {
 	input.resource.kind == "aws.elb.load_balancer"
 	input.resource.props.internet_facing == true
 	some e in lib.out(input.resource.id)
@@ -26,8 +26,8 @@ deny contains {"msg": msg, "security_group": sg.id, "open_ingress": sg.props.ope
 	sg := lib.node(e.to)
 	sg.kind == "aws.ec2.security_group"
 	sg.props.open_to_internet == true
-	ports := concat(", ", [sprintf("%s from %s", [r.ports, r.source]) | some r in sg.props.open_ingress])
+	ports := concat(", ", [sprintf("%s from %s", [object.get(r, "ports", "all"), object.get(r, "source", "0.0.0.0/0")]) | some r in object.get(sg.props, "open_ingress", [])])
 	msg := sprintf("internet-facing %s load balancer %s is behind security group %s (%s) open to the internet: %s", [
-		object.get(input.resource.props, "type", ""), input.resource.name, sg.props.group_id, sg.name, ports,
+		object.get(input.resource.props, "type", ""), input.resource.name, object.get(sg.props, "group_id", sg.id), object.get(sg, "name", ""), ports,
 	])
 }

@@ -17,7 +17,7 @@ package parapet.aws.s3.public_policy
 
 import rego.v1
 
-deny contains {"msg": msg, "severity": severity, "statements": input.resource.props.public_statements} if {
+deny contains {"msg": msg, "severity": severity, "statements": object.get(input.resource.props, "public_statements", [])} if {
 	input.resource.kind == "aws.s3.bucket"
 	access := [a | some a in ["read", "write"]; input.resource.props[sprintf("public_%s", [a])] == true]
 	count(access) > 0

@@ -25,3 +25,7 @@ test_public_write_fails_critical if {
 test_private_bucket_passes if {
 	count(public_policy.deny) == 0 with input as bucket({"public_read": false, "public_write": false})
 }
+
+test_public_bucket_without_its_statements_still_fails if {
+	count(public_policy.deny) == 1 with input as bucket({"public_read": true})
+}

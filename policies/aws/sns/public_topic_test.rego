@@ -16,3 +16,7 @@ test_public_topic_fails if {
 test_topic_limited_to_its_owner_passes if {
 	count(public_topic.deny) == 0 with input as topic({"public_read": false, "public_write": false})
 }
+
+test_public_topic_without_its_actions_still_fails if {
+	count(public_topic.deny) == 1 with input as topic({"public_read": true})
+}

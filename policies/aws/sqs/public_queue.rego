@@ -16,7 +16,7 @@ package parapet.aws.sqs.public_queue
 
 import rego.v1
 
-deny contains {"msg": msg, "actions": input.resource.props.public_actions} if {
+deny contains {"msg": msg, "actions": object.get(input.resource.props, "public_actions", [])} if {
 	input.resource.kind == "aws.sqs.queue"
 	some a in ["read", "write"]
 	input.resource.props[sprintf("public_%s", [a])] == true

@@ -16,3 +16,7 @@ test_public_queue_fails if {
 test_private_queue_passes if {
 	count(public_queue.deny) == 0 with input as queue({"public_read": false, "public_write": false})
 }
+
+test_public_queue_without_its_actions_still_fails if {
+	count(public_queue.deny) == 1 with input as queue({"public_write": true})
+}

@@ -16,10 +16,10 @@ package parapet.k8s.posture.anonymous_binding
 
 import rego.v1
 
-deny contains {"msg": msg, "role": input.resource.props.role_ref} if {
+deny contains {"msg": msg, "role": object.get(input.resource.props, "role_ref", "")} if {
 	input.resource.kind in {"k8s.rolebinding", "k8s.clusterrolebinding"}
 	input.resource.props.anonymous == true
 	msg := sprintf("%s %s binds unauthenticated users to %s", [
-		input.resource.props.kind, input.resource.name, input.resource.props.role_ref,
+		object.get(input.resource.props, "kind", "binding"), input.resource.name, object.get(input.resource.props, "role_ref", "its role"),
 	])
 }

@@ -26,7 +26,7 @@ deny contains {"msg": msg, "subject": sprintf("%s/%s", [s.namespace, s.name]), "
 	s.kind == "ServiceAccount"
 	not system_namespace(s.namespace)
 	msg := sprintf("ClusterRoleBinding %s gives service account %s/%s the cluster-admin-equivalent role %s", [
-		input.resource.name, s.namespace, s.name, role.name,
+		input.resource.name, s.namespace, s.name, object.get(role, "name", role.id),
 	])
 }
 
