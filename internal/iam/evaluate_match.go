@@ -1,0 +1,334 @@
+package iam
+
+import (
+	"strings"
+)
+
+// verdict is the allow answer of one policy or policy set.
+type verdict struct {
+	st    tri
+	stmt  *Statement  // the granting statement
+	conds []Condition // when st is triUnknown
+	alts  int         // conditional statements seen: more than one means other ways to be allowed
+}
+
+// offer records an allow statement's answer, keeping an unconditional one
+// over a conditional one, and the conditional one with fewest conditions.
+func (v *verdict) offer(st tri, s *Statement, conds []Condition) {
+	v.offerAlts(st, s, conds, 1)
+}
+
+func (v *verdict) offerAlts(st tri, s *Statement, conds []Condition, alts int) {
+	if st == triUnknown {
+		alts += v.alts
+	} else {
+		alts = v.alts
+	}
+	switch {
+	case st == triYes && v.st != triYes:
+		*v = verdict{st: triYes, stmt: s}
+	case st == triUnknown && (v.st == triNo || v.st == triUnknown && len(conds) < len(v.conds)):
+		*v = verdict{st: triUnknown, stmt: s, conds: conds}
+	}
+	v.alts = alts
+}
+
+// setEval is what one policy set (identity policies, a boundary, an SCP
+// level, a resource policy) says about a request.
+type setEval struct {
+	deny      *Statement  // an explicit deny that applies
+	denyConds []Condition // conditions of denies that apply if they hold (negated)
+	allow     verdict     // identity-style sets
+	direct    verdict     // resource policies: allows naming the caller itself (or "*")
+	account   verdict     // resource policies: allows naming the caller's account
+}
+
+func (ec *evalCtx) evalIndex(ix *stmtIndex, out *setEval) {
+	if ec.svcID >= 0 {
+		ec.evalIndexed(ix.forService(ec.svcID), out)
+	}
+	ec.evalIndexed(ix.any, out)
+}
+
+func (ec *evalCtx) evalPolicy(p *Policy, resource bool, out *setEval) {
+	if p != nil {
+		ec.evalStatements(p.Statements, resource, out)
+	}
+}
+
+// evalStatements evaluates statements into out. resource says the
+// statements are resource-based (their Principal element counts).
+func (ec *evalCtx) evalStatements(stmts []*Statement, resource bool, out *setEval) {
+	for _, s := range stmts {
+		if out.deny != nil {
+			return
+		}
+		if s.c == nil || !ec.matchAction(s.c) {
+			continue
+		}
+		ec.applyStatement(s, resource, out)
+	}
+}
+
+// evalIndexed evaluates indexed identity statements: their actions for the
+// request's service sit in the index entry, so statements whose actions do
+// not match cost no pointer chase.
+func (ec *evalCtx) evalIndexed(list []indexed, out *setEval) {
+	for i := range list {
+		if out.deny != nil {
+			return
+		}
+		e := &list[i]
+		if ec.matchActions(e.acts) == e.not {
+			continue
+		}
+		ec.applyStatement(e.s, false, out)
+	}
+}
+
+// applyStatement adds a statement whose action matches to out, after its
+// resource, principal and conditions.
+func (ec *evalCtx) applyStatement(s *Statement, resource bool, out *setEval) {
+	c := s.c
+	var conds []Condition
+	st := ec.matchResource(s, &conds)
+	if st == triNo {
+		return
+	}
+	pm := pmNone
+	if resource || c.hasPrincipal {
+		pm = ec.matchPrincipal(s, &conds)
+		if pm == pmNone {
+			return
+		}
+	}
+	cst := ec.matchConditions(s, &conds)
+	if cst == triNo {
+		return
+	}
+	if cst == triUnknown || pm == pmUnknown {
+		st = triUnknown
+	}
+	if s.Effect == "Deny" {
+		if st == triYes {
+			out.deny = s
+			return
+		}
+		for _, cd := range conds {
+			cd.Negated = !cd.Negated
+			out.denyConds = append(out.denyConds, cd)
+		}
+		return
+	}
+	if !resource {
+		out.allow.offer(st, s, conds)
+		return
+	}
+	switch pm {
+	case pmAccount:
+		out.account.offer(st, s, conds)
+	default:
+		out.direct.offer(st, s, conds)
+	}
+}
+
+func (ec *evalCtx) matchAction(c *compiled) bool {
+	actions := c.actions
+	if c.svcRanges != nil {
+		actions = c.actionsFor(ec.svc)
+	}
+	return ec.matchActions(actions) != c.notAction
+}
+
+// actionsFor returns the statement's action patterns of one service.
+func (c *compiled) actionsFor(svc string) []pattern {
+	for _, r := range c.svcRanges {
+		if r.svc == svc {
+			return c.actions[r.lo:r.hi]
+		}
+	}
+	return nil
+}
+
+// matchActions reports whether the request's action matches any pattern.
+func (ec *evalCtx) matchActions(actions []pattern) bool {
+	a := ec.req.Action
+	for i := range actions {
+		p := &actions[i]
+		var m bool
+		if p.segs == nil {
+			if p.exact {
+				m = strings.EqualFold(p.raw, a)
+			} else {
+				m = glob(p.raw, a, true)
+			}
+		} else {
+			u := false
+			m = p.match(a, ec, &u)
+		}
+		if m {
+			return true
+		}
+	}
+	return false
+}
+
+func (ec *evalCtx) matchResource(s *Statement, conds *[]Condition) tri {
+	c := s.c
+	if c.anyResource {
+		return triYes
+	}
+	r := ec.req.Resource
+	var unknownPat *pattern
+	for i := range c.resources {
+		p := &c.resources[i]
+		u := false
+		if p.match(r, ec, &u) {
+			if !u {
+				if c.notResource {
+					return triNo
+				}
+				return triYes
+			}
+			unknownPat = p
+		}
+	}
+	if unknownPat == nil {
+		if c.notResource {
+			return triYes
+		}
+		return triNo
+	}
+	// The match depends on a policy variable only the request resolves.
+	*conds = append(*conds, Condition{
+		Operator:  "StringLike",
+		Key:       "aws:Resource",
+		Values:    []string{unknownPat.raw},
+		Negated:   c.notResource,
+		Statement: s,
+	})
+	return triUnknown
+}
+
+type principalMatch uint8
+
+const (
+	pmNone    principalMatch = iota
+	pmDirect                 // names the caller (or "*")
+	pmAccount                // names the caller's account
+	pmUnknown                // names a principal that the caller may or may not be
+)
+
+// matchPrincipal matches the statement's Principal or NotPrincipal element
+// against the caller.
+func (ec *evalCtx) matchPrincipal(s *Statement, conds *[]Condition) principalMatch {
+	c := s.c
+	if !c.hasPrincipal {
+		return pmNone
+	}
+	if c.notPrincipal {
+		// NotPrincipal exempts the caller only when it names both the
+		// caller and its account, as AWS evaluates both identities.
+		named, acct := false, false
+		for i := range c.principals {
+			switch ec.principalMatches(&c.principals[i]) {
+			case pmDirect:
+				named = true
+			case pmAccount:
+				acct = true
+			}
+		}
+		if named && (acct || ec.kind != callerPrincipal) {
+			return pmNone
+		}
+		return pmDirect
+	}
+	best := pmNone
+	for i := range c.principals {
+		switch m := ec.principalMatches(&c.principals[i]); m {
+		case pmDirect:
+			return pmDirect
+		case pmAccount:
+			best = pmAccount
+		case pmUnknown:
+			if best == pmNone {
+				best = pmUnknown
+				*conds = append(*conds, Condition{
+					Operator: "ArnEquals", Key: "aws:PrincipalArn",
+					Values: []string{c.principals[i].raw}, Statement: s,
+				})
+			}
+		}
+	}
+	return best
+}
+
+func (ec *evalCtx) principalMatches(pp *principalPat) principalMatch {
+	switch pp.kind {
+	case ppAll:
+		return pmDirect
+	case ppService:
+		if ec.kind == callerService && strings.EqualFold(pp.value, ec.req.Principal) {
+			return pmDirect
+		}
+	case ppFederated:
+		if (ec.kind == callerFederated || ec.kind == callerService) && pp.value == ec.req.Principal {
+			return pmDirect
+		}
+	case ppAccount:
+		if (ec.kind == callerPrincipal || ec.kind == callerAccount) && pp.value == ec.acct {
+			return pmAccount
+		}
+	case ppARN:
+		switch ec.kind {
+		case callerPrincipal:
+			if pp.value == ec.p.ARN {
+				return pmDirect
+			}
+			if ec.p.Kind == KindRole && pp.account == ec.acct && isSessionOf(pp.value, ec.p) {
+				return pmDirect
+			}
+		case callerAccount:
+			switch {
+			case ec.callerARN != "":
+				if pp.value == ec.callerARN {
+					return pmDirect
+				}
+			case pp.account == ec.acct:
+				return pmUnknown
+			}
+		}
+	}
+	return pmNone
+}
+
+// isSessionOf reports whether arn is an assumed-role session ARN of role p:
+// arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION.
+func isSessionOf(arn string, p *Principal) bool {
+	if arnPart(arn, 2) != "sts" {
+		return false
+	}
+	r := arnPart(arn, 5)
+	const pre = "assumed-role/"
+	if !strings.HasPrefix(r, pre) {
+		return false
+	}
+	r = r[len(pre):]
+	return len(r) > len(p.Name) && r[:len(p.Name)] == p.Name && r[len(p.Name)] == '/'
+}
+
+func (ec *evalCtx) matchConditions(s *Statement, conds *[]Condition) tri {
+	res := triYes
+	mark := len(*conds)
+	for _, c := range s.c.conds {
+		switch c.eval(ec) {
+		case triNo:
+			*conds = (*conds)[:mark]
+			return triNo
+		case triUnknown:
+			res = triUnknown
+			*conds = append(*conds, Condition{Operator: c.opName, Key: c.key, Values: c.values, Statement: s})
+		}
+	}
+	return res
+}
