@@ -37,7 +37,15 @@ type IAMOptions struct {
 // warnings about what is missing.
 func (c *Config) AddIAM(m *iam.Model, opts IAMOptions) []string {
 	snap := c.Snapshot()
-	a := &iamAdder{m: m, snap: snap, opts: opts, principals: map[string]bool{}}
+	a := &iamAdder{m: m, snap: snap, opts: opts, principals: map[string]bool{}, exact: map[string]bool{}}
+	for _, n := range snap.Nodes {
+		// The ARN of a resource of the configuration names exactly that
+		// resource, whatever its unknown parts turn out to be.
+		a.exact[n.ID] = true
+		if arn, ok := n.Props["arn"].(string); ok {
+			a.exact[arn] = true
+		}
+	}
 	for _, n := range snap.Nodes {
 		switch n.Kind {
 		case inventory.KindIAMUser, inventory.KindIAMRole, inventory.KindIAMGroup:
@@ -69,6 +77,7 @@ type iamAdder struct {
 	snap       *inventory.Snapshot
 	opts       IAMOptions
 	principals map[string]bool
+	exact      map[string]bool // ARNs of the configuration's resources
 	warnings   []string
 	managed    map[string]*iam.Policy
 }
@@ -175,7 +184,7 @@ func (a *iamAdder) policy(v any, source string, p *iam.Principal) *iam.Policy {
 		a.warnings = append(a.warnings, msg)
 		return nil
 	}
-	markUnknowns(parsed)
+	markUnknowns(parsed, a.exact)
 	pol, err := iam.PolicyFromJSON(parsed)
 	if err != nil {
 		msg := fmt.Sprintf("%s: %v", source, err)
@@ -226,8 +235,9 @@ func wildcardUnknowns(s string) (string, bool) {
 // "*" and the UnknownConditionKey condition is added, so that what they
 // match is conditional, while the known entries keep their plain effect.
 // Unknown parts in NotAction or NotResource make the whole statement
-// conditional: leaving them out would widen it.
-func markUnknowns(doc any) {
+// conditional: leaving them out would widen it. Entries that are exactly
+// the ARN of a resource of the configuration (exact) stay as they are.
+func markUnknowns(doc any, exact map[string]bool) {
 	m, ok := doc.(map[string]any)
 	if !ok {
 		return
@@ -268,6 +278,9 @@ func markUnknowns(doc any) {
 					continue
 				}
 				w, p := wildcardUnknowns(es)
+				if exact[es] || exact[strings.TrimSuffix(es, "/*")] {
+					w, p = es, false // the configuration's own resource (or its objects)
+				}
 				all = append(all, w)
 				if p {
 					fieldPartial = true

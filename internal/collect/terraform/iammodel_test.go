@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -75,7 +76,8 @@ func TestUnknownValuesInPoliciesMatchConditionally(t *testing.T) {
 		{"the known parts still have to match", op, "bedrock-agentcore:InvokeAgentRuntime", "arn:aws:bedrock-agentcore:eu-west-1:<unknown>:runtime/agent-1", iam.Denied},
 		{"a user the trust policy names by its reference may assume the role", op, "sts:AssumeRole", role, iam.Allowed},
 		{"a policy naming a role of the configuration by reference matches it exactly", op, "iam:PassRole", "arn:aws:iam::<unknown>:role/known-role", iam.Allowed},
-		{"a policy naming a role whose name is partly unknown matches it conditionally", op, "iam:PassRole", role, iam.Conditional},
+		{"a policy naming by reference a role whose name is partly unknown matches that role exactly", op, "iam:PassRole", role, iam.Allowed},
+		{"and no other role", op, "iam:PassRole", "arn:aws:iam::<unknown>:role/agentcore_other", iam.Denied},
 		{"a principal of the configuration is not the unknown account's root", "arn:aws:iam::<unknown>:role/agentcore_<unknown:var.cgid>", "sts:AssumeRole", role, iam.Denied},
 	}
 	for _, tt := range tests {
@@ -135,5 +137,48 @@ func TestAPolicyDocumentReadAtApplyIsRenderedWithItsUnknownParts(t *testing.T) {
 		if d := m.Evaluate(iam.Request{Principal: role, Action: "s3:GetObject", Resource: tt.resource}); d.Result != tt.want {
 			t.Errorf("%s: %v (%s), want %v", tt.resource, d.Result, d.Reason, tt.want)
 		}
+	}
+}
+
+// sharedManaged is the AWS-managed policy set of ../shared/data.
+const sharedManaged = "../../../../shared/data/aws-managed-policies/policies"
+
+func TestEscalationIsFoundBeforeDeployWithPartlyKnownNames(t *testing.T) {
+	if _, err := os.Stat(sharedManaged); err != nil {
+		t.Skipf("AWS-managed policies not found at %s (../shared/data): %v", sharedManaged, err)
+	}
+	c, err := Load("testdata/agentcore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := iam.NewModel()
+	if w := c.AddIAM(m, IAMOptions{ManagedPolicies: sharedManaged}); len(w) > 0 {
+		t.Errorf("warnings: %q", w)
+	}
+	user := "arn:aws:iam::<unknown>:user/agentcore_dev_<unknown:var.cgid>"
+	role := "arn:aws:iam::<unknown>:role/agentcore_exec_<unknown:var.cgid>"
+	// The user's PassRole names the role by reference: an exact match,
+	// whatever cgid turns out to be.
+	if d := m.Evaluate(iam.Request{Principal: user, Action: "iam:PassRole", Resource: role}); d.Result != iam.Allowed {
+		t.Errorf("PassRole on the role the policy references = %v (%s)", d.Result, d.Reason)
+	}
+	res := iam.AnalyzeEscalation(m, iam.AnalyzeOptions{})
+	found := false
+	for _, e := range res.Edges {
+		if e.From == user && e.To == role && e.Technique.ID == "bedrock-001" && !e.Potential && !e.Conditional() {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no definite bedrock-001 escalation from %s to %s; edges: %+v", user, role, res.Edges)
+	}
+	// The account root the trust policy names comes from
+	// data.aws_caller_identity: an outside principal, not the user.
+	trust := m.Principal(role).Trust
+	if trust == nil || len(trust.Statements) != 2 {
+		t.Fatalf("trust = %+v", trust)
+	}
+	if got := trust.Statements[1].Principal["AWS"]; len(got) != 1 || got[0] != "arn:aws:iam::<unknown:data.aws_caller_identity.current.account_id>:root" {
+		t.Errorf("trusted account = %v", got)
 	}
 }
