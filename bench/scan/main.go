@@ -15,6 +15,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -27,6 +28,7 @@ import (
 	"time"
 
 	"github.com/parapet-sec/parapet/internal/graph"
+	"github.com/parapet-sec/parapet/internal/policy"
 )
 
 func main() {
@@ -34,6 +36,7 @@ func main() {
 	accounts := flag.Int("accounts", 100, "accounts")
 	child := flag.Int("child", 0, "run one size in this process (used by the parent)")
 	flag.StringVar(&cpuprofile, "cpuprofile", "", "with -child: write a CPU profile of the analysis to this file")
+	flag.BoolVar(&withRego, "rego", false, "also run the built-in Rego resource checks on every node and time them")
 	flag.Parse()
 	if *child > 0 {
 		if err := runOne(*child, *accounts); err != nil {
@@ -51,10 +54,14 @@ func main() {
 // cpuprofile names the CPU profile file of a -child run, if any.
 var cpuprofile string
 
+// withRego adds the Rego stage to the measurement.
+var withRego bool
+
 // result is one size's measurements, as the child prints them.
 type result struct {
 	resources, principals, nodes, edges, derived, findings int
-	gen, analyze, cpu                                      time.Duration
+	gen, analyze, cpu, rego                                time.Duration
+	regoFindings                                           int
 	peak                                                   int64 // bytes
 }
 
@@ -73,7 +80,11 @@ func runAll(sizes string, accounts int) error {
 			return fmt.Errorf("-sizes: %q is not a positive number", f)
 		}
 		var out bytes.Buffer
-		cmd := exec.Command(self, "-child", strconv.Itoa(n), "-accounts", strconv.Itoa(accounts))
+		args := []string{"-child", strconv.Itoa(n), "-accounts", strconv.Itoa(accounts)}
+		if withRego {
+			args = append(args, "-rego")
+		}
+		cmd := exec.Command(self, args...)
 		cmd.Stdout, cmd.Stderr = &out, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("size %d: %w", n, err)
@@ -92,6 +103,9 @@ func runAll(sizes string, accounts int) error {
 		fmt.Printf("%10d %10d %10d %10d %9d %9d %10s %13s %10s %9.2fG %9.2f%s\n",
 			r.resources, r.principals, r.nodes, r.edges, r.derived, r.findings,
 			r.gen.Round(time.Millisecond), r.analyze.Round(time.Millisecond), r.cpu.Round(time.Millisecond), float64(r.peak)/(1<<30), per, ratio)
+		if withRego {
+			fmt.Printf("%10s Rego resource checks on every node: %s, %d findings\n", "", r.rego.Round(time.Millisecond), r.regoFindings)
+		}
 		if r.resources >= 1_000_000 {
 			verdict := "MET"
 			if r.analyze > 60*time.Second || r.peak > 8<<30 {
@@ -137,14 +151,32 @@ func runOne(n, accounts int) error {
 	}
 	analyze := time.Since(t1)
 	pprof.StopCPUProfile()
+	var after syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &after); err != nil {
+		return err
+	}
+	cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()) - cpuBefore
+	var rego time.Duration
+	regoFindings := 0
+	if withRego {
+		t2 := time.Now()
+		eng, err := policy.Load(context.Background(), policy.Options{Builtin: true})
+		if err != nil {
+			return err
+		}
+		fs, err := eng.Resources(context.Background(), e.snap)
+		if err != nil {
+			return err
+		}
+		rego, regoFindings = time.Since(t2), len(fs)
+	}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return err
 	}
-	cpu := time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) - cpuBefore
-	fmt.Printf("resources=%d principals=%d nodes=%d edges=%d derived=%d findings=%d gen_ns=%d analyze_ns=%d cpu_ns=%d peak_bytes=%d\n",
+	fmt.Printf("resources=%d principals=%d nodes=%d edges=%d derived=%d findings=%d gen_ns=%d analyze_ns=%d cpu_ns=%d rego_ns=%d rego_findings=%d peak_bytes=%d\n",
 		e.resources, e.principals, res.Graph.Len(), res.Graph.EdgeCount(), len(res.Derived), len(res.Findings),
-		gen.Nanoseconds(), analyze.Nanoseconds(), cpu.Nanoseconds(), ru.Maxrss*1024)
+		gen.Nanoseconds(), analyze.Nanoseconds(), cpu.Nanoseconds(), rego.Nanoseconds(), regoFindings, ru.Maxrss*1024)
 	return nil
 }
 
@@ -178,6 +210,10 @@ func parse(out []byte) (result, error) {
 				r.gen = time.Duration(x)
 			case "analyze_ns":
 				r.analyze = time.Duration(x)
+			case "rego_ns":
+				r.rego = time.Duration(x)
+			case "rego_findings":
+				r.regoFindings = int(x)
 			case "cpu_ns":
 				r.cpu = time.Duration(x)
 			case "peak_bytes":

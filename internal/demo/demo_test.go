@@ -70,6 +70,10 @@ func TestDemoRanksTheTwoWorkedExamplesFirst(t *testing.T) {
 				t.Errorf("path %v lacks %s", nodesOf(devops), n)
 			}
 		}
+		via, _ := devops.Evidence["admin_via"].([]string)
+		if len(via) != 1 || !strings.Contains(via[0], "privileged pod") || !strings.Contains(via[0], "devops-agent-cluster-admin") {
+			t.Errorf("admin evidence = %v, want the cluster-admin binding and the privileged pod it allows", via)
+		}
 		last := devops.Path[len(devops.Path)-1]
 		if !strings.Contains(last.Props["binding"].(string), "devops-agent-cluster-admin") {
 			t.Errorf("the secret is not reached through the cluster-admin binding: %v", last.Props)

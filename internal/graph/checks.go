@@ -382,6 +382,7 @@ func (a *analysis) agentToxic() {
 				"untrusted_input":  sources,
 				"exfiltration":     exfil,
 				"tools":            a.tools(path),
+				"admin_via":        a.adminVia(path),
 				"identities":       a.identities(path),
 				"target":           tnode.ID,
 				"target_kind":      tnode.Kind,
@@ -398,6 +399,29 @@ func (a *analysis) agentToxic() {
 		})
 		a.pairs = append(a.pairs, pair{len(a.findings) - 1, agent, best.node})
 	}
+}
+
+// adminVia explains the admin power of the identities on a path: what
+// they control and through which binding or policy.
+func (a *analysis) adminVia(p Path) []string {
+	g := a.g
+	var out []string
+	for _, n := range g.Nodes(p) {
+		if !a.admin[n] {
+			continue
+		}
+		g.Out(n, g.Kinds(inventory.EdgeAdminOf), func(t NodeID, e EdgeID) bool {
+			ev := g.Edge(e).Props
+			switch g.Node(t).Kind {
+			case inventory.KindK8sCluster:
+				out = append(out, fmt.Sprintf("%s is cluster admin of %s through %v: it can start a privileged pod on any node and read every secret", g.Node(n).ID, g.Node(t).ID, ev["binding"]))
+			default:
+				out = append(out, fmt.Sprintf("%s administers %s (%v)", g.Node(n).ID, g.Node(t).ID, ev["reason"]))
+			}
+			return true
+		})
+	}
+	return out
 }
 
 // tools lists the tools (functions, MCP servers) the identities on a path
