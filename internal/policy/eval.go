@@ -244,21 +244,79 @@ func (e *Engine) ToolCall(ctx context.Context, in ToolCallInput) (Decision, erro
 	return d, nil
 }
 
-// Resources evaluates every resource check on every node of snap, in
-// parallel batches, with data.parapet.inventory set to snap, and returns the
-// findings sorted as report.Sort does not need to reorder them. A policy
-// error stops the run (fail closed).
+// Resources evaluates every resource check on the nodes of snap, in
+// parallel, with data.parapet.inventory set to snap where a policy reads
+// it, and returns the findings. Nodes of kinds no check can answer on (see
+// resourceKinds) are not evaluated. Each node is converted to a Rego value
+// once, for input.resource and for the inventory alike. A policy error
+// stops the run (fail closed).
 func (e *Engine) Resources(ctx context.Context, snap *inventory.Snapshot) ([]inventory.Finding, error) {
+	if !e.hasResourceChecks {
+		return nil, nil
+	}
 	e.dataMu.Lock()
 	defer e.dataMu.Unlock()
-	if err := e.writeData(ctx, storage.MustParsePath("/parapet/inventory"), InventoryData(snap)); err != nil {
-		return nil, err
-	}
-	defer e.writeData(ctx, storage.MustParsePath("/parapet/inventory"), map[string]any{})
 
 	nodes := snap.Nodes
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(nodes)/64))
+	values := make([]ast.Value, len(nodes))
+	evaluate := make([]bool, len(nodes))
+	for i, n := range nodes {
+		evaluate[i] = e.anyKind || e.resourceKinds[n.Kind]
+	}
+	// Convert the nodes that are evaluated, or all of them when the
+	// inventory is needed.
+	err := parallel(ctx, len(nodes), func(i int) error {
+		if !evaluate[i] && !e.needsInventory {
+			return nil
+		}
+		v, err := toValue(nodes[i])
+		if err != nil {
+			return fmt.Errorf("%s: %w", nodes[i].ID, err)
+		}
+		values[i] = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if e.needsInventory {
+		inv, err := inventoryValue(snap, values)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.writeData(ctx, storage.MustParsePath("/parapet/inventory"), inv); err != nil {
+			return nil, err
+		}
+		defer e.writeData(ctx, storage.MustParsePath("/parapet/inventory"), map[string]any{})
+	}
+
 	per := make([][]inventory.Finding, len(nodes))
+	err = parallel(ctx, len(nodes), func(i int) error {
+		if !evaluate[i] {
+			return nil
+		}
+		fs, err := e.resource(ctx, nodes[i], values[i])
+		if err != nil {
+			return fmt.Errorf("%s: %w", nodes[i].ID, err)
+		}
+		per[i] = fs
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []inventory.Finding
+	for _, fs := range per {
+		out = append(out, fs...)
+	}
+	return out, nil
+}
+
+// parallel runs f(0..n-1) on GOMAXPROCS workers in batches of consecutive
+// indexes and returns the first error; it stops early when ctx ends.
+func parallel(ctx context.Context, n int, f func(i int) error) error {
+	const batch = 256
+	workers := min(runtime.GOMAXPROCS(0), max(1, (n+batch-1)/batch))
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -269,47 +327,36 @@ func (e *Engine) Resources(ctx context.Context, snap *inventory.Snapshot) ([]inv
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				fs, err := e.resource(ctx, nodes[i])
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("%s: %w", nodes[i].ID, err)
+			for lo := range next {
+				for i := lo; i < min(lo+batch, n); i++ {
+					if err := f(i); err != nil {
+						mu.Lock()
+						if first == nil {
+							first = err
+						}
+						mu.Unlock()
+						break
 					}
-					mu.Unlock()
-					continue
 				}
-				per[i] = fs
 			}
 		}()
 	}
-	for i := range nodes {
+	for lo := 0; lo < n; lo += batch {
 		if ctx.Err() != nil {
 			break
 		}
-		next <- i
+		next <- lo
 	}
 	close(next)
 	wg.Wait()
 	if first != nil {
-		return nil, first
+		return first
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var out []inventory.Finding
-	for _, fs := range per {
-		out = append(out, fs...)
-	}
-	return out, nil
+	return ctx.Err()
 }
 
-// resource evaluates one node.
-func (e *Engine) resource(ctx context.Context, n *inventory.Node) ([]inventory.Finding, error) {
-	nv, err := toValue(n)
-	if err != nil {
-		return nil, err
-	}
+// resource evaluates one node, given as its Rego value nv.
+func (e *Engine) resource(ctx context.Context, n *inventory.Node, nv ast.Value) ([]inventory.Finding, error) {
 	input := ast.NewObject(
 		ast.Item(ast.StringTerm("kind"), ast.StringTerm(KindResource)),
 		ast.Item(ast.StringTerm("resource"), ast.NewTerm(nv)),
@@ -393,6 +440,38 @@ func InventoryData(snap *inventory.Snapshot) map[string]any {
 	return map[string]any{"nodes": nodes, "out": out, "in": in}
 }
 
+// inventoryValue builds data.parapet.inventory (the InventoryData shape) as
+// a Rego value from the nodes' values, without a second conversion.
+func inventoryValue(snap *inventory.Snapshot, values []ast.Value) (ast.Value, error) {
+	nodes := ast.NewObject()
+	for i, n := range snap.Nodes {
+		nodes.Insert(ast.StringTerm(n.ID), ast.NewTerm(values[i]))
+	}
+	out := map[string][]*ast.Term{}
+	in := map[string][]*ast.Term{}
+	for _, ed := range snap.Edges {
+		v, err := toValue(ed)
+		if err != nil {
+			return nil, fmt.Errorf("edge %s -> %s: %w", ed.From, ed.To, err)
+		}
+		t := ast.NewTerm(v)
+		out[ed.From] = append(out[ed.From], t)
+		in[ed.To] = append(in[ed.To], t)
+	}
+	byNode := func(m map[string][]*ast.Term) ast.Object {
+		o := ast.NewObject()
+		for id, ts := range m {
+			o.Insert(ast.StringTerm(id), ast.ArrayTerm(ts...))
+		}
+		return o
+	}
+	return ast.NewObject(
+		ast.Item(ast.StringTerm("nodes"), ast.NewTerm(nodes)),
+		ast.Item(ast.StringTerm("out"), ast.NewTerm(byNode(out))),
+		ast.Item(ast.StringTerm("in"), ast.NewTerm(byNode(in))),
+	), nil
+}
+
 // SetClusterInventory replaces data.inventory, the Gatekeeper-style cache of
 // cluster objects some admission rules read (data.inventory.cluster[gv][kind][name]
 // and data.inventory.namespace[ns][gv][kind][name]). objs are Kubernetes
@@ -429,10 +508,14 @@ func child(m map[string]any, k string) map[string]any {
 	return c
 }
 
-// writeData replaces the document at p in the engine's store.
+// writeData replaces the document at p in the engine's store. A Rego value
+// is stored as it is; anything else through its JSON encoding.
 func (e *Engine) writeData(ctx context.Context, p storage.Path, v any) error {
+	if _, ok := v.(ast.Value); !ok {
+		v = jsonValue(v)
+	}
 	return storage.Txn(ctx, e.store, storage.WriteParams, func(txn storage.Transaction) error {
-		return e.store.Write(ctx, txn, storage.ReplaceOp, p, jsonValue(v))
+		return e.store.Write(ctx, txn, storage.ReplaceOp, p, v)
 	})
 }
 

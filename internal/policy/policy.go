@@ -97,6 +97,15 @@ type Engine struct {
 	// dataMu serialises writes of per-run data (the inventory) with the
 	// evaluations that read it.
 	dataMu sync.RWMutex
+
+	// hasResourceChecks is true when some selected check answers resource
+	// input; resourceKinds are the node kinds those checks test for, and
+	// anyKind is true when one of them may answer on any kind.
+	hasResourceChecks bool
+	resourceKinds     map[string]bool
+	anyKind           bool
+	// needsInventory is true when a policy reads data.parapet.inventory.
+	needsInventory bool
 }
 
 // enginePkg is the package of the generated modules that gather every
@@ -167,6 +176,24 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	for _, m := range mods {
 		modules[m.file] = m.mod
 	}
+	e.resourceKinds = map[string]bool{}
+	selectedPkg := map[string]bool{}
+	for _, c := range e.checks {
+		selectedPkg[c.Package] = true
+	}
+	for _, m := range mods {
+		if m.check == nil || !selectedPkg[m.check.Package] || !m.check.appliesTo(KindResource) {
+			continue
+		}
+		e.hasResourceChecks = true
+		kinds := resourceKinds(m.mod)
+		if kinds == nil {
+			e.anyKind = true
+		}
+		for _, k := range kinds {
+			e.resourceKinds[k] = true
+		}
+	}
 	for _, k := range Kinds {
 		src := e.gatherModule(k)
 		gm, err := ast.ParseModuleWithOpts(enginePkg+"/"+k+".rego", src, ast.ParserOptions{RegoVersion: ast.RegoV1})
@@ -180,6 +207,8 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if compiler.Failed() {
 		return nil, fmt.Errorf("policy: %w", compiler.Errors)
 	}
+
+	e.needsInventory = readsInventory(compiler)
 
 	cfg := opts.Config
 	if cfg == nil {
@@ -532,4 +561,113 @@ func aibomRules() []any {
 		})
 	}
 	return out
+}
+
+// inputKindRef is input.resource.kind, which resource checks test.
+var inputKindRef = ast.MustParseRef("input.resource.kind")
+
+// resourceKinds returns the node kinds a check module's deny and warn rules
+// can answer on: when every such rule tests input.resource.kind == "k" (or
+// input.resource.kind in {...}) in its body, the union of those kinds; nil
+// when some rule may answer on any kind. The engine does not evaluate nodes
+// of other kinds; a rule that tests the kind elsewhere (in a helper) is
+// simply evaluated on every node.
+func resourceKinds(mod *ast.Module) []string {
+	var kinds []string
+	found := false
+	for _, r := range mod.Rules {
+		switch r.Head.Name.String() {
+		case "deny", "warn":
+		default:
+			if len(r.Head.Reference) == 0 || !(r.Head.Reference[0].Equal(ast.VarTerm("deny")) || r.Head.Reference[0].Equal(ast.VarTerm("warn"))) {
+				continue
+			}
+		}
+		ks := bodyKinds(r.Body)
+		if ks == nil {
+			return nil
+		}
+		found = true
+		kinds = append(kinds, ks...)
+	}
+	if !found {
+		return nil
+	}
+	return kinds
+}
+
+// bodyKinds finds a kind test among the top-level expressions of a body.
+func bodyKinds(body ast.Body) []string {
+	for _, expr := range body {
+		if expr.Negated || !expr.IsCall() {
+			continue
+		}
+		op := expr.Operator()
+		if !op.Equal(ast.Equal.Ref()) && !op.Equal(ast.Member.Ref()) && !op.Equal(ast.Equality.Ref()) {
+			continue
+		}
+		a, b := expr.Operand(0), expr.Operand(1)
+		if a == nil || b == nil {
+			continue
+		}
+		if op.Equal(ast.Member.Ref()) {
+			if ref, ok := a.Value.(ast.Ref); !ok || !ref.Equal(inputKindRef) {
+				continue
+			}
+			var ks []string
+			ok := true
+			collect := func(t *ast.Term) {
+				if s, isStr := t.Value.(ast.String); isStr {
+					ks = append(ks, string(s))
+				} else {
+					ok = false
+				}
+			}
+			switch c := b.Value.(type) {
+			case ast.Set:
+				c.Foreach(collect)
+			case *ast.Array:
+				c.Foreach(collect)
+			default:
+				ok = false
+			}
+			if ok && len(ks) > 0 {
+				return ks
+			}
+			continue
+		}
+		for _, pair := range [][2]*ast.Term{{a, b}, {b, a}} {
+			if ref, ok := pair[0].Value.(ast.Ref); ok && ref.Equal(inputKindRef) {
+				if s, ok := pair[1].Value.(ast.String); ok {
+					return []string{string(s)}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// inventoryRef is data.parapet.inventory.
+var inventoryRef = ast.MustParseRef("data.parapet.inventory")
+
+// readsInventory reports whether a compiled module refers to
+// data.parapet.inventory (or to a document that contains it).
+func readsInventory(c *ast.Compiler) bool {
+	found := false
+	for _, m := range c.Modules {
+		ast.WalkRefs(m, func(r ast.Ref) bool {
+			if found {
+				return true
+			}
+			g := r.GroundPrefix()
+			if g.HasPrefix(inventoryRef) || (inventoryRef.HasPrefix(g) && len(g) < len(inventoryRef) && len(g) > 0 && g[0].Equal(ast.DefaultRootDocument)) {
+				found = true
+			}
+			return found
+		})
+		if found {
+			return true
+		}
+	}
+	return false
 }

@@ -4,8 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
@@ -224,5 +228,47 @@ deny contains "mine" if input.review.object.kind == "Pod"
 	b, _ := json.Marshal(res)
 	if !strings.Contains(string(b), `"msg":"mine"`) {
 		t.Errorf("user check did not answer: %s", b)
+	}
+}
+
+func TestResourceKindsReadTheKindTestsOfEveryRule(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"an equality", `deny contains "x" if { input.resource.kind == "aws.s3.bucket" }`, []string{"aws.s3.bucket"}},
+		{"a reversed equality and a set", `deny contains "x" if { "aws.iam.role" == input.resource.kind }
+warn contains "y" if { input.resource.kind in {"k8s.pod", "k8s.workload"} }`, []string{"aws.iam.role", "k8s.pod", "k8s.workload"}},
+		{"a rule without a kind test", `deny contains "x" if { input.resource.kind == "a" }
+deny contains "y" if { input.resource.props.public }`, nil},
+		{"a negated test", `deny contains "x" if { not input.resource.kind == "a" }`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mod, err := ast.ParseModuleWithOpts("x.rego", "package x\n"+tt.src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := resourceKinds(mod)
+			sort.Strings(got)
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) || (got == nil) != (tt.want == nil) {
+				t.Errorf("resourceKinds = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestResourcesSkipNodesNoCheckAnswersOn(t *testing.T) {
+	e := load(t, Options{Dirs: []string{"testdata/user"}})
+	if e.anyKind || !e.resourceKinds["aws.s3.bucket"] || !e.needsInventory {
+		t.Fatalf("anyKind %v, kinds %v, needsInventory %v", e.anyKind, e.resourceKinds, e.needsInventory)
+	}
+	e2 := load(t, Options{Builtin: true, Select: []string{"PAR-K8S-PSS"}})
+	if e2.hasResourceChecks {
+		t.Error("admission-only checks counted as resource checks")
+	}
+	fs, err := e2.Resources(context.Background(), inventory.New())
+	if err != nil || fs != nil {
+		t.Errorf("Resources without resource checks = %v, %v", fs, err)
 	}
 }

@@ -1,8 +1,7 @@
 # Helpers for checks on Kubernetes objects. They read the object under
-# review whatever the enforcement point: input.review.object for admission
-# (the webhook, and `parapet check` on manifests) and
-# input.resource.props.manifest for an inventory node a collector read from
-# a manifest or a cluster dump.
+# review, input.review.object, as the admission webhook and `parapet check`
+# on manifests give it; an inventory node that carries its object in
+# props.manifest reads the same way.
 package parapet.lib.k8s
 
 import rego.v1

@@ -11,7 +11,7 @@
 #   pss: {level: baseline, versions: ["v1.0"]}
 #   frameworks: ["nist-800-53:CM-7"]
 #   remediation: Set appArmorProfile.type to RuntimeDefault (or Localhost with a profile) and remove unconfined AppArmor annotations.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.apparmor
 
 import data.parapet.lib.k8s

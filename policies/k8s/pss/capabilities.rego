@@ -11,7 +11,7 @@
 #   pss: {level: baseline, versions: ["v1.0"], replaced_by: {check: PAR-K8S-PSS-CAPABILITIES-RESTRICTED, since: "v1.22"}}
 #   frameworks: ["nist-800-53:AC-6"]
 #   remediation: Remove the listed capabilities from securityContext.capabilities.add.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.capabilities
 
 import data.parapet.lib.k8s

@@ -10,7 +10,7 @@
 #   pss: {level: restricted, versions: ["v1.22", "v1.25"]}
 #   frameworks: ["nist-800-53:AC-6"]
 #   remediation: 'Set securityContext.capabilities.drop to ["ALL"] and add back only NET_BIND_SERVICE.'
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.capabilities_restricted
 
 import data.parapet.lib.k8s

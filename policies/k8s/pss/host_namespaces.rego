@@ -10,7 +10,7 @@
 #   pss: {level: baseline, versions: ["v1.0"]}
 #   frameworks: ["nist-800-53:SC-39"]
 #   remediation: Remove hostNetwork, hostPID and hostIPC from the pod spec or set them to false.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.host_namespaces
 
 import data.parapet.lib.k8s

@@ -10,7 +10,7 @@
 #   pss: {level: baseline, versions: ["v1.0"], replaced_by: {check: PAR-K8S-PSS-VOLUME-TYPES, since: "v1.0"}}
 #   frameworks: ["nist-800-53:AC-6"]
 #   remediation: Replace the hostPath volume with a configMap, secret, emptyDir, persistentVolumeClaim or CSI volume.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.host_path
 
 import data.parapet.lib.k8s

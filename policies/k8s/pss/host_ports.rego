@@ -9,7 +9,7 @@
 #   pss: {level: baseline, versions: ["v1.0"]}
 #   frameworks: ["nist-800-53:SC-7"]
 #   remediation: Remove hostPort and expose the container through a Service.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.host_ports
 
 import data.parapet.lib.k8s

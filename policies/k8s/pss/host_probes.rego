@@ -11,7 +11,7 @@
 #   pss: {level: baseline, versions: ["v1.34"]}
 #   frameworks: ["nist-800-53:SC-7"]
 #   remediation: Remove the host field; probes and hooks then target the pod's own IP.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.host_probes
 
 import data.parapet.lib.k8s

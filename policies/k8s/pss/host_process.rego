@@ -11,7 +11,7 @@
 #   pss: {level: baseline, versions: ["v1.0"]}
 #   frameworks: ["nist-800-53:AC-6"]
 #   remediation: Remove windowsOptions.hostProcess or set it to false.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.host_process
 
 import data.parapet.lib.k8s

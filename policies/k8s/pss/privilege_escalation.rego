@@ -10,7 +10,7 @@
 #   pss: {level: restricted, versions: ["v1.8", "v1.25"]}
 #   frameworks: ["nist-800-53:AC-6"]
 #   remediation: Set securityContext.allowPrivilegeEscalation to false in every container.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.privilege_escalation
 
 import data.parapet.lib.k8s

@@ -10,7 +10,7 @@
 #   pss: {level: baseline, versions: ["v1.0"]}
 #   frameworks: ["nist-800-53:AC-6", "owasp-asi-2026:ASI03"]
 #   remediation: Remove securityContext.privileged or set it to false.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.privileged
 
 import data.parapet.lib.k8s

@@ -12,7 +12,7 @@
 #   pss: {level: baseline, versions: ["v1.0", "v1.35"], replaced_by: {check: PAR-K8S-PSS-PROC-MOUNT-RESTRICTED, since: "v1.35"}}
 #   frameworks: ["nist-800-53:CM-7"]
 #   remediation: Remove securityContext.procMount or set it to Default.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.proc_mount
 
 import data.parapet.lib.k8s

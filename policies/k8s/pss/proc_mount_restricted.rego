@@ -9,7 +9,7 @@
 #   pss: {level: restricted, versions: ["v1.35"]}
 #   frameworks: ["nist-800-53:CM-7"]
 #   remediation: Remove securityContext.procMount or set it to Default.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.proc_mount_restricted
 
 import data.parapet.lib.k8s

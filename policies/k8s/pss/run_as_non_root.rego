@@ -11,7 +11,7 @@
 #   pss: {level: restricted, versions: ["v1.0", "v1.35"]}
 #   frameworks: ["nist-800-53:AC-6"]
 #   remediation: Set spec.securityContext.runAsNonRoot to true and remove runAsNonRoot false from containers.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.run_as_non_root
 
 import data.parapet.lib.k8s

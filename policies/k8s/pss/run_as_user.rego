@@ -10,7 +10,7 @@
 #   pss: {level: restricted, versions: ["v1.23", "v1.35"]}
 #   frameworks: ["nist-800-53:AC-6"]
 #   remediation: Set runAsUser to a non-zero user id, or remove it and build the image with a non-root USER.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.run_as_user
 
 import data.parapet.lib.k8s

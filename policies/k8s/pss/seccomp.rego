@@ -13,7 +13,7 @@
 #   pss: {level: baseline, versions: ["v1.0", "v1.19"], replaced_by: {check: PAR-K8S-PSS-SECCOMP-RESTRICTED, since: "v1.19"}}
 #   frameworks: ["nist-800-53:CM-7"]
 #   remediation: Set seccompProfile.type to RuntimeDefault (or Localhost with a profile).
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.seccomp
 
 import data.parapet.lib.k8s

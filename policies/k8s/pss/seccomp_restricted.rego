@@ -11,7 +11,7 @@
 #   pss: {level: restricted, versions: ["v1.19", "v1.25"]}
 #   frameworks: ["nist-800-53:CM-7"]
 #   remediation: Set spec.securityContext.seccompProfile.type to RuntimeDefault.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.seccomp_restricted
 
 import data.parapet.lib.k8s

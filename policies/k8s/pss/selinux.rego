@@ -11,7 +11,7 @@
 #   pss: {level: baseline, versions: ["v1.0", "v1.31"]}
 #   frameworks: ["nist-800-53:AC-3"]
 #   remediation: Remove seLinuxOptions.user and role and use an allowed SELinux type.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.selinux
 
 import data.parapet.lib.k8s

@@ -15,7 +15,7 @@
 #   pss: {level: baseline, versions: ["v1.0", "v1.27", "v1.29", "v1.32", "v1.37"]}
 #   frameworks: ["nist-800-53:CM-7"]
 #   remediation: Remove the unsafe sysctls from spec.securityContext.sysctls; set node-level sysctls on the node instead.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.sysctls
 
 import data.parapet.lib.k8s

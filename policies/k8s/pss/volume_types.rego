@@ -10,7 +10,7 @@
 #   pss: {level: restricted, versions: ["v1.0"]}
 #   frameworks: ["nist-800-53:AC-6"]
 #   remediation: Use a configMap, secret, emptyDir, projected, CSI or persistentVolumeClaim volume instead.
-#   inputs: [admission, resource]
+#   inputs: [admission]
 package parapet.k8s.pss.volume_types
 
 import data.parapet.lib.k8s
