@@ -81,14 +81,34 @@ func (f *inspectFlags) finish(fs []inventory.Finding, min inventory.Severity) er
 }
 
 func newInspectCmd() *cobra.Command {
+	var fl inspectFlags
+	var source string
 	cmd := &cobra.Command{
-		Use:   "inspect",
+		Use:   "inspect [-]",
 		Short: "Find prompt injections, hidden instructions, secrets and memory poisoning in what agents read",
 		Long: `Inspect scans the text an agent reads (tool output, git history, IaC
 comments, alerts, RAG chunks) for prompt injections and hidden instructions,
 credentials, and signs of a poisoned vector store. It runs offline in a
-fraction of a millisecond per tool response. See docs/inspect.md.`,
+fraction of a millisecond per tool response. See docs/inspect.md.
+
+"parapet inspect -" reads one text from stdin, like "parapet inspect text -".`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			if args[0] != "-" {
+				return withCode(exitUsage, fmt.Errorf("unknown command %q for parapet inspect (see parapet inspect --help)", args[0]))
+			}
+			text, err := readStdin()
+			if err != nil {
+				return err
+			}
+			return inspectOne(&fl, "stdin", inspect.Source(source), text, nil)
+		},
 	}
+	fl.register(cmd)
+	cmd.Flags().StringVar(&source, "source", string(inspect.SourceUser), "where the text comes from: user, tool_output, git_commit, iac_comment, alert, rag_chunk")
 	cmd.AddCommand(newInspectTextCmd(), newInspectFileCmd(), newInspectGitCmd(), newInspectIaCCmd(),
 		newInspectAlertsCmd(), newInspectRAGCmd(), newInspectEvalCmd())
 	return cmd
@@ -107,14 +127,11 @@ func newInspectTextCmd() *cobra.Command {
 			text := args[0]
 			id := "text"
 			if text == "-" {
-				b, err := io.ReadAll(io.LimitReader(os.Stdin, maxInspectInput+1))
-				if err != nil {
-					return withCode(exitUsage, fmt.Errorf("stdin: %w", err))
+				var err error
+				if text, err = readStdin(); err != nil {
+					return err
 				}
-				if len(b) > maxInspectInput {
-					return withCode(exitUsage, fmt.Errorf("stdin: more than %d bytes", maxInspectInput))
-				}
-				text, id = string(b), "stdin"
+				id = "stdin"
 			}
 			return inspectOne(&fl, id, inspect.Source(source), text, nil)
 		},
@@ -126,6 +143,18 @@ func newInspectTextCmd() *cobra.Command {
 
 // maxInspectInput bounds one text read by inspect text and file.
 const maxInspectInput = 64 << 20
+
+// readStdin reads one text from stdin, at most maxInspectInput bytes.
+func readStdin() (string, error) {
+	b, err := io.ReadAll(io.LimitReader(os.Stdin, maxInspectInput+1))
+	if err != nil {
+		return "", withCode(exitUsage, fmt.Errorf("stdin: %w", err))
+	}
+	if len(b) > maxInspectInput {
+		return "", withCode(exitUsage, fmt.Errorf("stdin: more than %d bytes", maxInspectInput))
+	}
+	return string(b), nil
+}
 
 func newInspectFileCmd() *cobra.Command {
 	var fl inspectFlags
