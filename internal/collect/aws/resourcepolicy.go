@@ -40,7 +40,7 @@ func attributes(body map[string]json.RawMessage) (map[string]string, error) {
 	}
 	var attrs map[string]string
 	if err := json.Unmarshal(raw, &attrs); err != nil {
-		return nil, fmt.Errorf("Attributes: not an object of strings")
+		return nil, fmt.Errorf("field Attributes: not an object of strings")
 	}
 	return attrs, nil
 }
