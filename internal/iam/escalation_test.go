@@ -171,3 +171,43 @@ func describe(es []*iam.EscalationEdge) string {
 	}
 	return b.String()
 }
+
+// TestControlOfAPrincipalAlreadyReachedIsAPathToAdmin: the user can assume
+// both roles; the first has modest permissions, the second can rewrite the
+// first's policy and trust policy. Reaching the first role directly gives
+// nothing, reaching it through the second gives control of it.
+func TestControlOfAPrincipalAlreadyReachedIsAPathToAdmin(t *testing.T) {
+	trustUser := trustDoc(map[string]any{"AWS": fxARN("user", "dev")})
+	logs := map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}}}
+	rewrite := map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Effect": "Allow", "Action": []string{"iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"}, "Resource": fxARN("role", "app")}}}
+	doc := map[string]any{
+		"UserDetailList": []any{map[string]any{"Path": "/", "UserName": "dev", "UserId": "AIDADEV000000000000", "Arn": fxARN("user", "dev"),
+			"GroupList": []any{}, "UserPolicyList": []any{}, "AttachedManagedPolicies": []any{}}},
+		"GroupDetailList": []any{},
+		"RoleDetailList": []any{
+			map[string]any{"Path": "/", "RoleName": "app", "RoleId": "AROAAPP000000000000", "Arn": fxARN("role", "app"),
+				"AssumeRolePolicyDocument": trustUser, "InstanceProfileList": []any{}, "AttachedManagedPolicies": []any{},
+				"RolePolicyList": []any{map[string]any{"PolicyName": "logs", "PolicyDocument": logs}}},
+			map[string]any{"Path": "/", "RoleName": "iam-helper", "RoleId": "AROAHELPER000000000", "Arn": fxARN("role", "iam-helper"),
+				"AssumeRolePolicyDocument": trustUser, "InstanceProfileList": []any{}, "AttachedManagedPolicies": []any{},
+				"RolePolicyList": []any{map[string]any{"PolicyName": "rewrite", "PolicyDocument": rewrite}}},
+		},
+		"Policies": []any{},
+	}
+	res := iam.AnalyzeEscalation(loadFixture(t, &fixture{doc: doc}), iam.AnalyzeOptions{})
+	for _, p := range res.Paths {
+		if p.From == fxARN("user", "dev") && p.To == fxARN("role", "app") && p.Admin {
+			if len(p.Steps) != 2 || p.Steps[0].To != fxARN("role", "iam-helper") || p.Steps[1].Technique.ID != "iam-021" {
+				t.Errorf("path %s", describe(p.Steps))
+			}
+			return
+		}
+	}
+	var all []*iam.EscalationEdge
+	for _, p := range res.Paths {
+		all = append(all, p.Steps...)
+	}
+	t.Fatalf("no admin path from dev to app through iam-helper; paths: %s", describe(all))
+}

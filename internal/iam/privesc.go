@@ -161,25 +161,38 @@ func (a *analyzer) pathsFrom(i int, edges [][]*EscalationEdge, endsAdmin func(*E
 	v.mark(i, -1, nil)
 	frontier := []int{i}
 	found := 0
+	// chain returns the steps from i to j through u and e.
+	chain := func(u int, e *EscalationEdge) []*EscalationEdge {
+		steps := []*EscalationEdge{e}
+		for k := u; k != i; k = int(v.prev[k]) {
+			steps = append(steps, v.via[k])
+		}
+		for l, r := 0, len(steps)-1; l < r; l, r = l+1, r-1 {
+			steps[l], steps[r] = steps[r], steps[l]
+		}
+		return steps
+	}
 	for depth := 1; depth <= a.opt.MaxDepth && len(frontier) > 0 && found < a.opt.MaxPathsPerPrincipal; depth++ {
 		var next []int
 		for _, u := range frontier {
 			for _, e := range edges[u] {
 				j := e.to
+				admin := endsAdmin(e, j)
 				if v.seen(j) {
+					// Reached before without administrator power (its
+					// identity), now with it (control of its policies).
+					if admin && !v.admin(j) && depth > 1 && found < a.opt.MaxPathsPerPrincipal {
+						v.markAdmin(j)
+						out = append(out, newPath(chain(u, e), true))
+						found++
+					}
 					continue
 				}
 				v.mark(j, u, e)
-				if endsAdmin(e, j) {
+				if admin {
+					v.markAdmin(j)
 					if depth > 1 && found < a.opt.MaxPathsPerPrincipal {
-						var steps []*EscalationEdge
-						for k := j; k != i; k = int(v.prev[k]) {
-							steps = append(steps, v.via[k])
-						}
-						for l, r := 0, len(steps)-1; l < r; l, r = l+1, r-1 {
-							steps[l], steps[r] = steps[r], steps[l]
-						}
-						out = append(out, newPath(steps, true))
+						out = append(out, newPath(chain(u, e), true))
 						found++
 					}
 					continue // nothing more to gain past an administrator
@@ -195,21 +208,27 @@ func (a *analyzer) pathsFrom(i int, edges [][]*EscalationEdge, endsAdmin func(*E
 // visits is the breadth-first search state of one goroutine, reused from
 // search to search: a generation stamp marks the principals seen.
 type visits struct {
-	gen   uint32
-	stamp []uint32
-	prev  []int32
-	via   []*EscalationEdge
+	gen        uint32
+	stamp      []uint32 // seen in this search
+	adminStamp []uint32 // reached with administrator power in this search
+	prev       []int32
+	via        []*EscalationEdge
 }
 
 func (v *visits) reset(n int) {
 	if len(v.stamp) < n {
 		v.stamp = make([]uint32, n)
+		v.adminStamp = make([]uint32, n)
 		v.prev = make([]int32, n)
 		v.via = make([]*EscalationEdge, n)
 		v.gen = 0
 	}
 	v.gen++
 }
+
+func (v *visits) admin(i int) bool { return v.adminStamp[i] == v.gen }
+
+func (v *visits) markAdmin(i int) { v.adminStamp[i] = v.gen }
 
 func (v *visits) seen(i int) bool { return v.stamp[i] == v.gen }
 
