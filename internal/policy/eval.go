@@ -269,7 +269,7 @@ func (e *Engine) Resources(ctx context.Context, snap *inventory.Snapshot) ([]inv
 		if !evaluate[i] && !e.needsInventory {
 			return nil
 		}
-		v, err := toValue(nodes[i])
+		v, err := nodeValue(nodes[i])
 		if err != nil {
 			return fmt.Errorf("%s: %w", nodes[i].ID, err)
 		}
@@ -450,11 +450,19 @@ func inventoryValue(snap *inventory.Snapshot, values []ast.Value) (ast.Value, er
 	out := map[string][]*ast.Term{}
 	in := map[string][]*ast.Term{}
 	for _, ed := range snap.Edges {
-		v, err := toValue(ed)
-		if err != nil {
-			return nil, fmt.Errorf("edge %s -> %s: %w", ed.From, ed.To, err)
+		e := ast.NewObject(
+			ast.Item(ast.StringTerm("from"), ast.StringTerm(ed.From)),
+			ast.Item(ast.StringTerm("to"), ast.StringTerm(ed.To)),
+			ast.Item(ast.StringTerm("kind"), ast.StringTerm(ed.Kind)),
+		)
+		if len(ed.Props) > 0 {
+			p, err := ast.InterfaceToValue(ed.Props)
+			if err != nil {
+				return nil, fmt.Errorf("edge %s -> %s: %w", ed.From, ed.To, err)
+			}
+			e.Insert(ast.StringTerm("props"), ast.NewTerm(p))
 		}
-		t := ast.NewTerm(v)
+		t := ast.NewTerm(e)
 		out[ed.From] = append(out[ed.From], t)
 		in[ed.To] = append(in[ed.To], t)
 	}
@@ -517,6 +525,39 @@ func (e *Engine) writeData(ctx context.Context, p storage.Path, v any) error {
 	return storage.Txn(ctx, e.store, storage.WriteParams, func(txn storage.Transaction) error {
 		return e.store.Write(ctx, txn, storage.ReplaceOp, p, v)
 	})
+}
+
+// nodeValue converts a node to the Rego value of its JSON encoding, field
+// by field: props go through ast.InterfaceToValue, which converts JSON-like
+// Go values directly (and other types through JSON).
+func nodeValue(n *inventory.Node) (ast.Value, error) {
+	o := ast.NewObject(
+		ast.Item(ast.StringTerm("id"), ast.StringTerm(n.ID)),
+		ast.Item(ast.StringTerm("kind"), ast.StringTerm(n.Kind)),
+	)
+	for _, f := range [...]struct{ k, v string }{
+		{"provider", n.Provider}, {"account", n.Account}, {"region", n.Region},
+		{"name", n.Name}, {"sensitivity", string(n.Sensitivity)}, {"source", n.Source},
+	} {
+		if f.v != "" {
+			o.Insert(ast.StringTerm(f.k), ast.StringTerm(f.v))
+		}
+	}
+	if len(n.Tags) > 0 {
+		tags := ast.NewObject()
+		for k, v := range n.Tags {
+			tags.Insert(ast.StringTerm(k), ast.StringTerm(v))
+		}
+		o.Insert(ast.StringTerm("tags"), ast.NewTerm(tags))
+	}
+	if len(n.Props) > 0 {
+		props, err := ast.InterfaceToValue(n.Props)
+		if err != nil {
+			return nil, err
+		}
+		o.Insert(ast.StringTerm("props"), ast.NewTerm(props))
+	}
+	return o, nil
 }
 
 // toValue converts a Go value to a Rego value through its JSON encoding.

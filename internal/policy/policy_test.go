@@ -272,3 +272,20 @@ func TestResourcesSkipNodesNoCheckAnswersOn(t *testing.T) {
 		t.Errorf("Resources without resource checks = %v, %v", fs, err)
 	}
 }
+
+func TestNodeValueIsTheNodesJSON(t *testing.T) {
+	n := &inventory.Node{ID: "arn:aws:iam::1:role/r", Kind: inventory.KindIAMRole, Provider: "aws", Name: "r",
+		Tags:  map[string]string{"team": "a"},
+		Props: map[string]any{"n": 3, "list": []string{"a", "b"}, "nested": map[string]any{"x": true, "f": 1.5}, "typed": []map[string]any{{"k": "v"}}}}
+	got, err := nodeValue(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := toValue(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Compare(want) != 0 {
+		t.Errorf("nodeValue = %v\nJSON gives %v", got, want)
+	}
+}
