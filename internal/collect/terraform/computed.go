@@ -92,6 +92,30 @@ func computedAttrs(typ, addr string, v map[string]any, region string) {
 	case "aws_autoscaling_group":
 		n := name("name")
 		set("id", n)
+	case "aws_db_instance":
+		n := name("identifier")
+		set("identifier", n)
+		set("arn", "arn:"+part+":rds:"+reg+":"+Unknown+":db:"+n)
+	case "aws_dynamodb_table":
+		n := name("name")
+		set("id", n)
+		set("arn", "arn:"+part+":dynamodb:"+reg+":"+Unknown+":table/"+n)
+	case "aws_sqs_queue":
+		n := name("name")
+		set("arn", "arn:"+part+":sqs:"+reg+":"+Unknown+":"+n)
+		set("url", unknownRef(addr+".url"))
+		set("id", str(v["url"]))
+	case "aws_sns_topic":
+		n := name("name")
+		set("arn", "arn:"+part+":sns:"+reg+":"+Unknown+":"+n)
+		set("id", str(v["arn"]))
+	case "aws_ecr_repository":
+		n := name("name")
+		set("id", n)
+		set("arn", "arn:"+part+":ecr:"+reg+":"+Unknown+":repository/"+n)
+	case "aws_secretsmanager_secret", "aws_kms_key":
+		set("id", unknownRef(addr+".id"))
+		set("arn", unknownRef(addr+".arn"))
 	case "aws_launch_template", "aws_instance", "aws_security_group":
 		set("id", unknownRef(addr+".id"))
 	}

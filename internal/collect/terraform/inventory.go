@@ -33,6 +33,13 @@ var kinds = map[string]string{
 	"aws_bedrockagent_knowledge_base":     inventory.KindBedrockKnowledgeBase,
 	"aws_bedrock_guardrail":               inventory.KindBedrockGuardrail,
 	"aws_bedrockagentcore_agent_runtime":  inventory.KindAgentCoreRuntime,
+	"aws_db_instance":                     inventory.KindRDSInstance,
+	"aws_dynamodb_table":                  inventory.KindDynamoDBTable,
+	"aws_secretsmanager_secret":           inventory.KindSecret,
+	"aws_kms_key":                         inventory.KindKMSKey,
+	"aws_sqs_queue":                       inventory.KindSQSQueue,
+	"aws_sns_topic":                       inventory.KindSNSTopic,
+	"aws_ecr_repository":                  inventory.KindECRRepository,
 }
 
 // iamKinds are the kinds whose node ID is their ARN even with an unknown
@@ -163,7 +170,7 @@ func (b *builder) add(r *Resource) {
 
 func nodeName(r *Resource) string {
 	v := r.Values
-	for _, k := range []string{"name", "bucket", "function_name", "agent_name", "agent_runtime_name", "action_group_name"} {
+	for _, k := range []string{"name", "bucket", "function_name", "agent_name", "agent_runtime_name", "action_group_name", "identifier"} {
 		if s := str(v[k]); s != "" {
 			return s
 		}
@@ -246,7 +253,13 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 	case "aws_s3_bucket":
 		setStr("bucket", "bucket")
 		if pol := str(v["policy"]); pol != "" {
-			b.bucketPolicy(n, pol)
+			b.resourcePolicy(n, pol, "bucket_policy")
+		}
+		if acl := str(v["acl"]); acl != "" {
+			b.bucketACL(n, acl)
+		}
+		for _, sse := range blocks(v["server_side_encryption_configuration"]) {
+			b.bucketEncryption(n, sse)
 		}
 	case "aws_lambda_function":
 		for _, k := range []string{"function_name", "runtime", "handler", "role", "package_type", "description"} {
@@ -478,6 +491,65 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 		}
 		if env, ok := v["environment_variables"].(map[string]any); ok {
 			p["env"] = sortedKeys(env) // names only, never values
+		}
+	case "aws_db_instance":
+		for k, attr := range map[string]string{"engine": "engine", "engine_version": "engine_version", "db_name": "db_name", "kms_key": "kms_key_id", "endpoint": "address"} {
+			setStr(k, attr)
+		}
+		for k, attr := range map[string]string{"publicly_accessible": "publicly_accessible", "storage_encrypted": "storage_encrypted", "iam_auth": "iam_database_authentication_enabled"} {
+			x, _ := v[attr].(bool) // the provider's defaults are false
+			p[k] = x
+		}
+		if f, ok := v["port"].(float64); ok {
+			p["port"] = int(f)
+		}
+	case "aws_dynamodb_table":
+		setStr("table_name", "name")
+		if sse := firstBlock(v["server_side_encryption"]); sse != nil {
+			if s := str(sse["kms_key_arn"]); s != "" {
+				p["kms_key"] = s
+			}
+		}
+	case "aws_secretsmanager_secret":
+		setStr("description", "description")
+		setStr("kms_key", "kms_key_id")
+		p["rotation_enabled"] = false
+	case "aws_kms_key":
+		setStr("key_id", "key_id")
+		setStr("description", "description")
+		p["key_manager"] = "CUSTOMER"
+		p["key_usage"] = "ENCRYPT_DECRYPT"
+		setStr("key_usage", "key_usage")
+		if pol := str(v["policy"]); pol != "" {
+			b.resourcePolicy(n, pol, "key_policy")
+		}
+	case "aws_sqs_queue":
+		setStr("queue_url", "url")
+		setStr("kms_key", "kms_master_key_id")
+		if pol := str(v["policy"]); pol != "" {
+			b.resourcePolicy(n, pol, "queue_policy")
+		}
+	case "aws_sns_topic":
+		setStr("kms_key", "kms_master_key_id")
+		if pol := str(v["policy"]); pol != "" {
+			b.resourcePolicy(n, pol, "topic_policy")
+		}
+	case "aws_ecr_repository":
+		setStr("repository_uri", "repository_url")
+		p["image_tag_mutability"] = "MUTABLE" // the provider's default
+		setStr("image_tag_mutability", "image_tag_mutability")
+		p["scan_on_push"] = false
+		if sc := firstBlock(v["image_scanning_configuration"]); sc != nil {
+			if x, ok := sc["scan_on_push"].(bool); ok {
+				p["scan_on_push"] = x
+			}
+		}
+	}
+	switch r.Type {
+	case "aws_s3_bucket", "aws_sqs_queue", "aws_sns_topic", "aws_secretsmanager_secret", "aws_ecr_repository", "aws_dynamodb_table":
+		// As the AWS collector does: public access is written when known.
+		if _, ok := p["public_read"]; !ok {
+			p["public_read"], p["public_write"] = false, false
 		}
 	}
 }
@@ -799,7 +871,50 @@ func (b *builder) relate(r *Resource) {
 		}
 	case "aws_s3_bucket_policy":
 		if n := b.find(inventory.KindS3Bucket, v["bucket"]); n != nil {
-			b.bucketPolicy(n, str(v["policy"]))
+			b.resourcePolicy(n, str(v["policy"]), "bucket_policy")
+		}
+	case "aws_s3_bucket_server_side_encryption_configuration":
+		if n := b.find(inventory.KindS3Bucket, v["bucket"]); n != nil {
+			b.bucketEncryption(n, v)
+		}
+	case "aws_sqs_queue_policy":
+		if n := b.find(inventory.KindSQSQueue, v["queue_url"]); n != nil {
+			b.resourcePolicy(n, str(v["policy"]), "queue_policy")
+		}
+	case "aws_sns_topic_policy":
+		if n := b.find(inventory.KindSNSTopic, v["arn"]); n != nil {
+			b.resourcePolicy(n, str(v["policy"]), "topic_policy")
+		}
+	case "aws_secretsmanager_secret_policy":
+		if n := b.find(inventory.KindSecret, v["secret_arn"]); n != nil {
+			b.resourcePolicy(n, str(v["policy"]), "resource_policy")
+		}
+	case "aws_secretsmanager_secret_rotation":
+		if n := b.find(inventory.KindSecret, v["secret_id"]); n != nil {
+			n.Props["rotation_enabled"] = true
+		}
+	case "aws_ecr_repository_policy":
+		if n := b.find(inventory.KindECRRepository, v["repository"]); n != nil {
+			b.resourcePolicy(n, str(v["policy"]), "repository_policy")
+		}
+	case "aws_kms_key_policy":
+		if n := b.find(inventory.KindKMSKey, v["key_id"]); n != nil {
+			b.resourcePolicy(n, str(v["policy"]), "key_policy")
+		}
+	case "aws_dynamodb_resource_policy":
+		if n := b.find(inventory.KindDynamoDBTable, v["resource_arn"]); n != nil {
+			b.resourcePolicy(n, str(v["policy"]), "resource_policy")
+		}
+	case "aws_db_instance":
+		n := b.node[r.Address]
+		b.network(n, strList(v["vpc_security_group_ids"]))
+		if n != nil {
+			if k := b.ref(inventory.KindKMSKey, v["kms_key_id"]); k != "" {
+				b.snap.Connect(n.ID, k, inventory.EdgeEncryptedBy, nil)
+			}
+			if n.Props["publicly_accessible"] == true {
+				b.later = append(b.later, func() { b.exposeDatabase(n) })
+			}
 		}
 	case "aws_s3_bucket_public_access_block":
 		if n := b.find(inventory.KindS3Bucket, v["bucket"]); n != nil {
@@ -812,18 +927,7 @@ func (b *builder) relate(r *Resource) {
 		}
 	case "aws_s3_bucket_acl":
 		if n := b.find(inventory.KindS3Bucket, v["bucket"]); n != nil {
-			switch acl := str(v["acl"]); acl {
-			case "public-read", "public-read-write":
-				grants := []map[string]any{{"grantee": "AllUsers", "permission": "READ"}}
-				n.Props["public_read"] = true
-				if acl == "public-read-write" {
-					grants = append(grants, map[string]any{"grantee": "AllUsers", "permission": "WRITE"})
-					n.Props["public_write"] = true
-				}
-				n.Props["public_acl_grants"] = grants
-				b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeCanRead, map[string]any{"via": "bucket_acl", "grants": grants})
-				b.internet()
-			}
+			b.bucketACL(n, str(v["acl"]))
 		}
 	case "aws_lambda_function":
 		n := b.node[r.Address]
@@ -1171,10 +1275,10 @@ func (b *builder) runsAsProfile(n *inventory.Node, profile any) {
 	}
 }
 
-// bucketPolicy records a bucket policy and what it grants to anyone, read
-// as the AWS collector reads it: Allow to Principal "*" (or {"AWS": "*"})
-// with no Condition.
-func (b *builder) bucketPolicy(n *inventory.Node, doc string) {
+// resourcePolicy records a resource policy and what it grants to anyone,
+// read as the AWS collector reads it: Allow to Principal "*" (or
+// {"AWS": "*"}) with no Condition. via names the policy in the evidence.
+func (b *builder) resourcePolicy(n *inventory.Node, doc, via string) {
 	n.Props["policy"] = normPolicy(doc)
 	var p struct{ Statement any }
 	if json.Unmarshal([]byte(doc), &p) != nil {
@@ -1212,7 +1316,7 @@ func (b *builder) bucketPolicy(n *inventory.Node, doc string) {
 	n.Props["public_write"] = n.Props["public_write"] == true || write
 	n.Props["public_actions"] = actions
 	n.Props["public_statements"] = evidence
-	ev := map[string]any{"via": "bucket_policy", "statements": evidence}
+	ev := map[string]any{"via": via, "statements": evidence}
 	b.internet()
 	if read {
 		b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeCanRead, ev)
@@ -1220,6 +1324,62 @@ func (b *builder) bucketPolicy(n *inventory.Node, doc string) {
 	if write {
 		b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeCanWrite, ev)
 	}
+}
+
+// bucketACL records a canned ACL that grants to everyone.
+func (b *builder) bucketACL(n *inventory.Node, acl string) {
+	if acl != "public-read" && acl != "public-read-write" {
+		return
+	}
+	grants := []map[string]any{{"grantee": "AllUsers", "permission": "READ"}}
+	n.Props["public_read"] = true
+	if acl == "public-read-write" {
+		grants = append(grants, map[string]any{"grantee": "AllUsers", "permission": "WRITE"})
+		n.Props["public_write"] = true
+	}
+	n.Props["public_acl_grants"] = grants
+	b.internet()
+	b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeCanRead, map[string]any{"via": "bucket_acl", "grants": grants})
+	if acl == "public-read-write" {
+		b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeCanWrite, map[string]any{"via": "bucket_acl", "grants": grants})
+	}
+}
+
+// bucketEncryption records a bucket's default encryption from a
+// server_side_encryption_configuration (inline block or resource).
+func (b *builder) bucketEncryption(n *inventory.Node, cfg map[string]any) {
+	for _, rule := range blocks(cfg["rule"]) {
+		if def := firstBlock(rule["apply_server_side_encryption_by_default"]); def != nil {
+			if s := str(def["sse_algorithm"]); s != "" {
+				n.Props["encryption"] = s
+			}
+			if s := str(def["kms_master_key_id"]); s != "" {
+				n.Props["kms_key"] = s
+				if k := b.ref(inventory.KindKMSKey, s); k != "" {
+					b.snap.Connect(n.ID, k, inventory.EdgeEncryptedBy, nil)
+				}
+			}
+		}
+	}
+}
+
+// exposeDatabase marks a publicly accessible database in a group open to
+// the internet as reachable, as the AWS collector does.
+func (b *builder) exposeDatabase(n *inventory.Node) {
+	groups, _ := n.Props["security_groups"].([]string)
+	var rules []map[string]any
+	for _, g := range groups {
+		if sg := b.snap.Node(g); sg != nil {
+			open, _ := sg.Props["open_ingress"].([]map[string]any)
+			rules = append(rules, open...)
+		}
+	}
+	if len(rules) == 0 {
+		return
+	}
+	n.Props["internet_reachable"] = true
+	b.internet()
+	b.snap.Connect(inventory.InternetID, n.ID, inventory.EdgeReaches, map[string]any{"publicly_accessible": true, "rules": rules})
 }
 
 func anyone(p any) bool {

@@ -345,3 +345,71 @@ resource "aws_lambda_function" "west" {
   runtime       = "python3.12"
   handler       = "main.handler"
 }
+
+resource "aws_kms_key" "data" {
+  description = "customer data"
+}
+
+resource "aws_db_instance" "crm" {
+  identifier             = "crm"
+  engine                 = "postgres"
+  instance_class         = "db.t4g.micro"
+  allocated_storage      = 20
+  publicly_accessible    = true
+  storage_encrypted      = true
+  kms_key_id             = aws_kms_key.data.arn
+  vpc_security_group_ids = [aws_security_group.nodes.id]
+}
+
+resource "aws_dynamodb_table" "sessions" {
+  name         = "agent-sessions"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "id"
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+
+resource "aws_secretsmanager_secret" "api" {
+  name = "agent/api-key"
+}
+
+resource "aws_secretsmanager_secret_policy" "api" {
+  secret_arn = aws_secretsmanager_secret.api.arn
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "secretsmanager:GetSecretValue", Resource = "*" }]
+  })
+}
+
+resource "aws_sqs_queue" "tasks" {
+  name = "agent-tasks"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*" }]
+  })
+}
+
+resource "aws_sns_topic" "alerts" {
+  name = "alerts"
+}
+
+resource "aws_ecr_repository" "tools" {
+  name = "tools"
+}
+
+resource "aws_s3_bucket" "legacy" {
+  bucket = "acme-legacy-exports"
+  acl    = "public-read-write"
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "legacy" {
+  bucket = aws_s3_bucket.legacy.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.data.arn
+    }
+  }
+}
