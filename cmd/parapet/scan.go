@@ -67,12 +67,13 @@ built-in and your own Rego checks. See docs/scan.md.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&in.AWS, "aws", nil, "folder of AWS accounts in CloudMapper's account-data layout (repeatable)")
-	f.StringSliceVar(&in.K8s, "k8s", nil, "file or folder of `kubectl get -A -o json` output (repeatable)")
-	f.StringSliceVar(&in.Authz, "authz", nil, "`aws iam get-account-authorization-details` output (repeatable)")
+	f.StringArrayVar(&in.AWS, "aws", nil, "folder of AWS accounts in CloudMapper's account-data layout (repeatable)")
+	f.StringArrayVar(&in.K8s, "k8s", nil, "file or folder of kubectl get -A -o json output; NAME=PATH names the cluster (repeatable)")
+	f.StringArrayVar(&in.Authz, "authz", nil, "output of aws iam get-account-authorization-details (repeatable)")
 	f.StringSliceVar(&in.Terraform, "terraform", nil, "Terraform plan JSON or HCL folder, scanned before deploy (repeatable; see docs/terraform.md)")
 	f.StringVar(&in.ManagedPolicies, "managed-policies", "", "folder of AWS-managed policy documents")
-	f.StringSliceVar(&in.Policies, "policy", nil, "folder of your own Rego checks (repeatable)")
+	f.StringVar(&in.Org, "scp", "", "folder of AWS Organizations listings with SCPs and RCPs (see docs/iam.md)")
+	f.StringArrayVar(&in.Policies, "policy", nil, "folder of your own Rego checks (repeatable)")
 	f.StringVar(&in.Sensitivity, "sensitivity", "", "YAML file of data sensitivity rules")
 	f.StringVar(&format, "format", "table", "output format: "+strings.Join(scanFormats, ", "))
 	f.StringVarP(&output, "output", "o", "", "write the report to this file instead of stdout")

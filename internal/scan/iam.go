@@ -53,7 +53,7 @@ func buildIAM(snap *inventory.Snapshot, in Inputs) (*iamResult, error) {
 	var data *aws.IAMData
 	var err error
 	if hasAuthz(in) {
-		if data, err = aws.LoadIAM(aws.IAMInputs{Authz: in.Authz, Accounts: in.AWS, ManagedPolicies: in.ManagedPolicies}); err != nil {
+		if data, err = aws.LoadIAM(aws.IAMInputs{Authz: in.Authz, Accounts: in.AWS, ManagedPolicies: in.ManagedPolicies, Org: in.Org}); err != nil {
 			return nil, err
 		}
 	}

@@ -27,6 +27,9 @@ type Inputs struct {
 	// Authz are `aws iam get-account-authorization-details` files, added
 	// to the IAM model beside those found in the account folders.
 	Authz []string
+	// Org is a folder of AWS Organizations listings with SCPs and RCPs
+	// (docs/iam.md), applied when evaluating IAM access.
+	Org string
 	// ManagedPolicies is a folder of AWS-managed policy documents, for
 	// authorization details that list managed policies without their
 	// documents.
