@@ -56,11 +56,20 @@ func (c *Config) AddIAM(m *iam.Model, opts IAMOptions) []string {
 		switch n.Kind {
 		case inventory.KindIAMUser, inventory.KindIAMRole, inventory.KindIAMGroup:
 			a.principal(n)
-		case inventory.KindS3Bucket:
-			if doc, ok := n.Props["policy"].(string); ok && doc != "" {
-				if p := a.policy(doc, fmt.Sprintf("%s bucket policy", addrOf(n)), nil); p != nil {
-					m.SetResourcePolicy(n.ID, p)
-					m.SetResourceOwner(n.ID, Unknown)
+		case inventory.KindS3Bucket, inventory.KindSQSQueue, inventory.KindSNSTopic, inventory.KindSecret,
+			inventory.KindKMSKey, inventory.KindECRRepository, inventory.KindDynamoDBTable:
+			doc, ok := n.Props["policy"].(string)
+			if !ok || doc == "" {
+				continue
+			}
+			arn, _ := n.Props["arn"].(string)
+			if arn == "" {
+				arn = n.ID
+			}
+			if p := a.policy(doc, fmt.Sprintf("%s resource policy", addrOf(n)), nil); p != nil {
+				m.SetResourcePolicy(arn, p)
+				if n.Kind == inventory.KindS3Bucket {
+					m.SetResourceOwner(arn, Unknown) // S3 ARNs carry no account
 				}
 			}
 		}
