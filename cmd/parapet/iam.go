@@ -323,6 +323,15 @@ func newIAMWhoCanCmd() *cobra.Command {
 			if d := data.Model.Evaluate(anon); d.Result != iam.Denied {
 				found = append([]iam.PrincipalDecision{{Principal: &iam.Principal{ARN: "*", Kind: "anonymous"}, Decision: d}}, found...)
 			}
+			// Callers outside the input that the resource or trust
+			// policy names: other accounts, services, identity providers.
+			for _, who := range data.Model.OutsideCallers(req) {
+				out := req
+				out.Principal = who
+				if d := data.Model.Evaluate(out); d.Result != iam.Denied {
+					found = append(found, iam.PrincipalDecision{Principal: &iam.Principal{ARN: who, Kind: "outside"}, Decision: d})
+				}
+			}
 			err = writeOutput(output, func(w io.Writer) error {
 				if format == "json" {
 					return writeWhoCanJSON(w, req, found)

@@ -494,3 +494,24 @@ func TestRequestedRegionOfGlobalServices(t *testing.T) {
 		{"a regional request without a region in its resource is conditional on the region", dev, "s3:GetObject", "arn:aws:s3:::b/k", nil, Conditional, ""},
 	})
 }
+
+func TestOutsideCallersNamedByResourceAndTrustPolicies(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "dev"))
+	e.add(role(t, acct, "shared", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::333333333333:root","`+userARN(acct, "dev")+`"],"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`))
+	e.resource("arn:aws:s3:::b", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":["444444444444","arn:aws:iam::555555555555:role/reader"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
+		{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/public/*"}]}`)
+	got := e.m.OutsideCallers(Request{Action: "sts:AssumeRole", Resource: roleARN(acct, "shared")})
+	if strings.Join(got, " ") != "arn:aws:iam::333333333333:root lambda.amazonaws.com" {
+		t.Errorf("trust policy: got %v", got)
+	}
+	got = e.m.OutsideCallers(Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"})
+	if strings.Join(got, " ") != "444444444444 arn:aws:iam::555555555555:role/reader" {
+		t.Errorf("bucket policy: got %v", got)
+	}
+	for _, who := range got {
+		if d := e.m.Evaluate(Request{Principal: who, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}); d.Result != Allowed {
+			t.Errorf("%s: got %v (%s)", who, d.Result, d.Reason)
+		}
+	}
+}

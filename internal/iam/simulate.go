@@ -81,3 +81,45 @@ func (m *Model) CheckCaller(principal string) error {
 	}
 	return nil
 }
+
+// OutsideCallers returns the callers outside the model that the resource
+// policy applying to the request names (a trust policy for sts:AssumeRole*
+// on a role): accounts and principals of other accounts, service
+// principals and identity providers, sorted. Evaluating each with the same
+// action and resource tells who beyond the model can act; "*" (anyone) is
+// not listed, as an anonymous caller stands for it.
+func (m *Model) OutsideCallers(r Request) []string {
+	m.prepare()
+	ec := evalCtx{m: m, req: r, kind: callerAnonymous}
+	ec.setService(r.Action)
+	rp, _, _ := ec.resourcePolicy()
+	if rp == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, s := range rp.Statements {
+		if s.Effect != "Allow" {
+			continue
+		}
+		for typ, vals := range s.Principal {
+			for _, v := range vals {
+				switch typ {
+				case "AWS":
+					if v == "*" {
+						continue
+					}
+					acct := v
+					if !isAccountID(v) {
+						acct = arnPart(v, 4)
+					}
+					if !m.accounts[acct] {
+						seen[v] = true
+					}
+				case "Service", "Federated":
+					seen[v] = true
+				}
+			}
+		}
+	}
+	return sortedKeys(seen)
+}
