@@ -289,7 +289,7 @@ func (a *analysis) exfiltration(body []NodeID) []string {
 			addOnce("egress to " + g.Node(m).ID)
 			return true
 		})
-		if unrestrictedEgress(g.Node(n)) {
+		if a.unrestrictedEgress(n) {
 			addOnce("unrestricted egress from " + g.Node(n).ID)
 		}
 		if a.exposed[n] {
@@ -301,10 +301,22 @@ func (a *analysis) exfiltration(body []NodeID) []string {
 
 // unrestrictedEgress reads the collectors' verdict on a workload's egress:
 // props egress_internet (Kubernetes: no network policy keeps it from the
-// internet) or egress_unrestricted (a security group open to 0.0.0.0/0).
-func unrestrictedEgress(n *inventory.Node) bool {
-	b, _ := propBool(n, "egress_internet", "egress_unrestricted")
-	return b
+// internet) or egress_unrestricted, on the workload or on a security group
+// it is in (all traffic to 0.0.0.0/0 or ::/0).
+func (a *analysis) unrestrictedEgress(n NodeID) bool {
+	g := a.g
+	if b, _ := propBool(g.Node(n), "egress_internet", "egress_unrestricted"); b {
+		return true
+	}
+	open := false
+	g.Out(n, g.Kinds(inventory.EdgeInNetwork), func(m NodeID, _ EdgeID) bool {
+		sg := g.Node(m)
+		if sg.Kind == inventory.KindSecurityGroup {
+			open, _ = propBool(sg, "egress_unrestricted")
+		}
+		return !open
+	})
+	return open
 }
 
 // untrusted lists what an agent reads that an attacker can write: the
@@ -500,7 +512,7 @@ func (a *analysis) agentEgress() {
 		body := a.body(agent)
 		for _, n := range body {
 			node := g.Node(n)
-			if !unrestrictedEgress(node) {
+			if !a.unrestrictedEgress(n) {
 				continue
 			}
 			sources, _, _ := a.untrusted(agent, body)
@@ -688,6 +700,13 @@ func (a *analysis) rbacScaling(sa NodeID) []string {
 	g := a.g
 	var out []string
 	g.Out(sa, g.Kinds(inventory.EdgeBoundTo), func(role NodeID, e EdgeID) bool {
+		// The collector's summary of the role, where it wrote one.
+		for _, grant := range asStrings(g.Node(role).Props["grants"]) {
+			if grant == "*" || grant == "workloads:create" || grant == "pods:create" {
+				out = append(out, fmt.Sprintf("%s may create or scale workloads (%s, through %v)", g.Node(sa).ID, grant, g.Edge(e).Props["binding"]))
+				return true
+			}
+		}
 		for _, r := range rulesOf(g.Node(role)) {
 			for _, res := range []struct{ group, resource string }{
 				{"apps", "deployments/scale"}, {"apps", "deployments"}, {"apps", "statefulsets"},

@@ -236,6 +236,33 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 			change: func(e *estate) { e.node(podID).Props["egress_internet"] = false },
 		},
 		{
+			name: "an agent on an instance whose security group allows all egress is reported", check: CheckAgentEgress, want: 1,
+			change: func(e *estate) {
+				e.node(podID).Props["egress_internet"] = false
+				sg := "arn:aws:ec2:us-east-1:111122223333:security-group/sg-0agent"
+				e.s.Add(&inventory.Node{ID: sg, Kind: inventory.KindSecurityGroup, Name: "agent", Account: acct, Props: map[string]any{"egress_unrestricted": true}})
+				e.s.Connect(podID, sg, inventory.EdgeInNetwork, nil)
+			},
+		},
+		{
+			name: "an agent on an instance whose security group limits egress is not reported", check: CheckAgentEgress,
+			change: func(e *estate) {
+				e.node(podID).Props["egress_internet"] = false
+				sg := "arn:aws:ec2:us-east-1:111122223333:security-group/sg-0agent"
+				e.s.Add(&inventory.Node{ID: sg, Kind: inventory.KindSecurityGroup, Name: "agent", Account: acct, Props: map[string]any{"egress_unrestricted": false}})
+				e.s.Connect(podID, sg, inventory.EdgeInNetwork, nil)
+			},
+		},
+		{
+			name: "an agent whose role the collector summarises as creating workloads can run up cost", check: CheckAgentCostAbuse, want: 1,
+			change: func(e *estate) {
+				e.unbind()
+				deployer := "k8s://prod-eks/devops/role/deployer"
+				e.s.Add(&inventory.Node{ID: deployer, Kind: inventory.KindK8sRole, Name: "deployer", Props: map[string]any{"grants": []string{"workloads:create"}}})
+				e.s.Connect(saID, deployer, inventory.EdgeBoundTo, map[string]any{"binding": "deployer", "scope": "devops"})
+			},
+		},
+		{
 			name: "a model bucket anyone can write is poisonable", check: CheckPoisonableModel, want: 1,
 			change: func(e *estate) {
 				e.s.Add(&inventory.Node{ID: modelsID, Kind: inventory.KindS3Bucket, Name: "acme-ml-model-artifacts", Account: acct})
