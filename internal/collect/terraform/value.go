@@ -20,10 +20,6 @@ var unknownMarker = regexp.MustCompile(`<unknown(?::[^<>]*)?>`)
 // IsUnknown reports whether s holds an unknown part.
 func IsUnknown(s string) bool { return strings.Contains(s, "<unknown") && unknownMarker.MatchString(s) }
 
-// UnknownMarkers returns the regular expression matching every unknown marker
-// in a string, for callers that replace them (with a wildcard, say).
-func UnknownMarkers() *regexp.Regexp { return unknownMarker }
-
 // pureUnknown reports whether s is nothing but one unknown marker.
 func pureUnknown(s string) bool {
 	return strings.HasPrefix(s, "<unknown") && unknownMarker.FindString(s) == s
