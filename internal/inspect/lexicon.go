@@ -70,6 +70,8 @@ var lexicon = [numGroups][]string{
 		"message*", "safeguard*", "guardrail*", "filter*", "limitation*", "training", "setting*",
 		"configuration", "mandate*", "protocol*", "boundaries", "ethic*", "everything", "what you were told",
 		"system prompt", "moderation", "content policy", "conversation", "input", "text above",
+		"the above", "everything above", "all of the above", "everything before", "what i said before",
+		"alles", "todo lo anterior", "tout ce qui précède", "tutto quanto", "всё", "一切", "すべて",
 		"instrucciones", "instrucción", "instruções", "instrucoes", "consignes", "anweisungen", "regeln",
 		"istruzioni", "regole", "instructies", "инструкци*", "указани*", "правила", "指令", "指示", "说明",
 		"命令", "规则", "規則", "지시", "명령",
@@ -86,6 +88,8 @@ var lexicon = [numGroups][]string{
 		"follow these instructions", "follow the instructions below", "execute the following", "do the following instead",
 		"nuevas instrucciones", "nouvelles instructions", "neue anweisungen", "nuove istruzioni",
 		"novas instruções", "новые инструкции", "新的指令", "新指令", "新しい指示",
+		"neue aufgabe", "nueva tarea", "nouvelle tâche", "nuovo compito", "nova tarefa", "новая задача",
+		"新任务", "新しいタスク", "ab jetzt", "a partir de ahora", "à partir de maintenant", "d'ora in poi", "a partir de agora",
 	},
 	gRoleStrong: {
 		"<|im_start|>", "<|im_end|>", "<|system|>", "<|user|>", "<|assistant|>", "<|endoftext|>",
@@ -211,7 +215,9 @@ var lexicon = [numGroups][]string{
 		"provide", "enter", "share", "send", "give", "reveal", "tell", "type", "confirm", "verify",
 		"re-enter", "input", "submit", "disclose", "print", "output", "show", "display", "repeat",
 		"read out", "list", "expose", "echo", "cat", "reply with", "respond with", "paste", "write out",
-		"spell out", "recite", "summarize", "translate",
+		"spell out", "recite",
+		"zeige", "zeig", "gib", "nenne", "muestra", "dime", "montre", "affiche", "dis-moi", "mostra", "dimmi",
+		"покажи", "выведи", "显示", "输出", "告诉我", "表示して", "教えて",
 	},
 	gCred: {
 		"password*", "passcode", "pin", "api key*", "secret key*", "access key*", "token*",
@@ -228,6 +234,9 @@ var lexicon = [numGroups][]string{
 		"pre-prompt", "preprompt", "your context window", "your configuration", "your system message",
 		"the instructions you were given", "instructions above", "message above", "verbatim",
 		"everything before", "everything that came before",
+		"systemprompt", "system-prompt", "prompt système", "prompt del sistema", "prompt do sistema",
+		"системный промпт", "系统提示", "系统提示词", "システムプロンプト", "deine anweisungen", "tus instrucciones",
+		"vos instructions", "le tue istruzioni",
 	},
 	gUrgent: {
 		"important:", "important!", "urgent", "attention:", "warning:", "critical:", "alert:",

@@ -202,7 +202,7 @@ func Train(exs []TrainExample, cfg TrainConfig) (*Model, error) {
 			neg = append(neg, weighted{in.Scan(exs[i].Text, SourceToolOutput).Score, 1 / float64(perSet[exs[i].Set])})
 		}
 	}
-	floors := [3]float64{0.5, 0.75, 0.9}
+	floors := [3]float64{0.5, 0.8, 0.9}
 	for k := range m.Thresh {
 		m.Thresh[k] = float32(math.Max(floors[k], weightedThreshold(neg, cfg.PresetFPR[k])))
 	}

@@ -51,15 +51,19 @@ type Example struct {
 
 // Sets of examples.
 const (
-	SetExplicit  = "explicit"       // injections written here, embedded in carriers
-	SetImplicit  = "implicit"       // plain requests written here, embedded in carriers: no marker of an injection
-	SetBIPIA     = "bipia"          // BIPIA's attack instructions embedded in carriers
-	SetJailbreak = "jailbreak"      // GPTFuzz templates, filled
-	SetClean     = "clean"          // carriers alone
-	SetNotInject = "notinject"      // benign prompts full of trigger words
-	SetWildGuard = "wildguard"      // benign prompts
-	SetHardNeg   = "hard-negatives" // benign tool output with trigger words, written here
+	SetExplicit   = "explicit"       // injections written here, embedded in carriers
+	SetImplicit   = "implicit"       // plain requests written here, embedded in carriers: no marker of an injection
+	SetStandalone = "standalone"     // injections written here, alone (no carrier)
+	SetBIPIA      = "bipia"          // BIPIA's attack instructions embedded in carriers
+	SetJailbreak  = "jailbreak"      // GPTFuzz templates, filled
+	SetClean      = "clean"          // carriers alone
+	SetNotInject  = "notinject"      // benign prompts full of trigger words
+	SetWildGuard  = "wildguard"      // benign prompts
+	SetHardNeg    = "hard-negatives" // benign tool output with trigger words, written here
 )
+
+// standalone is how many standalone injections are generated.
+const standalone = 2400
 
 // syntheticPerKind is how many synthetic tool outputs of each kind join
 // the carriers.
@@ -108,6 +112,34 @@ func Build(o Options) ([]Example, error) {
 			out = append(out, Example{Text: text, Label: 1, Set: set, Split: split, Technique: tech.id,
 				Template: fmt.Sprintf("%s/%d", tech.id, ti), Carrier: c.id, SpanStart: s, SpanEnd: e, Weight: 1})
 		}
+	}
+	// Standalone injections, as a user or a short tool field would carry
+	// them: a template alone, or a bare override with no goal.
+	for k := 0; k < standalone; k++ {
+		tech := techniques[g.rng.IntN(len(techniques))]
+		split := "train"
+		if g.rng.IntN(10) >= 7 {
+			split = "test"
+		}
+		ti, tmpl := g.pickTemplate(tech, split)
+		text := g.render(tech, tmpl, split)
+		template := fmt.Sprintf("%s/%d", tech.id, ti)
+		if k%4 == 0 {
+			bi := g.rng.IntN(len(bareOverrides))
+			if splitOf("bare", fmt.Sprint(bi), 7) != split {
+				continue
+			}
+			text, template = g.fill(bareOverrides[bi], split), fmt.Sprintf("bare/%d", bi)
+			if g.rng.IntN(3) == 0 {
+				text = capitalise(text)
+			}
+		}
+		set := SetStandalone
+		if tech.implicit && k%4 != 0 {
+			set = SetImplicit
+		}
+		out = append(out, Example{Text: text, Label: 1, Set: set, Split: split, Technique: tech.id,
+			Template: template, SpanStart: -1, SpanEnd: -1, Weight: 1})
 	}
 	// BIPIA's attacks.
 	bipia, err := loadBIPIAAttacks(o.Dir)

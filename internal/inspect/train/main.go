@@ -87,8 +87,8 @@ func trainConfig(bits uint8, window, epochs int, rate, decay float32) inspect.Tr
 // instructions without injection markers and would teach the model to
 // flag any request, so they count less.
 var setWeights = map[string]float32{
-	dataset.SetExplicit: 1, dataset.SetImplicit: 0.5, dataset.SetBIPIA: 0.3, dataset.SetJailbreak: 1, dataset.SetClean: 1,
-	dataset.SetNotInject: 4, dataset.SetWildGuard: 1, dataset.SetHardNeg: 3,
+	dataset.SetExplicit: 1, dataset.SetStandalone: 1, dataset.SetImplicit: 0.5, dataset.SetBIPIA: 0.3, dataset.SetJailbreak: 1, dataset.SetClean: 1,
+	dataset.SetNotInject: 8, dataset.SetWildGuard: 1, dataset.SetHardNeg: 3,
 }
 
 // TrainingExamples turns the training split into trainer input, holding
@@ -137,7 +137,7 @@ func report(exs []dataset.Example, model *inspect.Model) error {
 	cleanHard := append(append([]string(nil), clean...), bySet[dataset.SetHardNeg]...)
 	for _, n := range names {
 		texts := bySet[n]
-		if n == dataset.SetExplicit || n == dataset.SetImplicit || n == dataset.SetBIPIA || n == dataset.SetJailbreak {
+		if n == dataset.SetExplicit || n == dataset.SetStandalone || n == dataset.SetImplicit || n == dataset.SetBIPIA || n == dataset.SetJailbreak {
 			m := in.Evaluate(texts, clean)
 			mh := in.Evaluate(texts, cleanHard)
 			fmt.Printf("held-back %-14s n=%-5d recall %.3f  AUC %.4f  recall@1%%FPR %.3f vs clean carriers, %.3f vs clean and hard negatives\n",
