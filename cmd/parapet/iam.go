@@ -381,7 +381,7 @@ func writeWhoCanJSON(w io.Writer, req iam.Request, found []iam.PrincipalDecision
 
 func writeWhoCanTable(w io.Writer, req iam.Request, found []iam.PrincipalDecision) error {
 	if len(found) == 0 {
-		fmt.Fprintf(w, "No user or role can %s on %s.\n", req.Action, req.Resource)
+		fmt.Fprintf(w, "No principal can %s on %s, by what the input shows.\n", req.Action, req.Resource)
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
