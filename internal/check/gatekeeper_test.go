@@ -133,3 +133,46 @@ spec: {enforcementAction: block}
 		})
 	}
 }
+
+func TestTemplatesKeepTheirOwnLibs(t *testing.T) {
+	tmpl := func(kind, answer string) string {
+		return `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: ` + strings.ToLower(kind) + `}
+spec:
+  crd: {spec: {names: {kind: ` + kind + `}}}
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package ` + strings.ToLower(kind) + `
+        import data.lib.common.answer
+        violation[{"msg": answer}] { input.review.object.kind == "Pod" }
+      libs:
+        - |
+          package lib.common
+          answer := "` + answer + `"
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: ` + kind + `
+metadata: {name: c}
+`
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(tmpl("K8sA", "from a")), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte(tmpl("K8sB", "from b")), 0o644)
+	eng, err := policy.Load(context.Background(), policy.Options{Dirs: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.Admission(context.Background(), []byte(`{"kind":{"kind":"Pod"},"object":{"kind":"Pod","metadata":{"name":"p"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range res.Denied {
+		got[r.Check.ID] = r.Msg
+	}
+	if got["K8sA/c"] != "from a" || got["K8sB/c"] != "from b" {
+		t.Errorf("answers = %v, want each template to use its own lib", got)
+	}
+}

@@ -189,20 +189,40 @@ func parseTemplate(o k8s.Object) (*gkTemplate, error) {
 	if !hasViolation {
 		return nil, fmt.Errorf("policy: %s: ConstraintTemplate %s defines no violation rule", where, kind)
 	}
-	// Gatekeeper gives every template its own namespace; so does Parapet,
-	// by moving the template's package under parapet_gk.templates.
+	// Gatekeeper gives every template its own namespace, libs included;
+	// so does Parapet: the template's package moves under
+	// parapet_gk.templates, and its libs (package lib.*) under
+	// parapet_gk.libs.<kind>, with every reference to data.lib rewritten.
 	mod.Package.Path = ast.MustParseRef("data." + t.pkg)
-	t.module = mod
+	libRoot := ast.MustParseRef("data.lib")
+	libHome := ast.MustParseRef("data.parapet_gk.libs." + safeName(kind) + ".lib")
+	relocate := func(m *ast.Module) error {
+		_, err := ast.TransformRefs(m, func(r ast.Ref) (ast.Value, error) {
+			if r.HasPrefix(libRoot) {
+				return libHome.Concat(r[len(libRoot):]), nil
+			}
+			return r, nil
+		})
+		return err
+	}
 	for i, l := range libs {
 		lm, err := ast.ParseModuleWithOpts(fmt.Sprintf("%s#%s.lib%d", o.File, kind, i), l, ast.ParserOptions{RegoVersion: version})
 		if err != nil {
 			return nil, fmt.Errorf("policy: %s: ConstraintTemplate %s lib %d: %w", where, kind, i, err)
 		}
-		if !strings.HasPrefix(lm.Package.Path.String(), "data.lib") {
+		if !lm.Package.Path.HasPrefix(libRoot) {
 			return nil, fmt.Errorf("policy: %s: ConstraintTemplate %s lib %d: package %s must start with lib", where, kind, i, lm.Package.Path)
+		}
+		lm.Package.Path = libHome.Concat(lm.Package.Path[len(libRoot):])
+		if err := relocate(lm); err != nil {
+			return nil, fmt.Errorf("policy: %s: ConstraintTemplate %s lib %d: %w", where, kind, i, err)
 		}
 		t.libs = append(t.libs, lm)
 	}
+	if err := relocate(mod); err != nil {
+		return nil, fmt.Errorf("policy: %s: ConstraintTemplate %s: %w", where, kind, err)
+	}
+	t.module = mod
 	return t, nil
 }
 
