@@ -52,6 +52,7 @@ parapet scan on them yourself.`,
 					return report.HTML(w, report.HTMLReport{
 						Title: "Parapet demo: Lumenfold", Summary: scanSummary(res),
 						Findings: res.Findings, Info: report.SnapshotInfo(res.Snapshot),
+						Inventory: report.AIInventory(res.Snapshot),
 					})
 				})
 				if err != nil {

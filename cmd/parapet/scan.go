@@ -111,7 +111,7 @@ func writeFindings(w io.Writer, format, title string, res *scan.Result) error {
 	case "json":
 		return report.Findings(w, res.Findings)
 	case "html":
-		return report.HTML(w, report.HTMLReport{Title: title, Summary: scanSummary(res), Findings: res.Findings, Info: info})
+		return report.HTML(w, report.HTMLReport{Title: title, Summary: scanSummary(res), Findings: res.Findings, Info: info, Inventory: report.AIInventory(res.Snapshot)})
 	case "dot":
 		return report.DOT(w, res.Findings, info)
 	case "mermaid":

@@ -21,6 +21,61 @@ type HTMLReport struct {
 	Findings []inventory.Finding
 	// Info names the nodes of paths; nil shows IDs.
 	Info NodeInfo
+	// Inventory, when set, is listed after the summary: for example the
+	// AI inventory (agents, tools, models, keys) of the scanned estate.
+	Inventory []InventoryRow
+}
+
+// InventoryRow is one line of the report's inventory table.
+type InventoryRow struct {
+	Kind, Name, ID, Detail string
+}
+
+// AIInventory lists the ai.* nodes of a snapshot for the HTML report:
+// kind, name, ID, and what the AI inventory found (frameworks, provider,
+// registration).
+func AIInventory(s *inventory.Snapshot) []InventoryRow {
+	var out []InventoryRow
+	if s == nil {
+		return nil
+	}
+	for _, n := range s.Nodes {
+		if !strings.HasPrefix(n.Kind, "ai.") {
+			continue
+		}
+		var detail []string
+		for _, k := range []string{"frameworks", "provider", "protocol", "model_id", "host", "hosted_by"} {
+			switch v := n.Props[k].(type) {
+			case string:
+				if v != "" {
+					detail = append(detail, k+": "+v)
+				}
+			case []string:
+				if len(v) > 0 {
+					detail = append(detail, k+": "+strings.Join(v, ", "))
+				}
+			case []any:
+				var parts []string
+				for _, x := range v {
+					parts = append(parts, fmt.Sprint(x))
+				}
+				if len(parts) > 0 {
+					detail = append(detail, k+": "+strings.Join(parts, ", "))
+				}
+			}
+		}
+		if r, ok := n.Props["registered"].(bool); ok {
+			detail = append(detail, fmt.Sprintf("registered: %v", r))
+		}
+		out = append(out, InventoryRow{Kind: n.Kind, Name: n.Name, ID: n.ID, Detail: strings.Join(detail, "; ")})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
 }
 
 // HTML writes the report as one self-contained HTML file: inline CSS and
@@ -81,6 +136,7 @@ func HTML(w io.Writer, r HTMLReport) error {
 	}
 	return htmlPage.Execute(w, map[string]any{
 		"Title": title, "Summary": r.Summary, "Counts": sc, "Cards": cards, "Total": len(r.Findings),
+		"Inventory": r.Inventory,
 	})
 }
 
@@ -289,6 +345,13 @@ footer { color:#888; padding:12px 32px 32px; font-size:12px; }
 <header><h1>{{.Title}}</h1>{{if .Summary}}<p>{{.Summary}}</p>{{end}}</header>
 <main>
 <p class="counts">{{range .Counts}}<span class="sev-{{.Name}}">{{.Count}} {{.Name}}</span>{{end}}</p>
+{{if .Inventory}}
+<details><summary>AI inventory: {{len .Inventory}} items</summary>
+<table class="toc"><tr><th>Kind</th><th>Name</th><th>Details</th></tr>
+{{range .Inventory}}<tr><td class="check">{{.Kind}}</td><td title="{{.ID}}">{{.Name}}</td><td>{{.Detail}}</td></tr>
+{{end}}</table>
+</details>
+{{end}}
 {{if .Cards}}
 <table class="toc"><tr><th>#</th><th>Severity</th><th>Check</th><th>Finding</th></tr>
 {{range .Cards}}<tr><td>{{.N}}</td><td><span class="badge sev-{{.Severity}}">{{.Severity}}</span></td><td class="check">{{.Check}}</td><td><a href="#{{.Anchor}}">{{.Title}}</a></td></tr>

@@ -39,7 +39,8 @@ func samplePaths() ([]inventory.Finding, NodeInfo) {
 func TestHTMLIsOneSelfContainedFileWithAPicturePerPath(t *testing.T) {
 	fs, info := samplePaths()
 	var b bytes.Buffer
-	if err := HTML(&b, HTMLReport{Title: "Scan", Findings: fs, Info: info}); err != nil {
+	inv := []InventoryRow{{Kind: inventory.KindAIAgent, Name: "fixit", ID: "ai:agent:x", Detail: "frameworks: langgraph"}}
+	if err := HTML(&b, HTMLReport{Title: "Scan", Findings: fs, Info: info, Inventory: inv}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -75,8 +76,11 @@ func TestHTMLIsOneSelfContainedFileWithAPicturePerPath(t *testing.T) {
 	if !strings.Contains(out, "&lt;script&gt;") {
 		t.Error("a node name is not escaped")
 	}
+	if !strings.Contains(out, "AI inventory: 1 items") || !strings.Contains(out, "frameworks: langgraph") {
+		t.Error("the inventory table is missing")
+	}
 	var again bytes.Buffer
-	HTML(&again, HTMLReport{Title: "Scan", Findings: fs, Info: info})
+	HTML(&again, HTMLReport{Title: "Scan", Findings: fs, Info: info, Inventory: inv})
 	if again.String() != out {
 		t.Error("two renderings differ")
 	}
