@@ -265,16 +265,11 @@ type cachedStep struct {
 	ok bool
 }
 
-func (c *actorCache) get(key stepKey, eval func() (step, bool)) (step, bool) {
+func (c *actorCache) put(key stepKey, s step, ok bool) {
 	if c.steps == nil {
 		c.steps = map[stepKey]cachedStep{}
 	}
-	if v, hit := c.steps[key]; hit {
-		return v.s, v.ok
-	}
-	s, ok := eval()
 	c.steps[key] = cachedStep{s, ok}
-	return s, ok
 }
 
 // binding is what one application of a technique is about.
@@ -290,44 +285,57 @@ type binding struct {
 func (a *analyzer) apply(p *Principal, g grants, c *actorCache, t *Technique, b binding) *EscalationEdge {
 	var e *EscalationEdge
 	for _, rq := range t.Requires {
-		var resources []string
-		var ctx map[string][]string
-		var cacheKey stepKey
-		switch rq.On {
-		case OnTarget:
-			if b.service != "" {
-				// Passing the same role to the same service recurs across
-				// techniques (every Lambda path).
-				cacheKey = stepKey{rq.Action, b.target.ARN, b.service}
-			}
-			resources = []string{b.target.ARN}
-		case OnOwnGroup:
-			resources = []string{b.group}
-		case OnAttachedPolicy:
-			resources = customerPolicies(a.m, b.target, b.target == p)
-		case OnWorkload:
-			if b.workload != nil {
-				resources = []string{b.workload.ARN}
-			} else {
-				cacheKey = stepKey{rq.Action, t.Needs, b.target.Account}
-				resources = workloadWitnesses(g.witnesses(rq.Action), t.Needs, b.target.Account)
-			}
-		default:
-			cacheKey = stepKey{action: rq.Action}
-			resources = g.witnesses(rq.Action)
-		}
-		if strings.EqualFold(rq.Action, "iam:PassRole") && b.service != "" {
-			ctx = map[string][]string{"iam:PassedToService": {b.service}}
-		}
-		if len(resources) == 0 {
-			return nil
+		// Outcomes that do not depend on this target are cached per actor:
+		// look them up before building the resources to try.
+		var key stepKey
+		switch {
+		case rq.On == OnTarget && b.service != "":
+			key = stepKey{rq.Action, b.target.ARN, b.service} // the same role passed to the same service, for every technique of that service
+		case rq.On == OnWorkload && b.workload == nil:
+			key = stepKey{rq.Action, t.Needs, b.target.Account}
+		case rq.On == OnAny:
+			key = stepKey{action: rq.Action}
 		}
 		var s step
-		var ok bool
-		if cacheKey.action != "" {
-			s, ok = c.get(cacheKey, func() (step, bool) { return a.try(p, rq.Action, resources, ctx) })
-		} else {
-			s, ok = a.try(p, rq.Action, resources, ctx)
+		var ok, hit bool
+		if key.action != "" {
+			var v cachedStep
+			if v, hit = c.steps[key]; hit {
+				s, ok = v.s, v.ok
+			}
+		}
+		if !hit {
+			var one [1]string
+			var resources []string
+			switch rq.On {
+			case OnTarget:
+				one[0] = b.target.ARN
+				resources = one[:]
+			case OnOwnGroup:
+				one[0] = b.group
+				resources = one[:]
+			case OnAttachedPolicy:
+				resources = customerPolicies(a.m, b.target, b.target == p)
+			case OnWorkload:
+				if b.workload != nil {
+					one[0] = b.workload.ARN
+					resources = one[:]
+				} else {
+					resources = workloadWitnesses(g.witnesses(rq.Action), t.Needs, b.target.Account)
+				}
+			default:
+				resources = g.witnesses(rq.Action)
+			}
+			var ctx map[string][]string
+			if b.service != "" && strings.EqualFold(rq.Action, "iam:PassRole") {
+				ctx = map[string][]string{"iam:PassedToService": {b.service}}
+			}
+			if len(resources) > 0 {
+				s, ok = a.try(p, rq.Action, resources, ctx)
+			}
+			if key.action != "" {
+				c.put(key, s, ok)
+			}
 		}
 		if !ok {
 			return nil

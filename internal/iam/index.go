@@ -233,11 +233,13 @@ func (g grants) witnesses(action string) []string {
 			out = append(out, "*")
 			continue
 		}
-		w := strings.NewReplacer("*", "x", "?", "x").Replace(r)
-		out = append(out, w)
+		out = append(out, wildcardNames.Replace(r))
 	}
 	return dedupe(out)
 }
+
+// wildcardNames stands a name for each wildcard of a resource pattern.
+var wildcardNames = strings.NewReplacer("*", "x", "?", "x")
 
 func dedupe(s []string) []string {
 	if len(s) < 2 {
