@@ -316,8 +316,10 @@ func parseModule(file, src string, builtin bool) (*module, error) {
 		return m, nil
 	}
 	pkg := strings.TrimPrefix(mod.Package.Path.String(), "data.")
-	if pkg == enginePkg || strings.HasPrefix(pkg, enginePkg+".") {
-		return nil, fmt.Errorf("policy: %s: package %s is reserved", file, pkg)
+	for _, reserved := range []string{enginePkg, "parapet_gk"} {
+		if pkg == reserved || strings.HasPrefix(pkg, reserved+".") {
+			return nil, fmt.Errorf("policy: %s: package %s is reserved", file, pkg)
+		}
 	}
 	var ann *ast.Annotations
 	for _, a := range mod.Annotations {
