@@ -273,6 +273,22 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 								done[d.ID] = true
 							}
 						}
+						// Grants on a part of a bucket ("b/reports/*") are
+						// access to it too: probe an object they name.
+						if kind == inventory.KindS3Bucket {
+							for _, pat := range pats {
+								if len(done) >= limit {
+									break
+								}
+								d, probe := prefixProbe(pat, exact)
+								if d == nil || d.Account != p.Account || done[d.ID] {
+									continue
+								}
+								if try(d, set.edge, act, probe) {
+									done[d.ID] = true
+								}
+							}
+						}
 					}
 					// Resource policies can grant across accounts whatever the
 					// identity policies name.
@@ -331,6 +347,29 @@ func patternsFor(l PatternLister, principal, action string) []string {
 		return nil
 	}
 	return l.AllowedPatterns(principal, action)
+}
+
+// prefixProbe reads an S3 object pattern that names part of one known
+// bucket ("arn:aws:s3:::b/labels/*") and returns the bucket and an object
+// ARN the pattern matches, to ask the IAM engine about.
+func prefixProbe(pattern string, exact map[string]*inventory.Node) (*inventory.Node, string) {
+	rest, ok := strings.CutPrefix(pattern, "arn:aws:s3:::")
+	if !ok {
+		return nil, ""
+	}
+	bucket, key, ok := strings.Cut(rest, "/")
+	if !ok || key == "*" || strings.ContainsAny(bucket, "*?$") {
+		return nil, ""
+	}
+	d := exact["arn:aws:s3:::"+bucket+"/*"]
+	if d == nil {
+		return nil, ""
+	}
+	probe := strings.NewReplacer("*", "parapet-probe", "?", "x").Replace(pattern)
+	if strings.Contains(probe, "${") {
+		return nil, ""
+	}
+	return d, probe
 }
 
 // allNamed reports whether every pattern names resources exactly: no

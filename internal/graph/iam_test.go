@@ -117,3 +117,36 @@ func TestPatternMatchIsAnIAMGlob(t *testing.T) {
 		}
 	}
 }
+
+func TestAccessToPartOfABucketCounts(t *testing.T) {
+	for _, tt := range []struct {
+		name, resource string
+		want           bool
+	}{
+		{"a prefix of the bucket", "arn:aws:s3:::acme-customer-pii/exports/*", true},
+		{"the whole bucket", "arn:aws:s3:::acme-customer-pii/*", true},
+		{"another bucket", "arn:aws:s3:::acme-other/*", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := iam.NewModel()
+			m.AddPrincipal(&iam.Principal{ARN: roleID, Kind: iam.KindRole, Name: "shop-web", Account: acct,
+				Inline: []*iam.Policy{mustPolicy(t, "role/shop-web inline policy exports", `{"Statement":[{"Sid":"Exports","Effect":"Allow","Action":"s3:GetObject","Resource":"`+tt.resource+`"}]}`)}})
+			e := newEstate()
+			e.dropEdge(roleID, piiID, inventory.EdgeCanRead)
+			e.dropEdge(roleID, logsID, inventory.EdgeCanWrite)
+			res, err := Analyze(e.s, Options{Access: IAMAccess{Model: m}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := false
+			for _, d := range res.Derived {
+				if d.From == roleID && d.To == piiID && d.Kind == inventory.EdgeCanRead {
+					got = true
+				}
+			}
+			if got != tt.want {
+				t.Errorf("can_read derived = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
