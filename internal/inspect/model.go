@@ -190,6 +190,12 @@ type extra struct {
 // every token's features in fs.feats; with quantised weights it stores only each
 // token's summed weight in fs.contrib, which is all scoring needs.
 func featurizeInto(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit, bits uint8, w []int16, scale float32) {
+	if w != nil {
+		fs.reset()
+		fs.contrib = fs.contrib[:0]
+		scoreTokens(fs, nt.b, placeExtras(fs, nt, ms, hits), 32-uint32(bits), w, scale)
+		return
+	}
 	fs.reset()
 	fs.contrib = fs.contrib[:0]
 	b := nt.b
@@ -454,4 +460,95 @@ func tokenEnd(b []byte, i int) int {
 		j++
 	}
 	return j
+}
+
+// placeExtras lists the lexicon, rule and hidden-content features of a
+// text by normalised offset.
+func placeExtras(fs *featureSet, nt *normText, ms []acMatch, hits []ruleHit) []extra {
+	extras := fs.extras[:0]
+	l := compiledLexicon()
+	for _, m := range ms {
+		extras = append(extras, extra{m.start, mix(nsGroup ^ uint32(l.group[m.pat]))})
+	}
+	for _, h := range hits {
+		extras = append(extras, extra{int32(h.start), mix(nsRule ^ uint32(h.rule))})
+	}
+	for _, h := range nt.hidden {
+		at := nt.normIndex(h.start)
+		extras = append(extras, extra{int32(at), mix(nsHidden ^ strHash(h.kind))})
+	}
+	slices.SortStableFunc(extras, func(a, b extra) int { return int(a.at) - int(b.at) })
+	fs.extras = extras
+	return extras
+}
+
+// maxTrigrams is how many trigram features a token has at most: what
+// maxTokenFeatures leaves after the word and word-pair features.
+const maxTrigrams = maxTokenFeatures - 2
+
+// scoreTokens is featurizeInto's scoring path: the same features, summed
+// into each token's weight as they are hashed, in one pass over each
+// token. TestScoringMatchesTheFeatures keeps the two in step.
+func scoreTokens(fs *featureSet, b []byte, extras []extra, shift uint32, w []int16, scale float32) {
+	prev := uint32(0x12345)
+	ei := 0
+	for i := 0; i < len(b); {
+		if !wordByte[b[i]] {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(b) && wordByte[b[j]] {
+			j++
+		}
+		tok := b[i:j]
+		if len(tok) > 32 {
+			tok = tok[:32]
+		}
+		withTri := false
+		if len(tok) > 2 {
+			for _, x := range tok {
+				if x >= 'a' {
+					withTri = true
+					break
+				}
+			}
+		}
+		h := uint32(2166136261)
+		var tri int32
+		ntri := 0
+		p0, p1 := uint32('<'), uint32(tok[0])
+		h ^= p1
+		h *= 16777619
+		for k := 1; k < len(tok); k++ {
+			x := uint32(tok[k])
+			h ^= x
+			h *= 16777619
+			if withTri && ntri < maxTrigrams {
+				tri += int32(w[((p0<<16|p1<<8|x)^nsTri)*0x9e3779b1>>shift])
+				ntri++
+			}
+			p0, p1 = p1, x
+		}
+		if withTri && ntri < maxTrigrams {
+			tri += int32(w[((p0<<16|p1<<8|'>')^nsTri)*0x9e3779b1>>shift])
+			ntri++
+		}
+		sum := int32(w[(h^nsUni)*0x9e3779b1>>shift]) + int32(w[(h^prev*0x85ebca6b^nsBi)*0x9e3779b1>>shift]) + tri
+		prev = h
+		nf := 2 + ntri
+		for ei < len(extras) && int(extras[ei].at) < j {
+			if nf < maxTokenFeatures+8 {
+				sum += extraFeatureValue * int32(w[extras[ei].f>>shift])
+				nf++
+			}
+			ei++
+		}
+		fs.contrib = append(fs.contrib, float32(sum)*scale)
+		fs.tpos = append(fs.tpos, int32(i))
+		i = j
+		if len(fs.tpos) >= maxTokens {
+			break
+		}
+	}
 }
