@@ -141,7 +141,7 @@ func (ec *evalCtx) lookup(key string) ([]string, keyState) {
 		return ec.orgKey(key)
 	}
 	if strings.HasPrefix(key, "aws:principaltag/") {
-		if !p.TagsKnown {
+		if !p.TagsKnown || pr.sessionTags {
 			return nil, keyUnknown
 		}
 		if v, ok := pr.tags[key[len("aws:principaltag/"):]]; ok {

@@ -140,6 +140,19 @@ func (ec *evalCtx) matchAction(c *compiled) bool {
 	return ec.matchActions(actions) != c.notAction
 }
 
+// matchesAction reports whether the statement's Action or NotAction
+// element matches action, outside any request (policy variables in
+// actions never match).
+func (c *compiled) matchesAction(action string) bool {
+	for i := range c.actions {
+		p := &c.actions[i]
+		if p.segs == nil && glob(p.raw, action, true) {
+			return !c.notAction
+		}
+	}
+	return c.notAction
+}
+
 // actionsFor returns the statement's action patterns of one service.
 func (c *compiled) actionsFor(svc string) []pattern {
 	for _, r := range c.svcRanges {

@@ -515,3 +515,20 @@ func TestOutsideCallersNamedByResourceAndTrustPolicies(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionTagsMakeARolesTagsTheRequestsToTell(t *testing.T) {
+	e := newEstate(t)
+	tagged := role(t, acct, "tagged", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct+`:root"},"Action":["sts:AssumeRole","sts:TagSession"]}}`,
+		`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}}`)
+	tagged.Tags = map[string]string{"team": "blue"}
+	e.add(tagged)
+	plain := role(t, acct, "plain", `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+acct+`:root"},"Action":"sts:AssumeRole"}}`,
+		`{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}}`)
+	plain.Tags = map[string]string{"team": "blue"}
+	e.add(plain)
+	runCases(t, e, []evalCase{
+		{"a role without session tags is decided by its own tags", roleARN(acct, "plain"), "s3:GetObject", "arn:aws:s3:::b/k", nil, Allowed, ""},
+		{"a role that accepts session tags is conditional on the session's tag", roleARN(acct, "tagged"), "s3:GetObject", "arn:aws:s3:::b/k", nil, Conditional, ""},
+		{"the session's tag given as context decides", roleARN(acct, "tagged"), "s3:GetObject", "arn:aws:s3:::b/k", map[string][]string{"aws:PrincipalTag/team": {"red"}}, Denied, ""},
+	})
+}

@@ -375,6 +375,10 @@ type prepared struct {
 	boundary stmtIndex
 
 	org *orgLevels // the principal's account in the organization, or nil
+	// sessionTags is set for a role whose trust policy lets callers pass
+	// session tags (sts:TagSession), which override the role's own tags:
+	// aws:PrincipalTag is then the request's to tell.
+	sessionTags bool
 
 	arn, account, ptype, name, id []string
 	tags                          map[string][]string // lower-case tag key
@@ -494,6 +498,13 @@ func (m *Model) preparePrincipal(p *Principal) {
 		pr.ptype = userType
 	default:
 		pr.ptype = roleType
+	}
+	if p.Kind == KindRole && p.Trust != nil {
+		for _, s := range p.Trust.Statements {
+			if s.Effect == "Allow" && s.c != nil && s.c.matchesAction("sts:TagSession") {
+				pr.sessionTags = true
+			}
+		}
 	}
 	pr.tags = make(map[string][]string, len(p.Tags))
 	for k, v := range p.Tags {
