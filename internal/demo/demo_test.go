@@ -103,6 +103,20 @@ func TestDemoRanksTheTwoWorkedExamplesFirst(t *testing.T) {
 			t.Errorf("the fix does not name the statement to narrow: %s", chatbot.Remediation)
 		}
 	})
+	t.Run("the labelling vendor reaches raw customer data through a trust without sts:ExternalId", func(t *testing.T) {
+		var f *inventory.Finding
+		for i := range res.Findings {
+			if res.Findings[i].Check == graph.CheckOutsiderPath {
+				f = &res.Findings[i]
+			}
+		}
+		if f == nil {
+			t.Fatal("no outsider path")
+		}
+		if f.Path[0].From != "arn:aws:iam::466839212117:root" || f.Path[len(f.Path)-1].To != "arn:aws:s3:::lumenfold-datalake-raw" {
+			t.Errorf("path %v", nodesOf(*f))
+		}
+	})
 	t.Run("the ranking is by severity, then risk score", func(t *testing.T) {
 		for i := 1; i < len(res.Findings); i++ {
 			a, b := res.Findings[i-1], res.Findings[i]

@@ -13,6 +13,7 @@ import (
 const (
 	CheckExposedPath       = "PAR-PATH-001"  // internet exposure + privileged identity + sensitive data or control
 	CheckExposedIMDS       = "PAR-PATH-002"  // IMDSv1 or hop limit > 1 on exposed compute with a role
+	CheckOutsiderPath      = "PAR-PATH-003"  // an account outside the estate assumes a role (no sts:ExternalId) that reaches sensitive data
 	CheckAgentToxic        = "PAR-AGENT-001" // untrusted input + sensitive data + exfiltration channel
 	CheckAgentClusterAdmin = "PAR-AGENT-002" // agent's service account bound to cluster-admin or wildcard RBAC
 	CheckAgentEgress       = "PAR-AGENT-003" // unrestricted egress from an agent workload
@@ -29,6 +30,7 @@ type check struct {
 var checks = []check{
 	{CheckExposedPath, (*analysis).exposedPaths},
 	{CheckExposedIMDS, (*analysis).exposedIMDS},
+	{CheckOutsiderPath, (*analysis).outsiderPaths},
 	{CheckAgentToxic, (*analysis).agentToxic},
 	{CheckAgentClusterAdmin, (*analysis).agentClusterAdmin},
 	{CheckAgentEgress, (*analysis).agentEgress},
@@ -169,6 +171,65 @@ func (a *analysis) exposedPaths() {
 			Frameworks:  []string{"nist-800-53:AC-6", "nist-800-53:SC-7", "atlas:AML.T0049", "owasp-asi-2026:ASI03", "iso-42001:A.6.2.6"},
 		})
 		a.pairs = append(a.pairs, pair{len(a.findings) - 1, entry, best.node})
+	}
+}
+
+// outsiders returns the accounts outside the scanned estate that some role
+// trusts (aws.account nodes with props.external).
+func (a *analysis) outsiders() []NodeID {
+	var out []NodeID
+	for n := 0; n < a.g.Len(); n++ {
+		node := a.g.Node(NodeID(n))
+		if node.Kind == inventory.KindAWSAccount {
+			if ext, _ := propBool(node, "external"); ext {
+				out = append(out, NodeID(n))
+			}
+		}
+	}
+	return out
+}
+
+// outsiderPaths: a role that an account outside the estate may assume with
+// no condition left open (so no sts:ExternalId), through which that third
+// party, or whoever compromises or tricks it, reaches sensitive data or
+// control.
+func (a *analysis) outsiderPaths() {
+	g := a.g
+	assume := g.Kinds(inventory.EdgeCanAssume)
+	for _, acct := range a.outsiders() {
+		g.Out(acct, assume, func(role NodeID, e EdgeID) bool {
+			best, ok := a.best(role, nil)
+			if !ok {
+				return true
+			}
+			path := append(Path{e}, best.path...)
+			priv := a.privilege(path)
+			tnode := g.Node(best.node)
+			sev := severityFor(best.level, priv)
+			if sev == inventory.Critical && priv < 3 {
+				sev = inventory.High // a named third party, not the whole internet
+			}
+			a.add(inventory.Finding{
+				Check:     CheckOutsiderPath,
+				Title:     fmt.Sprintf("Account %s outside the estate can assume %s without sts:ExternalId and reach %s %s", g.Node(acct).Account, a.describe(role), levelText(best.level), a.describe(best.node)),
+				Severity:  sev,
+				Resources: []string{g.Node(role).ID, tnode.ID},
+				Path:      a.edges(path),
+				Evidence: map[string]any{
+					"trusted_account":  g.Node(acct).Account,
+					"role":             g.Node(role).ID,
+					"target":           tnode.ID,
+					"sensitivity":      levelText(best.level),
+					"sensitivity_rule": a.reasons[tnode.ID],
+					"identities":       a.identities(path),
+					"risk_score":       riskScore(2, priv, best.level),
+				},
+				Remediation: a.fix(best.path, fmt.Sprintf("Require sts:ExternalId (a secret agreed with the third party) in %s's trust policy, or aws:PrincipalOrgID if the account is yours, and give the role only what the third party needs, not %s.", a.describe(role), a.describe(best.node))),
+				Frameworks:  []string{"nist-800-53:AC-3", "nist-800-53:AC-20", "nist-800-53:SR-3", "owasp-asi-2026:ASI03", "owasp-asi-2026:ASI04"},
+			})
+			a.pairs = append(a.pairs, pair{len(a.findings) - 1, role, best.node})
+			return true
+		})
 	}
 }
 

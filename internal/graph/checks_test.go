@@ -173,6 +173,24 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 			},
 		},
 		{
+			name: "a vendor account that can assume a role reading customer PII is an attack path", check: CheckOutsiderPath, want: 1,
+			change: func(e *estate) {
+				vendor := "arn:aws:iam::444455556666:root"
+				e.s.Add(&inventory.Node{ID: vendor, Kind: inventory.KindAWSAccount, Account: "444455556666", Props: map[string]any{"external": true}})
+				e.s.Connect(vendor, roleID, inventory.EdgeCanAssume, map[string]any{"trust": "account 444455556666"})
+			},
+			wantPath: "arn:aws:iam::444455556666:root -can_assume-> " + roleID + " -can_read-> " + piiID,
+		},
+		{
+			name: "a vendor account whose role reaches only logs is no attack path", check: CheckOutsiderPath,
+			change: func(e *estate) {
+				vendor := "arn:aws:iam::444455556666:root"
+				e.dropEdge(roleID, piiID, inventory.EdgeCanRead)
+				e.s.Add(&inventory.Node{ID: vendor, Kind: inventory.KindAWSAccount, Account: "444455556666", Props: map[string]any{"external": true}})
+				e.s.Connect(vendor, roleID, inventory.EdgeCanAssume, map[string]any{"trust": "account 444455556666"})
+			},
+		},
+		{
 			name: "an exposed instance with IMDSv1 and a role is reported", check: CheckExposedIMDS, want: 1,
 			change: func(e *estate) {
 				e.node(webID).Props["metadata_options"] = map[string]any{"HttpTokens": "optional", "HttpPutResponseHopLimit": 1}

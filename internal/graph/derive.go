@@ -79,7 +79,8 @@ func patternMatch(pattern, s string) bool {
 }
 
 // deriveIAM adds can_read and can_write edges from the IAM principals that
-// lie on a path from an exposure or an agent to the data they may use. The
+// lie on a path from an exposure, an agent or an account outside the estate
+// to the data they may use. The
 // bound keeps the cost to (reachable principals) x (data in their account
 // or with a resource policy), not the whole estate; with a PatternLister
 // only data that some Allow statement names is evaluated.
@@ -92,6 +93,7 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 		sources = append(sources, id)
 	}
 	sources = append(sources, a.agentsOf()...)
+	sources = append(sources, a.outsiders()...)
 	var principals []*inventory.Node
 	s := g.NewSearcher()
 	s.Reach(sources, walk, a.opts.MaxDepth, func(n NodeID, _ int) bool {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/parapet-sec/parapet/internal/collect/aws"
 	"github.com/parapet-sec/parapet/internal/graph"
@@ -74,6 +75,7 @@ func buildIAM(snap *inventory.Snapshot, in Inputs) (*iamResult, error) {
 		}
 	}
 	anyoneCanAssume(snap, data.Model)
+	outsidersCanAssume(snap, data.Model)
 	esc := iam.AnalyzeEscalation(data.Model, iam.AnalyzeOptions{
 		Inventory: iam.WorkloadsFromSnapshot(snap, iam.WorkloadLambda, iam.WorkloadEC2Instance),
 	})
@@ -131,6 +133,60 @@ func anyoneCanAssume(snap *inventory.Snapshot, m *iam.Model) {
 			"source": "iam", "trust": "any AWS account", "reason": d.Reason, "statements": stmts,
 		})
 	}
+}
+
+// outsidersCanAssume adds <account root> -can_assume-> role for every role
+// a principal of an account outside the model may assume with no condition
+// left open, as the IAM engine decides: a trust that requires
+// sts:ExternalId (or any other condition the caller must meet) is
+// conditional and gets no edge. The account's node is an aws.account with
+// props.external true: a third party, an entry point of attack paths.
+func outsidersCanAssume(snap *inventory.Snapshot, m *iam.Model) {
+	inModel := map[string]bool{}
+	for _, p := range m.Principals() {
+		inModel[p.Account] = true
+	}
+	for _, p := range m.Principals() {
+		if p.Kind != iam.KindRole || p.Trust == nil {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, st := range p.Trust.Statements {
+			for _, v := range st.Principal["AWS"] {
+				acct := accountOf(v)
+				if acct == "" || inModel[acct] || seen[acct] {
+					continue
+				}
+				seen[acct] = true
+				d := m.Evaluate(iam.Request{Principal: acct, Action: "sts:AssumeRole", Resource: p.ARN})
+				if d.Result != iam.Allowed {
+					continue
+				}
+				root := "arn:aws:iam::" + acct + ":root"
+				snap.Add(&inventory.Node{ID: root, Kind: inventory.KindAWSAccount, Provider: "aws", Account: acct,
+					Name: "account " + acct, Props: map[string]any{"external": true}})
+				var stmts []string
+				for _, s := range d.Statements {
+					stmts = append(stmts, s.String())
+				}
+				snap.Connect(root, p.ARN, inventory.EdgeCanAssume, map[string]any{
+					"source": "iam", "trust": "account " + acct + " outside the scanned estate", "statements": stmts,
+				})
+			}
+		}
+	}
+}
+
+// accountOf reads the account of an AWS principal value: an ARN's account
+// field or a bare 12-digit account ID.
+func accountOf(v string) string {
+	if parts := strings.Split(v, ":"); len(parts) >= 5 && parts[0] == "arn" {
+		v = parts[4]
+	}
+	if len(v) != 12 || strings.Trim(v, "0123456789") != "" {
+		return ""
+	}
+	return v
 }
 
 // policyDocument writes a parsed policy back in the JSON document shape,
