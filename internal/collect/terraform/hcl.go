@@ -131,7 +131,27 @@ type moduleSource struct {
 	referenced map[string]map[string]bool
 	// skipped are the files of the folder not read (JSON syntax).
 	skipped []string
+	// byType holds the managed resources by type.
+	byType map[string][]*resourceDecl
+	// levels groups the blocks so that each comes after those it refers
+	// to (blocks in a reference cycle in the last level, in file order).
+	levels [][]step
 }
+
+// step is one block of a module in evaluation order.
+type step struct {
+	kind  stepKind
+	index int // into locals, resources, calls or outputs
+}
+
+type stepKind uint8
+
+const (
+	stepLocal stepKind = iota
+	stepResource
+	stepCall
+	stepOutput
+)
 
 type variableDecl struct {
 	name     string
@@ -218,6 +238,7 @@ func (l *loader) readModule(dir string) (*moduleSource, error) {
 	if !found {
 		return nil, fmt.Errorf("terraform: %s: no .tf files", dir)
 	}
+	src.orderBlocks()
 	for _, c := range src.calls {
 		attr := c.block.Body.Attributes["source"]
 		if attr == nil {
@@ -319,6 +340,122 @@ func (src *moduleSource) parse(name string, data []byte) error {
 		return nil
 	})
 	return nil
+}
+
+// orderBlocks groups the module's blocks in levels, each block after the
+// blocks its expressions refer to (Kahn's algorithm a level at a time, file
+// order within a level); blocks in a reference cycle come last.
+func (src *moduleSource) orderBlocks() {
+	src.byType = map[string][]*resourceDecl{}
+	var steps []step
+	var refs [][]hcl.Traversal
+	key := map[string]int{}
+	for i, a := range src.locals {
+		key["local."+a.Name] = len(steps)
+		steps = append(steps, step{stepLocal, i})
+		refs = append(refs, a.Expr.Variables())
+	}
+	for i, d := range src.resources {
+		if d.mode == "managed" {
+			src.byType[d.typ] = append(src.byType[d.typ], d)
+		}
+		key[d.key()] = len(steps)
+		steps = append(steps, step{stepResource, i})
+		refs = append(refs, bodyTraversals(d.block.Body))
+	}
+	for i, c := range src.calls {
+		key["module."+c.name] = len(steps)
+		steps = append(steps, step{stepCall, i})
+		refs = append(refs, bodyTraversals(c.block.Body))
+	}
+	for i, o := range src.outputs {
+		steps = append(steps, step{stepOutput, i})
+		refs = append(refs, o.Expr.Variables())
+	}
+	deps := make([]map[int]bool, len(steps))
+	users := make([][]int, len(steps))
+	for i, ts := range refs {
+		deps[i] = map[int]bool{}
+		for _, t := range ts {
+			j, ok := key[traversalKey(t)]
+			if !ok || j == i || deps[i][j] {
+				continue
+			}
+			deps[i][j] = true
+			users[j] = append(users[j], i)
+		}
+	}
+	pending := make([]int, len(steps))
+	var ready []int
+	for i := range steps {
+		if pending[i] = len(deps[i]); pending[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	done := make([]bool, len(steps))
+	src.levels = nil
+	for len(ready) > 0 {
+		sort.Ints(ready)
+		var next []int
+		var cur []step
+		for _, i := range ready {
+			done[i] = true
+			cur = append(cur, steps[i])
+			for _, u := range users[i] {
+				if pending[u]--; pending[u] == 0 {
+					next = append(next, u)
+				}
+			}
+		}
+		src.levels = append(src.levels, cur)
+		ready = next
+	}
+	var cyclic []step
+	for i := range steps {
+		if !done[i] {
+			cyclic = append(cyclic, steps[i])
+		}
+	}
+	if cyclic != nil {
+		src.levels = append(src.levels, cyclic)
+	}
+}
+
+// traversalKey names the block a reference reads: "local.x",
+// "aws_iam_role.x", "data.aws_iam_policy_document.x" or "module.x".
+func traversalKey(t hcl.Traversal) string {
+	var names []string
+	for _, s := range t {
+		switch s := s.(type) {
+		case hcl.TraverseRoot:
+			names = append(names, s.Name)
+		case hcl.TraverseAttr:
+			names = append(names, s.Name)
+		}
+		if len(names) == 3 {
+			break
+		}
+	}
+	switch {
+	case len(names) >= 3 && names[0] == "data":
+		return "data." + names[1] + "." + names[2]
+	case len(names) >= 2:
+		return names[0] + "." + names[1]
+	}
+	return ""
+}
+
+// bodyTraversals returns the references of every expression in a block
+// body, nested blocks included.
+func bodyTraversals(b *hclsyntax.Body) []hcl.Traversal {
+	var out []hcl.Traversal
+	for _, a := range b.Attributes {
+		out = append(out, a.Expr.Variables()...)
+	}
+	for _, blk := range b.Blocks {
+		out = append(out, bodyTraversals(blk.Body)...)
+	}
+	return out
 }
 
 // noteTraversal records which attribute of which resource a reference reads.
@@ -506,42 +643,55 @@ func (l *loader) pass(m *moduleInst, depth int) {
 		m.locals, m.outputs = map[string]cty.Value{}, map[string]cty.Value{}
 	}
 	ctx := l.context(m)
-	for _, a := range m.src.locals {
-		m.locals[a.Name] = l.eval(a.Expr, ctx)
-		ctx.Variables["local"] = objectOrEmpty(m.locals) // later locals see earlier ones in this pass
-	}
 	if m.addr == "" {
-		for _, p := range m.src.providers {
-			if p.Labels[0] != "aws" {
-				continue
-			}
-			alias := ""
-			if a := p.Body.Attributes["alias"]; a != nil {
-				if v := l.eval(a.Expr, ctx); v.IsKnown() && v.Type() == cty.String && !v.IsNull() {
-					alias = v.AsString()
-				}
-			}
-			if a := p.Body.Attributes["region"]; a != nil {
-				if v := l.eval(a.Expr, ctx); v.IsKnown() && v.Type() == cty.String && !v.IsNull() && !IsUnknown(v.AsString()) {
-					if alias == "" {
-						l.region = v.AsString()
-					} else {
-						l.aliasRegions[alias] = v.AsString()
-					}
-				}
+		l.providers(m, ctx)
+	}
+	// Blocks are evaluated level by level: a block's level is one more
+	// than the deepest of the blocks it refers to, so that one pass
+	// settles whatever has no reference cycle, and the context is rebuilt
+	// once a level rather than once a block.
+	for i, level := range m.src.levels {
+		if i > 0 {
+			ctx = l.context(m)
+		}
+		for _, st := range level {
+			switch st.kind {
+			case stepLocal:
+				a := m.src.locals[st.index]
+				m.locals[a.Name] = l.eval(a.Expr, ctx)
+			case stepResource:
+				l.evalResource(m, m.src.resources[st.index], ctx)
+			case stepCall:
+				l.evalCall(m, m.src.calls[st.index], ctx, depth)
+			case stepOutput:
+				o := m.src.outputs[st.index]
+				m.outputs[o.Name] = l.eval(o.Expr, ctx)
 			}
 		}
 	}
-	for _, d := range m.src.resources {
-		l.evalResource(m, d, ctx)
-	}
-	ctx = l.context(m)
-	for _, c := range m.src.calls {
-		l.evalCall(m, c, ctx, depth)
-	}
-	ctx = l.context(m)
-	for _, o := range m.src.outputs {
-		m.outputs[o.Name] = l.eval(o.Expr, ctx)
+}
+
+// providers reads the regions of the root module's aws providers.
+func (l *loader) providers(m *moduleInst, ctx *hcl.EvalContext) {
+	for _, p := range m.src.providers {
+		if p.Labels[0] != "aws" {
+			continue
+		}
+		alias := ""
+		if a := p.Body.Attributes["alias"]; a != nil {
+			if v := l.eval(a.Expr, ctx); v.IsKnown() && v.Type() == cty.String && !v.IsNull() {
+				alias = v.AsString()
+			}
+		}
+		if a := p.Body.Attributes["region"]; a != nil {
+			if v := l.eval(a.Expr, ctx); v.IsKnown() && v.Type() == cty.String && !v.IsNull() && !IsUnknown(v.AsString()) {
+				if alias == "" {
+					l.region = v.AsString()
+				} else {
+					l.aliasRegions[alias] = v.AsString()
+				}
+			}
+		}
 	}
 }
 
@@ -834,31 +984,50 @@ func (l *loader) context(m *moduleInst) *hcl.EvalContext {
 		"local":     objectOrEmpty(m.locals),
 		"path":      cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(l.relDir(m.src.dir)), "root": cty.StringVal("."), "cwd": cty.StringVal(".")}),
 		"terraform": cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal("default")}),
+		"data":      l.dataValue(m),
+		"module":    l.modulesValue(m),
 	}
-	types := map[string]map[string]cty.Value{}
-	data := map[string]map[string]cty.Value{}
 	for _, d := range m.src.resources {
-		v := l.shaped(m, d)
-		if d.mode == "data" {
-			if data[d.typ] == nil {
-				data[d.typ] = map[string]cty.Value{}
+		if d.mode == "managed" {
+			if _, done := vars[d.typ]; !done {
+				vars[d.typ] = l.typeValue(m, d.typ)
 			}
-			data[d.typ][d.name] = v
-		} else {
-			if types[d.typ] == nil {
-				types[d.typ] = map[string]cty.Value{}
-			}
-			types[d.typ][d.name] = v
 		}
 	}
-	for t, names := range types {
-		vars[t] = cty.ObjectVal(names)
+	return &hcl.EvalContext{Variables: vars, Functions: l.funcs}
+}
+
+// typeValue is what references to the managed resources of one type see:
+// an object by resource name.
+func (l *loader) typeValue(m *moduleInst, typ string) cty.Value {
+	names := map[string]cty.Value{}
+	for _, d := range m.src.byType[typ] {
+		names[d.name] = l.shaped(m, d)
+	}
+	return objectOrEmpty(names)
+}
+
+// dataValue is what references to data sources see: data.TYPE.NAME.
+func (l *loader) dataValue(m *moduleInst) cty.Value {
+	data := map[string]map[string]cty.Value{}
+	for _, d := range m.src.resources {
+		if d.mode != "data" {
+			continue
+		}
+		if data[d.typ] == nil {
+			data[d.typ] = map[string]cty.Value{}
+		}
+		data[d.typ][d.name] = l.shaped(m, d)
 	}
 	dv := map[string]cty.Value{}
 	for t, names := range data {
 		dv[t] = cty.ObjectVal(names)
 	}
-	vars["data"] = objectOrEmpty(dv)
+	return objectOrEmpty(dv)
+}
+
+// modulesValue is what references to module calls see: their outputs.
+func (l *loader) modulesValue(m *moduleInst) cty.Value {
 	mods := map[string]cty.Value{}
 	for _, c := range m.src.calls {
 		kids := m.children[c.name]
@@ -885,8 +1054,7 @@ func (l *loader) context(m *moduleInst) *hcl.EvalContext {
 			mods[c.name] = cty.DynamicVal
 		}
 	}
-	vars["module"] = objectOrEmpty(mods)
-	return &hcl.EvalContext{Variables: vars, Functions: l.funcs}
+	return objectOrEmpty(mods)
 }
 
 // shaped is the value a reference to a resource sees: one object, a tuple

@@ -472,3 +472,56 @@ resource "aws_iam_policy" "tpl" {
 		t.Errorf("templatefile gave %v", pol)
 	}
 }
+
+func TestBlocksAreEvaluatedAfterWhatTheyReferTo(t *testing.T) {
+	dir := t.TempDir()
+	// Declared in reverse order of their references: one pass in file
+	// order would see nothing but unknowns.
+	os.WriteFile(filepath.Join(dir, "main.tf"), []byte(`output "arn" {
+  value = aws_iam_role.c.arn
+}
+resource "aws_iam_role" "c" {
+  name = "${aws_iam_role.b.name}-c"
+}
+resource "aws_iam_role" "b" {
+  name = "${local.a}-b"
+}
+locals {
+  a = lower(var.prefix)
+}
+variable "prefix" {
+  default = "ACME"
+}
+`), 0o644)
+	src := &moduleSource{dir: dir, referenced: map[string]map[string]bool{}}
+	data, _ := os.ReadFile(filepath.Join(dir, "main.tf"))
+	if err := src.parse(filepath.Join(dir, "main.tf"), data); err != nil {
+		t.Fatal(err)
+	}
+	src.orderBlocks()
+	var got []string
+	for _, level := range src.levels {
+		var names []string
+		for _, st := range level {
+			switch st.kind {
+			case stepLocal:
+				names = append(names, "local."+src.locals[st.index].Name)
+			case stepResource:
+				names = append(names, src.resources[st.index].key())
+			case stepOutput:
+				names = append(names, "output."+src.outputs[st.index].Name)
+			}
+		}
+		got = append(got, strings.Join(names, ","))
+	}
+	if want := "local.a|aws_iam_role.b|aws_iam_role.c|output.arn"; strings.Join(got, "|") != want {
+		t.Errorf("levels = %v, want %s", got, want)
+	}
+	c, err := LoadDir(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Resource("aws_iam_role.c").Values["name"]; got != "acme-b-c" {
+		t.Errorf("name = %v", got)
+	}
+}
