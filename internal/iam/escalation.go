@@ -129,6 +129,7 @@ type analyzer struct {
 	pos          map[string]int
 	byAccount    map[string]map[string][]*Principal // account -> kind -> principals
 	visits       sync.Pool                          // *visits for path searches
+	toAdmin      []int32                            // steps from each principal to administrator power, 0 for none
 }
 
 func newAnalyzer(m *Model, opt AnalyzeOptions) *analyzer {

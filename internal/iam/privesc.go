@@ -112,6 +112,11 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 		}
 	})
 
+	// How many steps each principal is from administrator power (0: it
+	// cannot get there): the searches below expand only principals that
+	// can still get there within MaxDepth.
+	a.toAdmin = stepsToAdmin(best, endsAdmin)
+
 	paths := make([][]*EscalationPath, n)
 	parallel(n, a.opt.Workers, func(i int) {
 		switch {
@@ -197,12 +202,48 @@ func (a *analyzer) pathsFrom(i int, edges [][]*EscalationEdge, endsAdmin func(*E
 					}
 					continue // nothing more to gain past an administrator
 				}
-				next = append(next, j)
+				if d := int(a.toAdmin[j]); d > 0 && depth+d <= a.opt.MaxDepth {
+					next = append(next, j)
+				}
 			}
 		}
 		frontier = next
 	}
 	return out
+}
+
+// stepsToAdmin returns, for each principal, the number of steps of its
+// shortest path to administrator power through principals that are not
+// administrators, or 0 when it has none: a breadth-first search backwards
+// from the principals with a step that ends in administrator power.
+func stepsToAdmin(edges [][]*EscalationEdge, endsAdmin func(*EscalationEdge, int) bool) []int32 {
+	n := len(edges)
+	dist := make([]int32, n)
+	rev := make([][]int32, n)
+	var queue []int
+	for u, es := range edges {
+		for _, e := range es {
+			if endsAdmin(e, e.to) {
+				if dist[u] == 0 {
+					dist[u] = 1
+					queue = append(queue, u)
+				}
+				continue
+			}
+			rev[e.to] = append(rev[e.to], int32(u))
+		}
+	}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, u := range rev[v] {
+			if dist[u] == 0 {
+				dist[u] = dist[v] + 1
+				queue = append(queue, int(u))
+			}
+		}
+	}
+	return dist
 }
 
 // visits is the breadth-first search state of one goroutine, reused from
