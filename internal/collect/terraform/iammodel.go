@@ -103,7 +103,19 @@ func (a *iamAdder) principal(n *inventory.Node) {
 		account = parts[4] // a principal that exists already
 	}
 	p := &iam.Principal{ARN: n.ID, Kind: kind, Name: n.Name, Account: account, Path: "/",
-		Source: n.Source + " (" + addrOf(n) + ")", Tags: n.Tags, TagsKnown: true}
+		Source: n.Source + " (" + addrOf(n) + ")", TagsKnown: true}
+	for k, v := range n.Tags {
+		if IsUnknown(k) || IsUnknown(v) {
+			// A tag known only after apply: tag conditions are left to
+			// the request, never decided on a marker.
+			p.TagsKnown = false
+			continue
+		}
+		if p.Tags == nil {
+			p.Tags = map[string]string{}
+		}
+		p.Tags[k] = v
+	}
 	if s, ok := n.Props["path"].(string); ok {
 		p.Path = s
 	}

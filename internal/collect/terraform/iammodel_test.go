@@ -182,3 +182,44 @@ func TestEscalationIsFoundBeforeDeployWithPartlyKnownNames(t *testing.T) {
 		t.Errorf("trusted account = %v", got)
 	}
 }
+
+func TestTagsKnownOnlyAfterApplyLeaveTagConditionsOpen(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/main.tf", []byte(`variable "team" {}
+resource "aws_iam_user" "known" {
+  name = "known"
+  tags = { team = "ml" }
+}
+resource "aws_iam_user" "later" {
+  name = "later"
+  tags = { team = var.team }
+}
+resource "aws_iam_policy" "p" {
+  name = "team-ml"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*", Condition = { StringEquals = { "aws:PrincipalTag/team" = "ml" } } }]
+  })
+}
+resource "aws_iam_user_policy_attachment" "known" {
+  user       = aws_iam_user.known.name
+  policy_arn = aws_iam_policy.p.arn
+}
+resource "aws_iam_user_policy_attachment" "later" {
+  user       = aws_iam_user.later.name
+  policy_arn = aws_iam_policy.p.arn
+}
+`), 0o644)
+	c, err := LoadDir(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := iam.NewModel()
+	c.AddIAM(m, IAMOptions{})
+	for who, want := range map[string]iam.Result{"known": iam.Allowed, "later": iam.Conditional} {
+		d := m.Evaluate(iam.Request{Principal: "arn:aws:iam::<unknown>:user/" + who, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"})
+		if d.Result != want {
+			t.Errorf("%s: %v (%s), want %v", who, d.Result, d.Reason, want)
+		}
+	}
+}
