@@ -320,6 +320,40 @@ func markUnknowns(doc any, exact map[string]bool) {
 				known[k] = kn
 			}
 		}
+		// A condition compared with an unknown value cannot be decided:
+		// it becomes the unknown-value condition.
+		if cond, ok := s["Condition"].(map[string]any); ok {
+			c2, changed := map[string]any{}, false
+			for op, kv := range cond {
+				keys, ok := kv.(map[string]any)
+				if !ok {
+					c2[op] = kv
+					continue
+				}
+				k2 := map[string]any{}
+				for key, vals := range keys {
+					if hasUnknownString(vals) || IsUnknown(key) {
+						changed = true
+						continue
+					}
+					k2[key] = vals
+				}
+				if len(k2) > 0 {
+					c2[op] = k2
+				}
+			}
+			if changed {
+				eq, _ := c2["StringEquals"].(map[string]any)
+				eq = clonePolicyMap(eq)
+				eq[UnknownConditionKey] = "known-after-apply"
+				c2["StringEquals"] = eq
+				known["Condition"], partial["Condition"] = c2, c2
+				if !anyPartial {
+					out = append(out, known)
+					continue
+				}
+			}
+		}
 		if !anyPartial {
 			out = append(out, s)
 			continue
@@ -337,6 +371,22 @@ func markUnknowns(doc any, exact map[string]bool) {
 		out = append(out, partial)
 	}
 	m["Statement"] = out
+}
+
+// hasUnknownString reports whether a condition value (a string or a list)
+// holds an unknown marker.
+func hasUnknownString(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return IsUnknown(x)
+	case []any:
+		for _, e := range x {
+			if s, ok := e.(string); ok && IsUnknown(s) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func clonePolicyMap(m map[string]any) map[string]any {

@@ -223,3 +223,19 @@ resource "aws_iam_user_policy_attachment" "later" {
 		}
 	}
 }
+
+func TestConditionsOnUnknownValuesAreConditional(t *testing.T) {
+	doc := map[string]any{"Statement": []any{map[string]any{
+		"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*",
+		"Condition": map[string]any{
+			"StringEquals": map[string]any{"aws:PrincipalAccount": "<unknown:data.aws_caller_identity.current.account_id>"},
+			"Bool":         map[string]any{"aws:SecureTransport": "true"},
+		},
+	}}}
+	markUnknowns(doc, nil)
+	got := compactJSON(doc)
+	want := `{"Statement":[{"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:SecureTransport":"true"},"StringEquals":{"parapet:TerraformUnknownValue":"known-after-apply"}},"Effect":"Allow","Resource":"*"}]}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
