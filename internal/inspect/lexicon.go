@@ -63,6 +63,8 @@ var lexicon = [numGroups][]string{
 		"your initial", "your earlier", "your current", "your system", "the system", "your safety",
 		"anteriores", "anterior", "précédentes", "precedentes", "vorherigen", "bisherigen", "precedenti",
 		"предыдущие", "прежние", "之前", "以前", "先前", "上述", "前面", "以前の", "これまでの", "이전",
+		"obigen", "oben genannten", "ci-dessus", "précédentes", "de arriba", "anteriormente", "sopra",
+		"acima", "выше", "上面", "上記", "위의",
 	},
 	gInstr: {
 		"instruction*", "direction*", "rule*", "guideline*", "prompt*", "context", "constraint*",
