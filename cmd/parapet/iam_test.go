@@ -91,6 +91,7 @@ func TestIAMBadInputExitsTwoAndWritesNothing(t *testing.T) {
 		{"iam", "who-can", "s3:GetObject", "*", "--authz", trunc},
 		{"iam", "can", "u", "s3:GetObject", "*", "--authz", filepath.Join(dir, "missing.json")},
 		{"iam", "can", "nobody", "s3:GetObject", "*", "--authz", filepath.Join(iamFixtures, "authz-pages.json")},
+		{"iam", "can", "arn:aws:iam::111122223333:group/dev", "s3:GetObject", "*", "--authz", filepath.Join(iamFixtures, "authz-pages.json")},
 		{"iam", "can", "alice", "s3:GetObject", "*", "--authz", filepath.Join(iamFixtures, "authz-pages.json"), "--at", "yesterday"},
 		{"iam", "can", "alice", "s3:GetObject", "*", "--authz", filepath.Join(iamFixtures, "authz-pages.json"), "--context", "novalue"},
 	} {

@@ -79,6 +79,9 @@ func (m *Model) CheckCaller(principal string) error {
 	if d, ok := ec.identifyCaller(); !ok {
 		return errors.New(d.Reason)
 	}
+	if ec.p != nil && ec.p.Kind == KindGroup {
+		return errors.New(principal + " is a group, which makes no requests: ask for one of its members")
+	}
 	return nil
 }
 
