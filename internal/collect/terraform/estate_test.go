@@ -3,6 +3,7 @@ package terraform
 import (
 	"testing"
 
+	"github.com/parapet-sec/parapet/internal/aibom"
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
@@ -34,6 +35,7 @@ func TestEveryModelledResourceTypeBecomesNodesPropsAndEdges(t *testing.T) {
 		{"tf://aws_bedrockagentcore_agent_runtime.mcp", "inbound_auth", "jwt"},
 		{"tf://aws_bedrockagentcore_agent_runtime.mcp", "protocol", "MCP"},
 		{"tf://aws_bedrockagentcore_agent_runtime.mcp", "env", []string{"OPENAI_API_KEY"}},
+		{"tf://aws_bedrockagentcore_agent_runtime.mcp", "ai_keys", []map[string]any{{"env": "OPENAI_API_KEY", "fingerprint": aibom.Fingerprint("sk-not-a-real-key"), "provider": "openai"}}},
 		{"tf://aws_sagemaker_model.ranker", "execution_role", "arn:aws:iam::<unknown>:role/eks-node"},
 		{"tf://aws_sagemaker_endpoint.ranker", "models", []string{"tf://aws_sagemaker_model.ranker"}},
 		{"tf://aws_lambda_function.hook", "egress_internet", nil},

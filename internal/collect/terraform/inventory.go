@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/parapet-sec/parapet/internal/aibom"
 	collectaws "github.com/parapet-sec/parapet/internal/collect/aws"
 	"github.com/parapet-sec/parapet/internal/collect/k8s"
 	"github.com/parapet-sec/parapet/internal/inventory"
@@ -267,7 +268,7 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 		}
 		if env := firstBlock(v["environment"]); env != nil {
 			if vars, ok := env["variables"].(map[string]any); ok {
-				p["env"] = sortedKeys(vars) // names only, never values
+				aibom.EnvProps(p, "", envFacts(vars))
 			}
 		}
 		if firstBlock(v["vpc_config"]) == nil {
@@ -338,7 +339,8 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 		if x, ok := v["enable_network_isolation"].(bool); ok {
 			p["network_isolation"] = x
 		}
-		var images, urls, env []string
+		var images, urls []string
+		var facts []aibom.EnvFact
 		for _, c := range append(blocks(v["primary_container"]), blocks(v["container"])...) {
 			if s := str(c["image"]); s != "" {
 				images = append(images, s)
@@ -347,7 +349,7 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 				urls = append(urls, s)
 			}
 			if e, ok := c["environment"].(map[string]any); ok {
-				env = append(env, sortedKeys(e)...)
+				facts = append(facts, envFacts(e)...)
 			}
 		}
 		if images != nil {
@@ -356,9 +358,8 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 		if urls != nil {
 			p["model_data_urls"] = urls
 		}
-		if env != nil {
-			sort.Strings(env)
-			p["env"] = env
+		if facts != nil {
+			aibom.EnvProps(p, "", facts)
 		}
 	case "aws_sagemaker_endpoint":
 		setStr("endpoint_config", "endpoint_config_name")
@@ -490,7 +491,7 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 			}
 		}
 		if env, ok := v["environment_variables"].(map[string]any); ok {
-			p["env"] = sortedKeys(env) // names only, never values
+			aibom.EnvProps(p, "", envFacts(env))
 		}
 	case "aws_db_instance":
 		for k, attr := range map[string]string{"engine": "engine", "engine_version": "engine_version", "db_name": "db_name", "kms_key": "kms_key_id", "endpoint": "address"} {
@@ -552,6 +553,22 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 			p["public_read"], p["public_write"] = false, false
 		}
 	}
+}
+
+// envFacts inspects environment variables as the AWS collectors do: names
+// kept, values read only to recognise and fingerprint AI keys, other
+// secrets and AI endpoints, never stored. A value unknown before apply is
+// judged by its variable's name alone.
+func envFacts(vars map[string]any) []aibom.EnvFact {
+	var out []aibom.EnvFact
+	for _, name := range sortedKeys(vars) {
+		value, _ := vars[name].(string)
+		if IsUnknown(value) {
+			value = ""
+		}
+		out = append(out, aibom.InspectEnv(name, value))
+	}
+	return out
 }
 
 // vectorStore returns the ARN (or endpoint) of a knowledge base's vector
