@@ -239,8 +239,8 @@ func isStructural(f Finding) bool {
 // when the text as a whole is judged an injection.
 const reportFloor = 0.5
 
-// score returns the classifier's probability for text without findings;
-// the trainer's calibration and the eval use it.
+// scanLayer scans one layer of text (the original, or a payload decoded
+// from it) and returns the classifier's probability and the findings.
 func (in *Inspector) scanLayer(text string, depth int, budget *int) (float64, []Finding) {
 	sc := in.pool.Get().(*scratch)
 	defer in.pool.Put(sc)

@@ -359,18 +359,12 @@ func (m *Model) bestWindow(fs *featureSet, buf *[]float32) (best float32, from, 
 	return windowMax(contrib, m.Window, m.Bias)
 }
 
-// windowMax returns the highest sum of w consecutive contributions (all
-// of them when there are fewer), plus bias, and where it is.
+// windowMax returns the highest sum of at most w consecutive
+// contributions, plus bias, and where it is: only the strongest passage
+// counts, so the text around an injection neither dilutes nor hides it.
 func windowMax(contrib []float32, w int, bias float32) (best float32, from, to int) {
-	if fixedWindows {
-		return fixedWindow(contrib, 0, len(contrib), w, bias)
-	}
 	return maxSubarray(contrib, 0, len(contrib), w, bias)
 }
-
-// fixedWindows selects windows of exactly Window tokens rather than the
-// best run of up to Window tokens.
-var fixedWindows = false
 
 // fixedWindow finds the best window of min(w, len(c)) tokens whose start
 // lies in [lo, hi).

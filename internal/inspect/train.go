@@ -126,10 +126,7 @@ func Train(exs []TrainExample, cfg TrainConfig) (*Model, error) {
 			if e.Label {
 				y, scale = 1, posScale
 			}
-			// Normalise the step by the number of features it touches, so
-			// a long window does not move its score more than a short one.
-			nf := float32(sc.fs.start[to] - sc.fs.start[from])
-			g := float32(p-y) * weightOf(*e) * scale * lr * stepNorm(nf*normSteps)
+			g := float32(p-y) * weightOf(*e) * scale * lr
 			for t := from; t < to; t++ {
 				for _, f := range sc.fs.feats[sc.fs.start[t]:sc.fs.start[t+1]] {
 					m.W[f] -= g
@@ -266,20 +263,6 @@ func (m *Model) trainOutside(sc *scratch, e *TrainExample, from, to int, step fl
 	// positive update, which is close enough for picking the window.
 	bl, fl, tl := maxSubarray(c, 0, from, m.Window, m.Bias)
 	br, fr, tr := maxSubarray(c, to, len(c), m.Window, m.Bias)
-	if fixedWindows {
-		if from < m.Window && len(c)-to < m.Window {
-			return // no whole window outside the injection
-		}
-		bl, fl, tl = fixedWindow(c[:from], 0, from, m.Window, m.Bias)
-		br, fr, tr = fixedWindow(c[to:], 0, len(c)-to, m.Window, m.Bias)
-		fr, tr = fr+to, tr+to
-		if from < m.Window {
-			tl = fl
-		}
-		if len(c)-to < m.Window {
-			tr = fr
-		}
-	}
 	f, t, s := fl, tl, bl
 	if tr > fr && (tl <= fl || br > bl) {
 		f, t, s = fr, tr, br
@@ -287,7 +270,7 @@ func (m *Model) trainOutside(sc *scratch, e *TrainExample, from, to int, step fl
 	if t <= f {
 		return
 	}
-	g := float32(sigmoid(float64(s))) * step * stepNorm(normSteps*float32(sc.fs.start[t]-sc.fs.start[f]))
+	g := float32(sigmoid(float64(s))) * step
 	for k := f; k < t; k++ {
 		for _, x := range sc.fs.feats[sc.fs.start[k]:sc.fs.start[k+1]] {
 			m.W[x] -= g
@@ -359,16 +342,6 @@ func thresholdAtFPR(scores []float64, fpr float64) float64 {
 	return math.Nextafter(s[k], math.Inf(1))
 }
 
-// stepNorm scales a step that touches nf features: one at up to 32
-// features, then inversely.
-func stepNorm(nf float32) float32 {
-	if nf <= 32 {
-		return 1
-	}
-	return 32 / nf
-}
-
-var normSteps float32 = 0
 
 type weighted struct{ score, weight float64 }
 
