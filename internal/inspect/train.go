@@ -342,7 +342,6 @@ func thresholdAtFPR(scores []float64, fpr float64) float64 {
 	return math.Nextafter(s[k], math.Inf(1))
 }
 
-
 type weighted struct{ score, weight float64 }
 
 // weightedThreshold returns the lowest threshold such that the weight of
