@@ -51,7 +51,7 @@ type PatternLister interface {
 // patternMatch matches an IAM resource pattern (* and ?) against s; a
 // pattern with a policy variable matches anything, to stay a superset.
 func patternMatch(pattern, s string) bool {
-	if strings.Contains(pattern, "${") {
+	if pattern == "*" || strings.Contains(pattern, "${") {
 		return true
 	}
 	// Iterative wildcard matching with backtracking on the last '*'.
@@ -152,18 +152,33 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 		}
 	}
 	// exact finds data by the resource string an action names, for
-	// patterns without wildcards: a lookup instead of a scan.
+	// patterns without wildcards: a lookup instead of a scan. objectRes
+	// holds the object resource of kinds that have one (S3: "b/*"),
+	// computed once.
 	exact := map[string]*inventory.Node{}
+	objectRes := map[*inventory.Node]string{}
 	for _, m := range byAccount {
 		for kind, l := range m {
 			for _, d := range l {
 				res := d.ID
 				if o := dataActions[kind].object; o != nil {
 					res = o(d.ID)
+					objectRes[d] = res
 				}
 				exact[res] = d
 			}
 		}
+	}
+	for _, d := range shared {
+		if o := dataActions[d.Kind].object; o != nil {
+			objectRes[d] = o(d.ID)
+		}
+	}
+	resOf := func(d *inventory.Node) string {
+		if r, ok := objectRes[d]; ok {
+			return r
+		}
+		return d.ID
 	}
 	kinds := make([]string, 0, len(dataActions))
 	for k := range dataActions {
@@ -222,9 +237,9 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 					edge    string
 					actions []string
 				}{{inventory.EdgeCanRead, acts.read}, {inventory.EdgeCanWrite, acts.write}} {
-					done := map[string]bool{}
+					var done idSet
 					for _, act := range set.actions {
-						if len(done) >= limit {
+						if done.len() >= limit {
 							break
 						}
 						var pats []string
@@ -237,57 +252,50 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 								// sensitive first.
 								var named []*inventory.Node
 								for _, pat := range pats {
-									if d := exact[pat]; d != nil && d.Kind == kind && d.Account == p.Account && !done[d.ID] {
+									if d := exact[pat]; d != nil && d.Kind == kind && d.Account == p.Account && !done.has(d.ID) {
 										named = append(named, d)
 									}
 								}
 								bySensitivity(named)
 								for _, d := range named {
-									if len(done) >= limit {
+									if done.len() >= limit {
 										break
 									}
-									res := d.ID
-									if acts.object != nil {
-										res = acts.object(d.ID)
-									}
-									if try(d, set.edge, act, res) {
-										done[d.ID] = true
+									if try(d, set.edge, act, resOf(d)) {
+										done.add(d.ID)
 									}
 								}
 								continue
 							}
 						}
 						for _, d := range byAccount[p.Account][kind] {
-							if len(done) >= limit {
+							if done.len() >= limit {
 								break
 							}
-							if done[d.ID] {
+							if done.has(d.ID) {
 								continue
 							}
-							res := d.ID
-							if acts.object != nil {
-								res = acts.object(d.ID)
-							}
+							res := resOf(d)
 							if pats != nil && !anyMatch(pats, res) {
 								continue
 							}
 							if try(d, set.edge, act, res) {
-								done[d.ID] = true
+								done.add(d.ID)
 							}
 						}
 						// Grants on a part of a bucket ("b/reports/*") are
 						// access to it too: probe an object they name.
 						if kind == inventory.KindS3Bucket {
 							for _, pat := range pats {
-								if len(done) >= limit {
+								if done.len() >= limit {
 									break
 								}
 								d, probe := prefixProbe(pat, exact)
-								if d == nil || d.Account != p.Account || done[d.ID] {
+								if d == nil || d.Account != p.Account || done.has(d.ID) {
 									continue
 								}
 								if try(d, set.edge, act, probe) {
-									done[d.ID] = true
+									done.add(d.ID)
 								}
 							}
 						}
@@ -295,10 +303,10 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 					// Resource policies can grant across accounts whatever the
 					// identity policies name.
 					for _, d := range shared {
-						if len(done) >= limit {
+						if done.len() >= limit {
 							break
 						}
-						if d.Kind != kind || d.Account == p.Account || done[d.ID] {
+						if d.Kind != kind || d.Account == p.Account || done.has(d.ID) {
 							continue
 						}
 						for _, act := range set.actions {
@@ -307,7 +315,7 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 								res = acts.object(d.ID)
 							}
 							if try(d, set.edge, act, res) {
-								done[d.ID] = true
+								done.add(d.ID)
 								break
 							}
 						}
@@ -339,6 +347,23 @@ func (a *analysis) deriveIAM() []*inventory.Edge {
 	}
 	return all
 }
+
+// idSet is a small set of node IDs: derivation stops at a few dozen per
+// principal, where a slice beats a map.
+type idSet []string
+
+func (s idSet) len() int { return len(s) }
+
+func (s idSet) has(id string) bool {
+	for _, x := range s {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *idSet) add(id string) { *s = append(*s, id) }
 
 // invokeAction is the action that lets an identity use a function as a tool.
 const invokeAction = "lambda:InvokeFunction"
