@@ -112,7 +112,7 @@ func hiddenFindings(nt *normText, text string, hits []ruleHit, regions []region)
 	var out []Finding
 	overlapsHit := func(os, oe int) bool {
 		for _, h := range hits {
-			if rules[h.rule].score < 0.4 {
+			if rules[h.rule].score < hiddenRuleMin {
 				continue
 			}
 			hs, he := nt.origSpan(h.start, h.end)
@@ -186,7 +186,7 @@ func hiddenFindings(nt *normText, text string, hits []ruleHit, regions []region)
 		os, oe := nt.origSpan(r.start, r.end)
 		inside := false
 		for _, h := range hits {
-			if rules[h.rule].score >= 0.4 && h.start < r.end && r.start < h.end {
+			if rules[h.rule].score >= hiddenRuleMin && h.start < r.end && r.start < h.end {
 				inside = true
 				break
 			}
@@ -308,6 +308,11 @@ func linkFindings(nt *normText, text string, bg *byGroup) []Finding {
 	}
 	return out
 }
+
+// hiddenRuleMin is the rule score from which a rule hit inside hidden or
+// disguised content makes that content an instruction: weaker hits (an AI
+// named beside "should") are common in honest comments.
+const hiddenRuleMin = 0.6
 
 // maxLinks bounds the links examined in one text.
 const maxLinks = 256
