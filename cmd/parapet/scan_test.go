@@ -3,10 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/jsonschema-go/jsonschema"
+
+	"github.com/parapet-sec/parapet/internal/demo"
 )
 
 const cloudMapperDemo = "../../../shared/data/aws-account-demo/account-data"
@@ -75,5 +81,70 @@ func TestScanWritesEveryFormatAndADeterministicSnapshot(t *testing.T) {
 	}
 	if len(snaps[0]) == 0 || !bytes.Equal(snaps[0], snaps[1]) {
 		t.Error("two runs wrote different snapshots")
+	}
+}
+
+// resolveSchema reads a JSON schema file, resolving references to files
+// beside it instead of the network.
+func resolveSchema(t *testing.T, file string) *jsonschema.Resolved {
+	t.Helper()
+	load := func(name string) (*jsonschema.Schema, error) {
+		raw, err := os.ReadFile(filepath.Join(filepath.Dir(file), name))
+		if err != nil {
+			return nil, err
+		}
+		var s jsonschema.Schema
+		return &s, json.Unmarshal(raw, &s)
+	}
+	s, err := load(filepath.Base(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Resolve(&jsonschema.ResolveOptions{Loader: func(u *url.URL) (*jsonschema.Schema, error) {
+		return load(path.Base(u.Path))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestScanOfTheDemoValidatesAsSARIFAndCycloneDX checks the interchange
+// formats on a scan with attack paths, agents and keys: SARIF against the
+// 2.1.0 requirements and CycloneDX against the official 1.6 schema (both
+// kept in the packages that write them).
+func TestScanOfTheDemoValidatesAsSARIFAndCycloneDX(t *testing.T) {
+	dir := t.TempDir()
+	if err := demo.Extract(dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ format, schema string }{
+		{"sarif", "../../internal/report/testdata/sarif-2.1.0-required.schema.json"},
+		{"cyclonedx", "../../internal/aibom/testdata/cyclonedx/bom-1.6.schema.json"},
+	} {
+		t.Run(tt.format, func(t *testing.T) {
+			out := filepath.Join(dir, "out."+tt.format)
+			args := []string{"scan", "--aws", filepath.Join(dir, "aws"), "--k8s", demo.Cluster + "=" + filepath.Join(dir, "k8s", demo.Cluster), "--format", tt.format, "-o", out}
+			if code := run(args); code != exitClean {
+				t.Fatalf("exit %d", code)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc any
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if err := resolveSchema(t, tt.schema).Validate(doc); err != nil {
+				t.Fatalf("%s does not validate: %v", tt.format, err)
+			}
+			if tt.format == "sarif" && !bytes.Contains(data, []byte("PAR-AGENT-001")) {
+				t.Error("the SARIF log lacks the agent attack paths")
+			}
+			if tt.format == "cyclonedx" && !bytes.Contains(data, []byte("devops-agent")) {
+				t.Error("the BOM lacks the demo's agents")
+			}
+		})
 	}
 }
