@@ -102,6 +102,7 @@ func HTML(w io.Writer, r HTMLReport) error {
 		Check       string
 		Title       string
 		Picture     template.HTML
+		Others      []template.HTML
 		Resources   []string
 		Evidence    []kv
 		Remediation string
@@ -118,6 +119,9 @@ func HTML(w io.Writer, r HTMLReport) error {
 		}
 		if len(f.Path) > 0 {
 			c.Picture = template.HTML(pathSVG(f.Path, r.Info, fmt.Sprintf("arrow-%d", i+1)))
+		}
+		for j, alt := range alternativePaths(f.Evidence["alternative_paths"]) {
+			c.Others = append(c.Others, template.HTML(pathSVG(alt, r.Info, fmt.Sprintf("arrow-%d-%d", i+1, j+1))))
 		}
 		if f.Location != nil {
 			c.Location = f.Location.File
@@ -138,6 +142,51 @@ func HTML(w io.Writer, r HTMLReport) error {
 		"Title": title, "Summary": r.Summary, "Counts": sc, "Cards": cards, "Total": len(r.Findings),
 		"Inventory": r.Inventory,
 	})
+}
+
+// alternativePaths reads the evidence's alternative paths (lists of node
+// IDs) as edges without kinds, for drawing.
+func alternativePaths(v any) [][]inventory.Edge {
+	var lists [][]string
+	switch t := v.(type) {
+	case [][]string:
+		lists = t
+	case []any:
+		for _, x := range t {
+			var ids []string
+			for _, y := range asAnySlice(x) {
+				if s, ok := y.(string); ok {
+					ids = append(ids, s)
+				}
+			}
+			lists = append(lists, ids)
+		}
+	}
+	var out [][]inventory.Edge
+	for _, ids := range lists {
+		var p []inventory.Edge
+		for i := 1; i < len(ids); i++ {
+			p = append(p, inventory.Edge{From: ids[i-1], To: ids[i]})
+		}
+		if len(p) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func asAnySlice(v any) []any {
+	switch t := v.(type) {
+	case []any:
+		return t
+	case []string:
+		out := make([]any, len(t))
+		for i, s := range t {
+			out[i] = s
+		}
+		return out
+	}
+	return nil
 }
 
 type kv struct {
@@ -361,6 +410,7 @@ footer { color:#888; padding:12px 32px 32px; font-size:12px; }
 <h2><span class="badge sev-{{.Severity}}">{{.Severity}}</span> {{.N}}. {{.Title}}</h2>
 <div class="check">{{.Check}}{{if .Location}} · {{.Location}}{{end}}{{if .Suppressed}} · suppressed: {{.Suppressed}}{{end}}</div>
 {{if .Picture}}<div class="picture">{{.Picture}}</div>{{end}}
+{{if .Others}}<details><summary>{{len .Others}} other shortest paths</summary>{{range .Others}}<div class="picture">{{.}}</div>{{end}}</details>{{end}}
 <dl>
 <dt>resources</dt><dd>{{range .Resources}}{{.}}
 {{end}}</dd>

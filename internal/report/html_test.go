@@ -30,7 +30,8 @@ func samplePaths() ([]inventory.Finding, NodeInfo) {
 	fs := []inventory.Finding{
 		{Check: "PAR-AGENT-001", Title: `Agent "fixit" reads <untrusted> input`, Severity: inventory.Critical, Resources: []string{"k8s://prod/devops/agent/fixit"}, Path: path,
 			Evidence: map[string]any{"risk_score": 36, "untrusted_input": []string{"git: acme/infra"}}, Remediation: "Split the trifecta.", Frameworks: []string{"owasp-llm-2025:LLM01"}},
-		{Check: "PAR-PATH-001", Title: "Long path", Severity: inventory.High, Resources: []string{"a"}, Path: long},
+		{Check: "PAR-PATH-001", Title: "Long path", Severity: inventory.High, Resources: []string{"a"}, Path: long,
+			Evidence: map[string]any{"alternative_paths": [][]string{{inventory.InternetID, "a", "x", "g"}}}},
 		{Check: "PAR-AWS-S3-001", Title: "Bucket public", Severity: inventory.Medium, Resources: []string{"arn:aws:s3:::b"}},
 	}
 	return fs, SnapshotInfo(s)
@@ -53,8 +54,11 @@ func TestHTMLIsOneSelfContainedFileWithAPicturePerPath(t *testing.T) {
 		t.Errorf("report links out: %s", m)
 	}
 	svgs := regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAllString(out, -1)
-	if len(svgs) != 2 {
-		t.Fatalf("%d pictures, want one per finding with a path (2)", len(svgs))
+	if len(svgs) != 3 {
+		t.Fatalf("%d pictures, want one per finding with a path and one per alternative path (3)", len(svgs))
+	}
+	if !strings.Contains(out, "1 other shortest paths") {
+		t.Error("the alternative path is not offered")
 	}
 	for _, svg := range svgs {
 		if err := xml.Unmarshal([]byte(svg), new(struct{})); err != nil {
