@@ -22,6 +22,8 @@ func TestEveryModelledResourceTypeBecomesNodesPropsAndEdges(t *testing.T) {
 		{"tf://aws_security_group.nodes", "open_to_internet", true},
 		{"tf://aws_launch_template.nodes", "imdsv1_allowed", false},
 		{"tf://aws_launch_template.nodes", "imds_hop_limit", 2},
+		{"tf://aws_launch_template.nodes", "user_data", true},
+		{"tf://aws_launch_template.nodes", "ai_hosts", []string{"api.anthropic.com"}},
 		{"tf://aws_launch_template.nodes", "instance_profile", "arn:aws:iam::<unknown>:instance-profile/eks-node"},
 		{"tf://aws_autoscaling_group.nodes", "launch_template_node", "tf://aws_launch_template.nodes"},
 		{"tf://aws_autoscaling_group.nodes", "max_size", 3},
@@ -76,6 +78,9 @@ func TestEveryModelledResourceTypeBecomesNodesPropsAndEdges(t *testing.T) {
 	}
 	if n := s.Node("tf://aws_lambda_function.hook"); n.Region != "eu-west-1" {
 		t.Errorf("function of the default provider is in %q", n.Region)
+	}
+	if keys, _ := s.Node("tf://aws_launch_template.nodes").Props["ai_keys"].([]map[string]any); len(keys) != 1 || keys[0]["provider"] != "anthropic" {
+		t.Errorf("AI key in the launch template's user data = %v", keys)
 	}
 	sg := s.Node("tf://aws_security_group.nodes")
 	if got := toJSON(sg.Props["open_ports"]); got != `["tcp/443","all"]` {

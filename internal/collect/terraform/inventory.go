@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -230,6 +231,11 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 		imds(p, firstBlock(v["metadata_options"]))
 		if ud, ok := v["user_data"].(string); ok && ud != "" {
 			p["user_data"] = true
+			userData(p, ud, false)
+		}
+		if ud, ok := v["user_data_base64"].(string); ok && ud != "" {
+			p["user_data"] = true
+			userData(p, ud, true)
 		}
 	case "aws_launch_template":
 		setStr("launch_template_id", "id")
@@ -250,6 +256,7 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 		}
 		if ud, ok := v["user_data"].(string); ok && ud != "" {
 			p["user_data"] = true
+			userData(p, ud, true)
 		}
 	case "aws_s3_bucket":
 		setStr("bucket", "bucket")
@@ -551,6 +558,29 @@ func (b *builder) props(r *Resource, n *inventory.Node) {
 		// As the AWS collector does: public access is written when known.
 		if _, ok := p["public_read"]; !ok {
 			p["public_read"], p["public_write"] = false, false
+		}
+	}
+}
+
+// userData inspects an instance's user data as the AWS collector does: AI
+// keys and other secrets fingerprinted, AI endpoints named, the text never
+// kept. Launch templates hold it in base64.
+func userData(p map[string]any, value string, b64 bool) {
+	if IsUnknown(value) {
+		return
+	}
+	if b64 {
+		raw, err := base64.StdEncoding.DecodeString(value)
+		if err != nil {
+			return
+		}
+		value = string(raw)
+	}
+	scratch := map[string]any{}
+	aibom.EnvProps(scratch, "", []aibom.EnvFact{aibom.InspectEnv("UserData", value)})
+	for _, k := range []string{"ai_keys", "env_secrets", "ai_hosts"} {
+		if v, ok := scratch[k]; ok {
+			p[k] = v
 		}
 	}
 }

@@ -88,6 +88,12 @@ resource "aws_launch_template" "nodes" {
     http_tokens                 = "required"
     http_put_response_hop_limit = 2
   }
+  user_data = base64encode(<<-EOT
+    #!/bin/bash
+    export ANTHROPIC_API_KEY=sk-ant-api03-not-a-real-key-0000000000000000000000000000000000000000
+    curl -s https://api.anthropic.com/v1/models
+  EOT
+  )
 }
 
 resource "aws_autoscaling_group" "nodes" {
