@@ -27,7 +27,7 @@ if [ "$quick" = 0 ]; then
   go build -o "$tmp/parapet" ./cmd/parapet
   echo
   echo "== held-back split, balanced preset (parapet inspect eval --format json)"
-  for pos in explicit implicit bipia jailbreak; do
+  for pos in explicit standalone implicit bipia jailbreak; do
     for neg in clean hard-negatives; do
       printf '%-10s vs %-15s ' "$pos" "$neg"
       "$tmp/parapet" inspect eval --positives "$tmp/sets/test-$pos.jsonl" --negatives "$tmp/sets/test-$neg.jsonl" --format json
