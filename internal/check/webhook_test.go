@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -245,5 +246,43 @@ func TestTheWebhookReloadsARotatedCertificate(t *testing.T) {
 	os.Chtimes(rl.certFile, later, later)
 	if got := serialSeen(); got != 2 {
 		t.Errorf("after a broken rotation serial = %d, want the previous certificate (2)", got)
+	}
+}
+
+func TestWebhookAnswersConcurrentReviews(t *testing.T) {
+	eng, err := policy.Load(context.Background(), policy.Options{Builtin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWebhook(eng, WebhookOptions{})
+	allowed, _ := os.ReadFile("testdata/admission/review-allowed-pod.json")
+	denied, _ := os.ReadFile("testdata/admission/review-privileged-pod.json")
+	errs := make(chan error, 16)
+	for g := range 8 {
+		go func() {
+			for i := range 10 {
+				body, want := allowed, true
+				if (g+i)%2 == 1 {
+					body, want = denied, false
+				}
+				out, err := w.Review(context.Background(), body, Enforce)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var r reviewResponse
+				json.Unmarshal(out, &r)
+				if r.Response.Allowed != want {
+					errs <- fmt.Errorf("allowed = %v, want %v", r.Response.Allowed, want)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
