@@ -538,10 +538,12 @@ func (a *analysis) agentClusterAdmin() {
 		for _, sa := range a.agentServiceAccounts(s, agent) {
 			s.Reach([]NodeID{agent}, g.Kinds(inventory.EdgeRunsAs, inventory.EdgeRunsOn), 3, nil)
 			toSA := s.PathTo(sa)
+			admin := false
 			g.Out(sa, adminOf, func(cluster NodeID, e EdgeID) bool {
 				if g.Node(cluster).Kind != inventory.KindK8sCluster {
 					return true // namespace admin: its secrets show as can_read
 				}
+				admin = true
 				path := append(append(Path{}, toSA...), e)
 				ev := g.Edge(e).Props
 				a.add(inventory.Finding{
@@ -559,6 +561,34 @@ func (a *analysis) agentClusterAdmin() {
 					},
 					Remediation: fmt.Sprintf("Delete the binding %v of %s to %v; bind a Role in the agent's namespace that lists only the verbs and resources its tools need (no secrets, no pods/exec, no wildcard).", ev["binding"], a.describe(sa), ev["role"]),
 					Frameworks:  []string{"owasp-llm-2025:LLM06", "owasp-asi-2026:ASI03", "nist-800-53:AC-6", "nist-800-53:AC-6(5)", "atlas:AML.T0053", "iso-42001:A.6.2.6"},
+				})
+				return true
+			})
+			if admin {
+				continue
+			}
+			// Short of cluster-admin: a role with wildcard verbs or
+			// resources (the collector's props.wildcard).
+			g.Out(sa, g.Kinds(inventory.EdgeBoundTo), func(role NodeID, e EdgeID) bool {
+				rn := g.Node(role)
+				if w, _ := propBool(rn, "wildcard"); !w {
+					return true
+				}
+				ev := g.Edge(e).Props
+				path := append(append(Path{}, toSA...), e)
+				a.add(inventory.Finding{
+					Check:     CheckAgentClusterAdmin,
+					Title:     fmt.Sprintf("Agent %s runs as service account %s, bound to the wildcard role %s", a.describe(agent), a.describe(sa), a.describe(role)),
+					Severity:  inventory.High,
+					Resources: []string{g.Node(agent).ID, g.Node(sa).ID},
+					Path:      a.edges(path),
+					Evidence: map[string]any{
+						"agent": g.Node(agent).ID, "service_account": g.Node(sa).ID,
+						"binding": ev["binding"], "role": rn.ID, "scope": ev["scope"],
+						"risk_score": riskScore(1, 2, inventory.SensitivityHigh),
+					},
+					Remediation: fmt.Sprintf("Replace %s's wildcard rules (\"*\" verbs or resources) with the verbs and resources the agent's tools use, and bind it only in the agent's namespace.", a.describe(role)),
+					Frameworks:  []string{"owasp-llm-2025:LLM06", "owasp-asi-2026:ASI03", "nist-800-53:AC-6", "atlas:AML.T0053"},
 				})
 				return true
 			})

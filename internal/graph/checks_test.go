@@ -138,6 +138,8 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 		want   int
 		// wantPath, when set, is the first finding's path.
 		wantPath string
+		// wantTitle, when set, is part of the first finding's title.
+		wantTitle string
 	}{
 		{
 			name: "a public load balancer whose instance role reads customer PII is an attack path", check: CheckExposedPath, want: 1,
@@ -237,13 +239,33 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 			},
 		},
 		{
-			name: "cluster-admin bound only in a namespace is not cluster admin", check: CheckAgentClusterAdmin,
+			name: "cluster-admin bound only in a namespace is a wildcard role, not cluster admin", check: CheckAgentClusterAdmin, want: 1,
+			wantTitle: "bound to the wildcard role cluster-admin",
 			change: func(e *estate) {
 				e.unbind()
+				e.node(crID).Props["wildcard"] = true
+				e.node(crID).Props["cluster_admin"] = true
 				ns := "k8s://prod-eks//namespace/devops"
 				e.s.Add(&inventory.Node{ID: ns, Kind: inventory.KindK8sNamespace, Name: "devops"})
 				e.s.Connect(saID, crID, inventory.EdgeBoundTo, map[string]any{"binding": "ns-admin", "scope": "devops"})
 				e.s.Connect(saID, ns, inventory.EdgeAdminOf, map[string]any{"binding": "ns-admin", "scope": "devops"})
+			},
+		},
+		{
+			name: "an agent bound to a wildcard role short of cluster-admin is reported", check: CheckAgentClusterAdmin, want: 1,
+			change: func(e *estate) {
+				e.unbind()
+				ops := "k8s://prod-eks/devops/role/ops-everything"
+				e.s.Add(&inventory.Node{ID: ops, Kind: inventory.KindK8sRole, Name: "ops-everything", Props: map[string]any{"wildcard": true, "cluster_admin": false}})
+				e.s.Connect(saID, ops, inventory.EdgeBoundTo, map[string]any{"binding": "ops", "scope": "devops"})
+			},
+		},
+		{
+			name: "an agent bound to a role without wildcards is not reported", check: CheckAgentClusterAdmin,
+			change: func(e *estate) {
+				e.unbind()
+				e.node(roleK8sID).Props["wildcard"] = false
+				e.s.Connect(saID, roleK8sID, inventory.EdgeBoundTo, map[string]any{"binding": "read", "scope": "devops"})
 			},
 		},
 		{
@@ -343,6 +365,9 @@ func TestChecksFireOnToxicEstatesAndNotOnSafeOnes(t *testing.T) {
 					t.Logf("%s %s: %s", f.Severity, f.Title, pathString(f))
 				}
 				t.Fatalf("%s: %d findings, want %d", tt.check, len(got), tt.want)
+			}
+			if tt.wantTitle != "" && !strings.Contains(got[0].Title, tt.wantTitle) {
+				t.Errorf("title %q, want it to contain %q", got[0].Title, tt.wantTitle)
 			}
 			if tt.wantPath != "" && !strings.HasPrefix(pathString(got[0]), tt.wantPath) {
 				t.Errorf("path = %s\nwant prefix %s", pathString(got[0]), tt.wantPath)
