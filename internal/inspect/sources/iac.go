@@ -221,6 +221,11 @@ func yamlUnits(path string, src []byte) ([]inspect.Unit, error) {
 			break
 		}
 		if err != nil {
+			if bytes.Contains(src, []byte("{{")) {
+				// A Helm or other template is not YAML until rendered:
+				// read its comments and prose lines line by line.
+				return templatedYAMLUnits(path, src), nil
+			}
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		walkYAML(path, &doc, "", &units)
@@ -262,6 +267,42 @@ func walkYAML(path string, n *yaml.Node, key string, units *[]inspect.Unit) {
 			*units = append(*units, unit(path, n.Line, key, n.Value))
 		}
 	}
+}
+
+// templatedYAMLUnits reads a YAML template line by line: comments (runs
+// of adjacent comment lines as one unit) and the values of prose keys on
+// their own line.
+func templatedYAMLUnits(path string, src []byte) []inspect.Unit {
+	var units []inspect.Unit
+	var run strings.Builder
+	runLine := 0
+	flush := func() {
+		if run.Len() > 0 {
+			units = append(units, unit(path, runLine, "comment", run.String()))
+			run.Reset()
+		}
+	}
+	for i, l := range strings.Split(string(src), "\n") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "#") {
+			if run.Len() == 0 {
+				runLine = i + 1
+			}
+			run.WriteString(commentText(t))
+			run.WriteByte('\n')
+			continue
+		}
+		flush()
+		if k, v, ok := strings.Cut(strings.TrimPrefix(t, "- "), ":"); ok {
+			lk := strings.ToLower(strings.Trim(k, `"' `))
+			v = strings.Trim(strings.TrimSpace(v), `"'`)
+			if last := lk[strings.LastIndexAny(lk, "./")+1:]; proseKeys[last] && v != "" && v != "|" && v != ">" {
+				units = append(units, unit(path, i+1, k, v))
+			}
+		}
+	}
+	flush()
+	return units
 }
 
 // dockerfileUnits returns comments (runs of adjacent comment lines as one
