@@ -176,3 +176,23 @@ metadata: {name: c}
 		t.Errorf("answers = %v, want each template to use its own lib", got)
 	}
 }
+
+func TestAGatekeeperLibraryCheckoutLoadsWithItsOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"artifacthub-pkg.yml": "version: 1.0.0\nname: k8sallowedrepos\ndisplayName: Allowed Repositories\n",
+		"kustomization.yaml":  "resources:\n  - template.yaml\n",
+		"README.md":           "# Allowed repos\n",
+	} {
+		os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644)
+	}
+	tmpl, _ := os.ReadFile("testdata/gatekeeper/blocknodeport/template.yaml")
+	os.WriteFile(filepath.Join(dir, "template.yaml"), tmpl, 0o644)
+	if _, err := policy.Load(context.Background(), policy.Options{Dirs: []string{dir}}); err != nil {
+		t.Errorf("Load: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("apiVersion: templates.gatekeeper.sh/v1\nkind: [\n"), 0o644)
+	if _, err := policy.Load(context.Background(), policy.Options{Dirs: []string{dir}}); err == nil || !strings.Contains(err.Error(), "broken.yaml") {
+		t.Errorf("a broken template: err = %v, want one naming broken.yaml", err)
+	}
+}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -49,6 +50,13 @@ func loadGatekeeper(dir string) ([]*module, error) {
 	for _, f := range files {
 		objs, err := k8s.ReadFile(f)
 		if err != nil {
+			// A policy folder may hold other YAML (a Gatekeeper library
+			// checkout has artifacthub-pkg.yml, gator suites, kustomize
+			// files); only a file that names a Gatekeeper API must parse.
+			raw, rerr := os.ReadFile(f)
+			if rerr == nil && !bytes.Contains(raw, []byte("templates.gatekeeper.sh")) && !bytes.Contains(raw, []byte("constraints.gatekeeper.sh")) {
+				continue
+			}
 			return nil, fmt.Errorf("policy: %w", err)
 		}
 		for _, o := range objs {
