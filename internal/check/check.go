@@ -115,7 +115,13 @@ func Run(ctx context.Context, paths []string, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Checks: eng.Checks(), Inputs: in.inputs, Warnings: in.warnings}
+	rep := &Report{Inputs: in.inputs, Warnings: in.warnings}
+	for _, c := range eng.Checks() {
+		// Tool-call checks never answer here.
+		if c.AppliesTo(policy.KindAdmission) || c.AppliesTo(policy.KindResource) {
+			rep.Checks = append(rep.Checks, c)
+		}
+	}
 	if len(rep.Checks) == 0 {
 		rep.Warnings = append(rep.Warnings, "no checks selected: see --select, --skip, --no-builtin and --policy")
 	}

@@ -73,8 +73,8 @@ type Check struct {
 	Custom map[string]any `json:"custom,omitempty"`
 }
 
-// appliesTo reports whether the check answers input kind k.
-func (c *Check) appliesTo(k string) bool {
+// AppliesTo reports whether the check answers input kind k.
+func (c *Check) AppliesTo(k string) bool {
 	if len(c.Inputs) == 0 {
 		return true
 	}
@@ -182,7 +182,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 		selectedPkg[c.Package] = true
 	}
 	for _, m := range mods {
-		if m.check == nil || !selectedPkg[m.check.Package] || !m.check.appliesTo(KindResource) {
+		if m.check == nil || !selectedPkg[m.check.Package] || !m.check.AppliesTo(KindResource) {
 			continue
 		}
 		e.hasResourceChecks = true
@@ -242,7 +242,7 @@ func (e *Engine) gatherModule(k string) string {
 	fmt.Fprintf(&b, "package %s.%s\n\n", enginePkg, k)
 	b.WriteString("# Generated: one set of every selected check's answers.\n")
 	for i, c := range e.checks {
-		if !c.appliesTo(k) {
+		if !c.AppliesTo(k) {
 			continue
 		}
 		for _, r := range ruleSets[k] {
