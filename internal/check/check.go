@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -221,7 +222,11 @@ type terraformInput struct {
 	cfg  *terraform.Config
 }
 
-// readInputs classifies and reads every path: a folder with .tf files is a
+// Stdin is what a PATH of "-" reads: manifests or plan JSON, as `helm
+// template` or `terraform show -json` print them.
+var Stdin io.Reader = os.Stdin
+
+// readInputs classifies and reads every path ("-" is standard input): a folder with .tf files is a
 // Terraform root module; JSON with format_version is a plan; YAML and other
 // JSON are Kubernetes manifests. Inside folders, YAML and JSON files that
 // are not Kubernetes objects are skipped with a warning; named files must
@@ -229,6 +234,19 @@ type terraformInput struct {
 func readInputs(paths []string) (*inputs, error) {
 	in := &inputs{}
 	for _, p := range paths {
+		if p == "-" {
+			data, err := io.ReadAll(io.LimitReader(Stdin, k8s.MaxFileSize+1))
+			if err != nil {
+				return nil, fmt.Errorf("check: reading standard input: %w", err)
+			}
+			if len(data) > k8s.MaxFileSize {
+				return nil, fmt.Errorf("check: standard input is larger than %d bytes", k8s.MaxFileSize)
+			}
+			if err := in.readData("<stdin>", ".yaml", data, true); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("check: %w", err)
@@ -296,6 +314,11 @@ func (in *inputs) readFile(path string, strict bool) error {
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
+	return in.readData(path, ext, data, strict)
+}
+
+// readData reads one plan or manifest document set named path.
+func (in *inputs) readData(path, ext string, data []byte, strict bool) error {
 	if isPlan(data) {
 		cfg, err := terraform.ReadPlan(path, data)
 		if err != nil {

@@ -424,3 +424,20 @@ func TestTerraformFoldersAndPlansAreCheckedWithLinesAndInlineIgnores(t *testing.
 		t.Errorf("inputs = %v", rep.Inputs)
 	}
 }
+
+func TestADashReadsManifestsFromStandardInput(t *testing.T) {
+	data, err := os.ReadFile("testdata/pss/privileged-fail.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := Stdin
+	Stdin = bytes.NewReader(data)
+	defer func() { Stdin = old }()
+	rep, err := Run(context.Background(), []string{"-"}, Options{PSS: "baseline", Select: []string{"PAR-K8S-PSS"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := openChecks(rep.Findings); strings.Join(got, ",") != "PAR-K8S-PSS-PRIVILEGED" || rep.Findings[0].Location.File != "<stdin>" {
+		t.Errorf("findings %v at %+v", got, rep.Findings[0].Location)
+	}
+}
