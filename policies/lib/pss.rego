@@ -59,8 +59,32 @@ restricted_applies if enabled.restricted
 # none for objects without a pod spec, baseline, or baseline and restricted.
 enabled contains l if {
 	k8s.is_pod_like
+	not insignificant_pod_update
 	some l in ["baseline", "restricted"]
 	level_rank[level] >= level_rank[l]
+}
+
+# insignificant_pod_update is true for an UPDATE of a Pod that changes no
+# field the controls read: as pod-security-admission does, such updates
+# (labels, annotations other than seccomp and AppArmor, tolerations,
+# activeDeadlineSeconds) are not checked again, so that an existing pod can
+# still be relabelled.
+insignificant_pod_update if {
+	input.kind == "admission"
+	input.review.operation == "UPDATE"
+	k8s.kind == "Pod"
+	old := input.review.oldObject
+	old != null
+	object.remove(k8s.obj.spec, mutable_fields) == object.remove(object.get(old, "spec", {}), mutable_fields)
+	security_annotations(k8s.obj) == security_annotations(old)
+}
+
+mutable_fields := ["tolerations", "activeDeadlineSeconds"]
+
+security_annotations(o) := {k: v |
+	some k, v in object.get(o, ["metadata", "annotations"], {})
+	some p in ["seccomp.security.alpha.kubernetes.io/", "container.seccomp.security.alpha.kubernetes.io/", "container.apparmor.security.beta.kubernetes.io/"]
+	startswith(k, p)
 }
 
 # restricted_at(since) is true when the restricted level is in force at a

@@ -64,8 +64,14 @@ account_of(p) := parts[4] if {
 
 account_of(p) := p if regex.match(`^[0-9]{12}$`, p)
 
-# out lists the edges leaving a node of the inventory.
-out(id) := object.get(data.parapet.inventory.out, id, [])
+# out lists the edges leaving a node of the inventory. The reference reads
+# one key of the inventory; object.get on the whole object would load it
+# all for every node checked.
+out(id) := edges if {
+	edges := data.parapet.inventory.out[id]
+} else := []
 
 # node returns an inventory node by id, or {}.
-node(id) := object.get(data.parapet.inventory.nodes, id, {})
+node(id) := n if {
+	n := data.parapet.inventory.nodes[id]
+} else := {}

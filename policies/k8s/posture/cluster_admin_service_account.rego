@@ -20,7 +20,7 @@ import rego.v1
 
 deny contains {"msg": msg, "subject": sprintf("%s/%s", [s.namespace, s.name]), "role": role.id} if {
 	input.resource.kind == "k8s.clusterrolebinding"
-	role := object.get(data.parapet.inventory.nodes, input.resource.props.role_ref, {})
+	role := data.parapet.inventory.nodes[input.resource.props.role_ref]
 	role.props.cluster_admin == true
 	some s in input.resource.props.subjects
 	s.kind == "ServiceAccount"
