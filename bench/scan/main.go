@@ -150,7 +150,9 @@ func runOne(n, accounts int) error {
 		return err
 	}
 	analyze := time.Since(t1)
-	pprof.StopCPUProfile()
+	if !withRego {
+		pprof.StopCPUProfile()
+	}
 	var after syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &after); err != nil {
 		return err
@@ -169,6 +171,7 @@ func runOne(n, accounts int) error {
 			return err
 		}
 		rego, regoFindings = time.Since(t2), len(fs)
+		pprof.StopCPUProfile() // with -rego the profile covers both stages
 	}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
