@@ -56,11 +56,15 @@ const (
 	SetStandalone = "standalone"     // injections written here, alone (no carrier)
 	SetBIPIA      = "bipia"          // BIPIA's attack instructions embedded in carriers
 	SetJailbreak  = "jailbreak"      // GPTFuzz templates, filled
-	SetClean      = "clean"          // carriers alone
+	SetClean      = "clean"          // carriers alone: BIPIA contexts and synthetic tool output
+	SetInfra      = "infra"          // module documentation and source alone: benign infrastructure text
 	SetNotInject  = "notinject"      // benign prompts full of trigger words
 	SetWildGuard  = "wildguard"      // benign prompts
 	SetHardNeg    = "hard-negatives" // benign tool output with trigger words, written here
 )
+
+// modulePerModule is how many files of each module join the carriers.
+const modulePerModule = 60
 
 // standalone is how many standalone injections are generated.
 const standalone = 2400
@@ -79,6 +83,10 @@ type Options struct {
 	// PerCarrier is how many explicit injections each carrier receives;
 	// 0: 6.
 	PerCarrier int
+	// ModuleDirs are module-cache folders of Go modules whose
+	// documentation and source join the carriers as benign
+	// infrastructure text (see modules.go).
+	ModuleDirs []string
 }
 
 // Build generates every example of both splits, in a fixed order.
@@ -95,11 +103,20 @@ func Build(o Options) ([]Example, error) {
 	}
 	g := &gen{rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))}
 	carriers = append(carriers, syntheticCarriers(rand.New(rand.NewPCG(o.Seed+1, o.Seed^0x2545f4914f6cdd1d)), syntheticPerKind)...)
+	mods, err := moduleCarriers(o.ModuleDirs, modulePerModule)
+	if err != nil {
+		return nil, err
+	}
+	carriers = append(carriers, mods...)
 	var out []Example
 	// Clean carriers and explicit injections.
 	for _, c := range carriers {
 		split := splitOf("carrier", c.id, 7)
-		out = append(out, Example{Text: c.text, Set: SetClean, Split: split, Carrier: c.id, SpanStart: -1, SpanEnd: -1, Weight: 1})
+		cleanSet := SetClean
+		if c.kind == "module" {
+			cleanSet = SetInfra
+		}
+		out = append(out, Example{Text: c.text, Set: cleanSet, Split: split, Carrier: c.id, SpanStart: -1, SpanEnd: -1, Weight: 1})
 		for k := 0; k < o.PerCarrier; k++ {
 			tech := techniques[g.rng.IntN(len(techniques))]
 			ti, tmpl := g.pickTemplate(tech, split)

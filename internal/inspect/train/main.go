@@ -38,17 +38,22 @@ func main() {
 	window := flag.Int("window", defaultWindow, "tokens per scoring window")
 	epochs := flag.Int("epochs", defaultEpochs, "training epochs")
 	perCarrier := flag.Int("per-carrier", 6, "explicit injections generated per carrier")
+	gomod := flag.String("gomod", "go.mod", "the go.mod whose module versions pin the infrastructure text")
 	rate := flag.Float64("rate", 0, "initial learning rate (0: the trainer's default)")
 	decay := flag.Float64("decay", 0, "weight decay per epoch (0: the trainer's default)")
 	flag.Parse()
-	if err := run(*data, *out, *sets, uint8(*bits), *window, *epochs, *perCarrier, float32(*rate), float32(*decay)); err != nil {
+	if err := run(*data, *gomod, *out, *sets, uint8(*bits), *window, *epochs, *perCarrier, float32(*rate), float32(*decay)); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
 
-func run(data, out, sets string, bits uint8, window, epochs, perCarrier int, rate, decay float32) error {
-	exs, err := dataset.Build(dataset.Options{Dir: data, PerCarrier: perCarrier})
+func run(data, gomod, out, sets string, bits uint8, window, epochs, perCarrier int, rate, decay float32) error {
+	dirs, err := moduleDirs(gomod)
+	if err != nil {
+		return err
+	}
+	exs, err := dataset.Build(dataset.Options{Dir: data, PerCarrier: perCarrier, ModuleDirs: dirs})
 	if err != nil {
 		return err
 	}
@@ -88,7 +93,7 @@ func trainConfig(bits uint8, window, epochs int, rate, decay float32) inspect.Tr
 // flag any request, so they count less.
 var setWeights = map[string]float32{
 	dataset.SetExplicit: 1, dataset.SetStandalone: 1, dataset.SetImplicit: 0.5, dataset.SetBIPIA: 0.3, dataset.SetJailbreak: 1, dataset.SetClean: 1,
-	dataset.SetNotInject: 8, dataset.SetWildGuard: 1, dataset.SetHardNeg: 3,
+	dataset.SetNotInject: 8, dataset.SetWildGuard: 1, dataset.SetHardNeg: 3, dataset.SetInfra: 1,
 }
 
 // TrainingExamples turns the training split into trainer input, holding
@@ -135,13 +140,15 @@ func report(exs []dataset.Example, model *inspect.Model) error {
 	// hard negatives (benign tool output with trigger words).
 	clean := bySet[dataset.SetClean]
 	cleanHard := append(append([]string(nil), clean...), bySet[dataset.SetHardNeg]...)
+	infra := bySet[dataset.SetInfra]
 	for _, n := range names {
 		texts := bySet[n]
 		if n == dataset.SetExplicit || n == dataset.SetStandalone || n == dataset.SetImplicit || n == dataset.SetBIPIA || n == dataset.SetJailbreak {
 			m := in.Evaluate(texts, clean)
 			mh := in.Evaluate(texts, cleanHard)
-			fmt.Printf("held-back %-14s n=%-5d recall %.3f  AUC %.4f  recall@1%%FPR %.3f vs clean carriers, %.3f vs clean and hard negatives\n",
-				n, len(texts), m.Recall, m.AUC, m.RecallAt1PctFPR, mh.RecallAt1PctFPR)
+			mi := in.Evaluate(texts, infra)
+			fmt.Printf("held-back %-14s n=%-5d recall %.3f  AUC %.4f  recall@1%%FPR %.3f vs clean carriers, %.3f vs clean and hard negatives, %.3f vs infrastructure text\n",
+				n, len(texts), m.Recall, m.AUC, m.RecallAt1PctFPR, mh.RecallAt1PctFPR, mi.RecallAt1PctFPR)
 			continue
 		}
 		m := in.Evaluate(nil, texts)

@@ -18,7 +18,11 @@ func buildOrSkip(t *testing.T) []dataset.Example {
 	if _, err := os.Stat(filepath.Join(dataDir, "bipia")); err != nil {
 		t.Skipf("%s is absent: skipping (the development sets are built from it)", dataDir)
 	}
-	exs, err := dataset.Build(dataset.Options{Dir: dataDir})
+	dirs, err := moduleDirs("../../../go.mod")
+	if err != nil {
+		t.Skipf("module text unavailable: %v", err)
+	}
+	exs, err := dataset.Build(dataset.Options{Dir: dataDir, ModuleDirs: dirs})
 	if err != nil {
 		t.Fatal(err)
 	}
