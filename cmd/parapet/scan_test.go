@@ -148,3 +148,45 @@ func TestScanOfTheDemoValidatesAsSARIFAndCycloneDX(t *testing.T) {
 		})
 	}
 }
+
+func TestScanSensitivityRulesChangeTheTargets(t *testing.T) {
+	dir := t.TempDir()
+	if err := demo.Extract(dir); err != nil {
+		t.Fatal(err)
+	}
+	rules := filepath.Join(dir, "sensitivity.yaml")
+	os.WriteFile(rules, []byte("rules:\n  - match: {kind: aws.dynamodb.table, name: customer-payment-methods}\n    sensitivity: low\n"), 0o644)
+	target := func(extra ...string) string {
+		out := filepath.Join(dir, "f.json")
+		args := append([]string{"scan", "--aws", filepath.Join(dir, "aws"), "--k8s", demo.Cluster + "=" + filepath.Join(dir, "k8s", demo.Cluster), "--format", "json", "-o", out}, extra...)
+		if code := run(args); code != exitClean {
+			t.Fatalf("exit %d", code)
+		}
+		var doc struct {
+			Findings []struct {
+				Check    string         `json:"check"`
+				Evidence map[string]any `json:"evidence"`
+			} `json:"findings"`
+		}
+		data, _ := os.ReadFile(out)
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range doc.Findings {
+			if f.Check == "PAR-AGENT-001" && strings.Contains(f.Evidence["agent"].(string), "support-chatbot") {
+				return f.Evidence["target"].(string)
+			}
+		}
+		return ""
+	}
+	if got := target(); !strings.HasSuffix(got, "table/customer-payment-methods") {
+		t.Fatalf("default target %q", got)
+	}
+	if got := target("--sensitivity", rules); strings.HasSuffix(got, "table/customer-payment-methods") || got == "" {
+		t.Errorf("with the table marked low, the chatbot's target is still %q", got)
+	}
+	os.WriteFile(rules, []byte("rules:\n  - match: {}\n    sensitivity: low\n"), 0o644)
+	if code := run([]string{"scan", "--aws", filepath.Join(dir, "aws"), "--sensitivity", rules}); code != exitUsage {
+		t.Errorf("a bad rules file exits %d, want %d", code, exitUsage)
+	}
+}

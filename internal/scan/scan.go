@@ -78,6 +78,15 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 	if len(in.AWS) == 0 && len(in.K8s) == 0 && len(in.Authz) == 0 && len(in.Terraform) == 0 {
 		return nil, fmt.Errorf("nothing to scan: give --aws, --k8s, --authz or --terraform")
 	}
+	// Read the user's rules first: a bad file should fail before the work.
+	var rules *graph.SensitivityRules
+	if in.Sensitivity != "" {
+		r, err := graph.LoadSensitivityRules(in.Sensitivity)
+		if err != nil {
+			return nil, err
+		}
+		rules = r
+	}
 	res := &Result{Timings: map[string]time.Duration{}}
 	stage := func(name string) func() {
 		if in.Progress != nil {
@@ -119,13 +128,7 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 
 	done = stage(StageGraph)
 	opts := in.Graph
-	if in.Sensitivity != "" {
-		rules, err := graph.LoadSensitivityRules(in.Sensitivity)
-		if err != nil {
-			return nil, err
-		}
-		opts.Sensitivity = rules
-	}
+	opts.Sensitivity = rules
 	if ir.access != nil {
 		opts.Access = ir.access
 	}
