@@ -191,6 +191,8 @@ func drive(s *server, bodies [][]byte, rate int, d time.Duration, slo time.Durat
 }
 
 func run(rates []int, d time.Duration, maxRate int, slo time.Duration) error {
+	// The garbage collector settings `parapet admission serve` runs with.
+	check.TuneWebhookGC()
 	bodies, err := reviews()
 	if err != nil {
 		return err

@@ -75,6 +75,7 @@ change. deploy/ holds manifests ready to apply.`,
 				return withCode(exitUsage, fmt.Errorf("--log-format %q: want json or text", logFormat))
 			}
 			log := slog.New(handler)
+			check.TuneWebhookGC()
 			popts, err := check.Options{
 				NoBuiltin: noBuiltin, PolicyDirs: policies, Select: splitList(sel), Skip: splitList(skip),
 				PSS: pss, AllowedRegistries: registries,
