@@ -28,12 +28,12 @@ if [ "$quick" = 0 ]; then
   echo
   echo "== held-back split, balanced preset (parapet inspect eval --format json)"
   for pos in explicit standalone implicit bipia jailbreak; do
-    for neg in clean hard-negatives; do
+    for neg in clean infra hard-negatives; do
       printf '%-10s vs %-15s ' "$pos" "$neg"
       "$tmp/parapet" inspect eval --positives "$tmp/sets/test-$pos.jsonl" --negatives "$tmp/sets/test-$neg.jsonl" --format json
     done
   done
-  for neg in clean notinject wildguard hard-negatives; do
+  for neg in clean infra notinject wildguard hard-negatives; do
     printf 'FPR on %-15s ' "$neg"
     "$tmp/parapet" inspect eval --negatives "$tmp/sets/test-$neg.jsonl" --format json
   done
