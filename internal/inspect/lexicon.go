@@ -90,6 +90,9 @@ var lexicon = [numGroups][]string{
 		"follow these instructions", "follow the instructions below", "execute the following", "do the following instead",
 		"nuevas instrucciones", "nouvelles instructions", "neue anweisungen", "nuove istruzioni",
 		"novas instruções", "новые инструкции", "新的指令", "新指令", "新しい指示",
+		"before you can solve", "before you solve", "before you continue", "before answering", "before you answer",
+		"before you reply", "before anything else", "do the following first", "first, please", "after you do that",
+		"once you have done that", "then you can continue", "then continue with", "prerequisite for",
 		"neue aufgabe", "nueva tarea", "nouvelle tâche", "nuovo compito", "nova tarefa", "новая задача",
 		"新任务", "新しいタスク", "ab jetzt", "a partir de ahora", "à partir de maintenant", "d'ora in poi", "a partir de agora",
 	},
@@ -244,6 +247,7 @@ var lexicon = [numGroups][]string{
 		"important:", "important!", "urgent", "attention:", "warning:", "critical:", "alert:",
 		"nb:", "p.s.", "!!!", "immediately", "right now", "asap", "action required", "mandatory",
 		"required action", "security notice", "compliance requirement", "do it now", "without delay",
+		"important message", "this is an important", "message from me", "signed,",
 	},
 	gDecode: {
 		"decode", "decoded", "base64", "base-64", "hex", "rot13", "rot-13", "caesar", "reverse",
