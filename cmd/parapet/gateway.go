@@ -37,6 +37,7 @@ docs/gateway.md for the configuration file.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
+			gateway.TuneGC()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -100,6 +101,7 @@ audit store, which must exist (parapet audit init).`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
+			gateway.TuneGC()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			// Logs go to stderr: stdout carries the protocol.

@@ -28,6 +28,7 @@ import (
 // PARAPET_BENCH_RATE (default 1000 calls/s) and PARAPET_BENCH_SECONDS
 // (default 5) set the load.
 func BenchmarkGatewayOpenLoop(b *testing.B) {
+	TuneGC() // as parapet gateway runs
 	rate := envInt("PARAPET_BENCH_RATE", 1000)
 	secs := envInt("PARAPET_BENCH_SECONDS", 5)
 	var lagMu sync.Mutex
