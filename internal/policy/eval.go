@@ -59,6 +59,11 @@ func (e *Engine) eval(ctx context.Context, k string, input ast.Value, opts ...re
 	if q == nil {
 		return nil, fmt.Errorf("policy: no query for input kind %q", k)
 	}
+	return e.evalQuery(ctx, q, k, input, opts...)
+}
+
+// evalQuery is eval with the prepared query q.
+func (e *Engine) evalQuery(ctx context.Context, q *rego.PreparedEvalQuery, k string, input ast.Value, opts ...rego.EvalOption) ([]Result, error) {
 	rs, err := q.Eval(ctx, append(opts, rego.EvalParsedInput(input))...)
 	if err != nil {
 		return nil, e.describe(k, err)
@@ -245,57 +250,32 @@ func (e *Engine) ToolCall(ctx context.Context, in ToolCallInput) (Decision, erro
 }
 
 // Resources evaluates every resource check on the nodes of snap, in
-// parallel, with data.parapet.inventory set to snap where a policy reads
-// it, and returns the findings. Nodes of kinds no check can answer on (see
-// resourceKinds) are not evaluated. Each node is converted to a Rego value
-// once, for input.resource and for the inventory alike. A policy error
-// stops the run (fail closed).
+// parallel, with data.parapet.inventory reading snap where a policy uses
+// it, and returns the findings. Each node is evaluated only against the
+// checks that can answer on its kind (see resourceKinds); nodes of kinds no
+// check can answer on are not evaluated. A node is converted to a Rego
+// value when it is evaluated, and a neighbour when a rule reads it (see
+// inventoryStore): the inventory is never copied whole unless a policy
+// iterates over all of it. A policy error stops the run (fail closed).
 func (e *Engine) Resources(ctx context.Context, snap *inventory.Snapshot) ([]inventory.Finding, error) {
 	if !e.hasResourceChecks {
 		return nil, nil
 	}
-	e.dataMu.Lock()
-	defer e.dataMu.Unlock()
+	e.dataMu.RLock()
+	defer e.dataMu.RUnlock()
 
+	evalCtx := withInventory(ctx, newInventoryView(snap))
 	nodes := snap.Nodes
-	values := make([]ast.Value, len(nodes))
-	evaluate := make([]bool, len(nodes))
-	for i, n := range nodes {
-		evaluate[i] = e.anyKind || e.resourceKinds[n.Kind]
-	}
-	// Convert the nodes that are evaluated, or all of them when the
-	// inventory is needed.
-	err := parallel(ctx, len(nodes), func(i int) error {
-		if !evaluate[i] && !e.needsInventory {
-			return nil
-		}
-		v, err := nodeValue(nodes[i])
-		if err != nil {
-			return fmt.Errorf("%s: %w", nodes[i].ID, err)
-		}
-		values[i] = v
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if e.needsInventory {
-		inv, err := inventoryValue(snap, values)
-		if err != nil {
-			return nil, err
-		}
-		if err := e.writeData(ctx, storage.MustParsePath("/parapet/inventory"), inv); err != nil {
-			return nil, err
-		}
-		defer e.writeData(ctx, storage.MustParsePath("/parapet/inventory"), map[string]any{})
-	}
-
 	per := make([][]inventory.Finding, len(nodes))
-	err = parallel(ctx, len(nodes), func(i int) error {
-		if !evaluate[i] {
+	err := parallel(ctx, len(nodes), func(i int) error {
+		q := e.kindQueries[nodes[i].Kind]
+		if q == nil {
+			q = e.anyQuery
+		}
+		if q == nil {
 			return nil
 		}
-		fs, err := e.resource(ctx, nodes[i], values[i])
+		fs, err := e.resource(evalCtx, q, nodes[i])
 		if err != nil {
 			return fmt.Errorf("%s: %w", nodes[i].ID, err)
 		}
@@ -305,7 +285,11 @@ func (e *Engine) Resources(ctx context.Context, snap *inventory.Snapshot) ([]inv
 	if err != nil {
 		return nil, err
 	}
-	var out []inventory.Finding
+	total := 0
+	for _, fs := range per {
+		total += len(fs)
+	}
+	out := make([]inventory.Finding, 0, total)
 	for _, fs := range per {
 		out = append(out, fs...)
 	}
@@ -355,15 +339,22 @@ func parallel(ctx context.Context, n int, f func(i int) error) error {
 	return ctx.Err()
 }
 
-// resource evaluates one node, given as its Rego value nv.
-func (e *Engine) resource(ctx context.Context, n *inventory.Node, nv ast.Value) ([]inventory.Finding, error) {
+// resource evaluates one node with the prepared query q.
+func (e *Engine) resource(ctx context.Context, q *rego.PreparedEvalQuery, n *inventory.Node) ([]inventory.Finding, error) {
+	nv, err := nodeValue(n)
+	if err != nil {
+		return nil, err
+	}
 	input := ast.NewObject(
 		ast.Item(ast.StringTerm("kind"), ast.StringTerm(KindResource)),
 		ast.Item(ast.StringTerm("resource"), ast.NewTerm(nv)),
 	)
-	rs, err := e.eval(ctx, KindResource, input)
+	rs, err := e.evalQuery(ctx, q, KindResource, input)
 	if err != nil {
 		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, nil
 	}
 	out := make([]inventory.Finding, 0, len(rs))
 	for _, r := range rs {
@@ -450,19 +441,10 @@ func inventoryValue(snap *inventory.Snapshot, values []ast.Value) (ast.Value, er
 	out := map[string][]*ast.Term{}
 	in := map[string][]*ast.Term{}
 	for _, ed := range snap.Edges {
-		e := ast.NewObject(
-			ast.Item(ast.StringTerm("from"), ast.StringTerm(ed.From)),
-			ast.Item(ast.StringTerm("to"), ast.StringTerm(ed.To)),
-			ast.Item(ast.StringTerm("kind"), ast.StringTerm(ed.Kind)),
-		)
-		if len(ed.Props) > 0 {
-			p, err := ast.InterfaceToValue(ed.Props)
-			if err != nil {
-				return nil, fmt.Errorf("edge %s -> %s: %w", ed.From, ed.To, err)
-			}
-			e.Insert(ast.StringTerm("props"), ast.NewTerm(p))
+		t, err := edgeTerm(ed)
+		if err != nil {
+			return nil, err
 		}
-		t := ast.NewTerm(e)
 		out[ed.From] = append(out[ed.From], t)
 		in[ed.To] = append(in[ed.To], t)
 	}

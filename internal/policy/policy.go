@@ -93,6 +93,8 @@ type Engine struct {
 	byIndex map[int]*Check
 	queries map[string]*rego.PreparedEvalQuery
 	store   storage.Store
+	// compiler is the compiled bundle the queries are prepared from.
+	compiler *ast.Compiler
 
 	// dataMu serialises writes of per-run data (the inventory) with the
 	// evaluations that read it.
@@ -106,6 +108,11 @@ type Engine struct {
 	anyKind           bool
 	// needsInventory is true when a policy reads data.parapet.inventory.
 	needsInventory bool
+	// kindQueries holds, per node kind in resourceKinds, the query of only
+	// the resource checks that can answer on that kind; anyQuery, for other
+	// kinds, that of the checks that may answer on any kind (nil if none).
+	kindQueries map[string]*rego.PreparedEvalQuery
+	anyQuery    *rego.PreparedEvalQuery
 }
 
 // enginePkg is the package of the generated modules that gather every
@@ -177,6 +184,9 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 		modules[m.file] = m.mod
 	}
 	e.resourceKinds = map[string]bool{}
+	// checkKinds are the node kinds each resource check's package tests
+	// for; a package absent from it may answer on any kind.
+	checkKinds := map[string][]string{}
 	selectedPkg := map[string]bool{}
 	for _, c := range e.checks {
 		selectedPkg[c.Package] = true
@@ -189,18 +199,28 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 		kinds := resourceKinds(m.mod)
 		if kinds == nil {
 			e.anyKind = true
+		} else {
+			checkKinds[m.check.Package] = kinds
 		}
 		for _, k := range kinds {
 			e.resourceKinds[k] = true
 		}
 	}
 	for _, k := range Kinds {
-		src := e.gatherModule(k)
+		src := e.gatherModule(k, k, func(int) bool { return true })
 		gm, err := ast.ParseModuleWithOpts(enginePkg+"/"+k+".rego", src, ast.ParserOptions{RegoVersion: ast.RegoV1})
 		if err != nil {
 			return nil, fmt.Errorf("policy: generated module for %s: %w", k, err)
 		}
 		modules[enginePkg+"/"+k+".rego"] = gm
+	}
+	groups := e.resourceGroups(checkKinds)
+	for _, g := range groups {
+		gm, err := ast.ParseModuleWithOpts(enginePkg+"/"+g.name+".rego", g.src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, fmt.Errorf("policy: generated module for %s: %w", g.name, err)
+		}
+		modules[enginePkg+"/"+g.name+".rego"] = gm
 	}
 	compiler := ast.NewCompiler().WithEnablePrintStatements(false)
 	compiler.Compile(modules)
@@ -208,6 +228,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("policy: %w", compiler.Errors)
 	}
 
+	e.compiler = compiler
 	e.needsInventory = readsInventory(compiler)
 
 	cfg := opts.Config
@@ -216,7 +237,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	// Reads return Rego values as stored, so that evaluations do not convert
 	// the configuration, the inventory and the tables on every query.
-	e.store = inmem.NewFromObjectWithOpts(baseData(cfg), inmem.OptReturnASTValuesOnRead(true))
+	e.store = &inventoryStore{Store: inmem.NewFromObjectWithOpts(baseData(cfg), inmem.OptReturnASTValuesOnRead(true))}
 	for _, k := range Kinds {
 		pq, err := rego.New(
 			rego.Compiler(compiler),
@@ -228,21 +249,103 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		e.queries[k] = &pq
 	}
+	e.kindQueries = map[string]*rego.PreparedEvalQuery{}
+	for _, g := range groups {
+		pq, err := rego.New(
+			rego.Compiler(compiler),
+			rego.Store(e.store),
+			rego.Query("data."+enginePkg+"."+g.name+".results"),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("policy: prepare %s query: %w", g.name, err)
+		}
+		for _, k := range g.kinds {
+			e.kindQueries[k] = &pq
+		}
+		if g.any {
+			e.anyQuery = &pq
+		}
+	}
 	return e, nil
+}
+
+// resourceGroup is one generated resource query: the checks that can
+// answer on nodes of kinds (or, when any is true, on nodes of every other
+// kind).
+type resourceGroup struct {
+	name, src string
+	kinds     []string
+	any       bool
+}
+
+// resourceGroups splits the resource checks by the node kinds they can
+// answer on (checkKinds, by package; a package without kinds answers on
+// any), so that a node is evaluated only against the checks that test its
+// kind: one group per distinct set of checks.
+func (e *Engine) resourceGroups(checkKinds map[string][]string) []*resourceGroup {
+	if !e.hasResourceChecks {
+		return nil
+	}
+	// answers reports whether check i can answer on a node of kind; kind
+	// "" stands for every kind no check tests for.
+	answers := func(i int, kind string) bool {
+		c := e.checks[i]
+		ks, tested := checkKinds[c.Package]
+		if !c.AppliesTo(KindResource) || !tested {
+			return c.AppliesTo(KindResource)
+		}
+		for _, k := range ks {
+			if k == kind {
+				return true
+			}
+		}
+		return false
+	}
+	kinds := make([]string, 0, len(e.resourceKinds)+1)
+	for k := range e.resourceKinds {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	if e.anyKind {
+		kinds = append(kinds, "")
+	}
+	var groups []*resourceGroup
+	byChecks := map[string]*resourceGroup{}
+	for _, kind := range kinds {
+		var key strings.Builder
+		for i := range e.checks {
+			if answers(i, kind) {
+				fmt.Fprintf(&key, "%d,", i)
+			}
+		}
+		g := byChecks[key.String()]
+		if g == nil {
+			name := fmt.Sprintf("%s_%d", KindResource, len(groups))
+			g = &resourceGroup{name: name, src: e.gatherModule(KindResource, name, func(i int) bool { return answers(i, kind) })}
+			byChecks[key.String()] = g
+			groups = append(groups, g)
+		}
+		if kind == "" {
+			g.any = true
+		} else {
+			g.kinds = append(g.kinds, kind)
+		}
+	}
+	return groups
 }
 
 // Checks returns the loaded and selected checks, sorted by id.
 func (e *Engine) Checks() []*Check { return e.checks }
 
-// gatherModule writes the Rego module that collects the answers of every
-// selected check for input kind k into one set, so that one query evaluates
-// the whole bundle.
-func (e *Engine) gatherModule(k string) string {
+// gatherModule writes the Rego module (package parapet_engine.<name>) that
+// collects the answers of every selected check for input kind k that
+// include keeps into one set, so that one query evaluates them all.
+func (e *Engine) gatherModule(k, name string, include func(i int) bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "package %s.%s\n\n", enginePkg, k)
+	fmt.Fprintf(&b, "package %s.%s\n\n", enginePkg, name)
 	b.WriteString("# Generated: one set of every selected check's answers.\n")
 	for i, c := range e.checks {
-		if !c.AppliesTo(k) {
+		if !c.AppliesTo(k) || !include(i) {
 			continue
 		}
 		for _, r := range ruleSets[k] {
