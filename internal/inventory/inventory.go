@@ -10,6 +10,7 @@ package inventory
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -239,7 +240,7 @@ func Decode(r io.Reader, name string) (*Snapshot, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, describeJSONError(data, err))
+		return nil, JSONError(name, data, err)
 	}
 	if s.Schema != SchemaSnapshot {
 		return nil, fmt.Errorf("%s: schema %q is not %q", name, s.Schema, SchemaSnapshot)
@@ -248,23 +249,27 @@ func Decode(r io.Reader, name string) (*Snapshot, error) {
 	return &s, nil
 }
 
-// describeJSONError adds the line and column to a JSON syntax or type error.
-func describeJSONError(data []byte, err error) error {
-	var off int64
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset
-	case *json.UnmarshalTypeError:
-		off = e.Offset
-		if e.Field != "" {
-			line, col := LineCol(data, off)
-			return fmt.Errorf("line %d, column %d: field %s: cannot use %s as %s", line, col, e.Field, e.Value, e.Type)
+// JSONError describes an error from decoding the JSON of the file name for
+// a user: a syntax or type error with its line and column
+// ("name:3:7: ..."), a truncated or empty file as such. It wraps err.
+func JSONError(name string, data []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		l, c := LineCol(data, se.Offset)
+		return fmt.Errorf("%s:%d:%d: %w", name, l, c, err)
+	case errors.As(err, &te):
+		l, c := LineCol(data, te.Offset)
+		field := ""
+		if te.Field != "" {
+			field = "field " + te.Field + ": "
 		}
-	default:
-		return err
+		return fmt.Errorf("%s:%d:%d: %scannot use JSON %s as %s: %w", name, l, c, field, te.Value, te.Type, err)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return fmt.Errorf("%s: empty or truncated JSON (the file ends inside a value): %w", name, err)
 	}
-	line, col := LineCol(data, off)
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // LineCol converts a byte offset in data to a 1-based line and column.

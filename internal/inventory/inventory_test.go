@@ -63,7 +63,7 @@ func TestDuplicateEdgesAreMergedOnNormalize(t *testing.T) {
 
 func TestDecodeErrorsNameTheLine(t *testing.T) {
 	for name, tc := range map[string]struct{ in, want string }{
-		"malformed JSON":   {"{\n  \"schema\": \"parapet.snapshot/v1\",\n  \"nodes\": [,]\n}", "snap.json: line 3"},
+		"malformed JSON":   {"{\n  \"schema\": \"parapet.snapshot/v1\",\n  \"nodes\": [,]\n}", "snap.json:3:"},
 		"a wrong type":     {"{\"schema\": \"parapet.snapshot/v1\", \"nodes\": {}}", "field nodes"},
 		"another schema":   {"{\"schema\": \"parapet.snapshot/v9\"}", "schema \"parapet.snapshot/v9\""},
 		"a truncated file": {"{\"schema\": \"parapet.snap", "snap.json"},

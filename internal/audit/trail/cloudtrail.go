@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
 // cloudTrailFile is a CloudTrail log file as delivered to S3.
@@ -65,25 +66,6 @@ func readMaybeGzip(path string) ([]byte, error) {
 	return b, nil
 }
 
-// jsonError names the line and column of a JSON syntax error.
-func jsonError(path string, data []byte, err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	off := int64(-1)
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	line := 1 + bytes.Count(data[:min(int(off), len(data))], []byte("\n"))
-	col := int(off) - bytes.LastIndexByte(data[:min(int(off), len(data))], '\n')
-	return fmt.Errorf("%s:%d:%d: %w", path, line, col, err)
-}
-
 // CloudTrailFiles expands paths (files or folders, walked recursively)
 // into CloudTrail log files and digest files, told apart by the
 // "CloudTrail-Digest" in a digest file's name.
@@ -124,7 +106,7 @@ func ReadCloudTrail(paths []string, validated map[string]bool) ([]Event, error) 
 		}
 		var f cloudTrailFile
 		if err := json.Unmarshal(data, &f); err != nil {
-			return nil, fmt.Errorf("cloudtrail: %w", jsonError(path, data, err))
+			return nil, fmt.Errorf("cloudtrail: %w", inventory.JSONError(path, data, err))
 		}
 		if f.Records == nil {
 			return nil, fmt.Errorf("cloudtrail: %s: no \"Records\" array: not a CloudTrail log file", path)

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
 // PublicKey is one CloudTrail public key as `aws cloudtrail
@@ -33,7 +35,7 @@ func ParsePublicKeys(name string, data []byte) ([]PublicKey, error) {
 		PublicKeyList []PublicKey `json:"PublicKeyList"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("cloudtrail public keys: %w", jsonError(name, data, err))
+		return nil, fmt.Errorf("cloudtrail public keys: %w", inventory.JSONError(name, data, err))
 	}
 	if len(doc.PublicKeyList) == 0 {
 		return nil, fmt.Errorf("cloudtrail public keys: %s: empty PublicKeyList", name)
@@ -117,7 +119,7 @@ func VerifyDigests(digestPaths, logPaths []string, keys []PublicKey) (*DigestRep
 		}
 		d := &digest{path: p, content: content}
 		if err := json.Unmarshal(content, &d.d); err != nil {
-			return nil, fmt.Errorf("cloudtrail digest: %w", jsonError(p, content, err))
+			return nil, fmt.Errorf("cloudtrail digest: %w", inventory.JSONError(p, content, err))
 		}
 		if d.d.DigestS3Object == "" || d.d.DigestEndTime == "" {
 			return nil, fmt.Errorf("cloudtrail digest: %s: no digestS3Object or digestEndTime: not a digest file", p)

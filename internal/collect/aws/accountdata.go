@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -153,21 +152,8 @@ func (a *AccountData) ReadEach(region, call string, fn func(param, path string, 
 // DecodeJSON unmarshals data into v; errors name the file and the line and
 // column of the problem.
 func DecodeJSON(name string, data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			l, c := inventory.LineCol(data, se.Offset)
-			return fmt.Errorf("%s:%d:%d: %v", name, l, c, se)
-		case errors.As(err, &te):
-			l, c := inventory.LineCol(data, te.Offset)
-			return fmt.Errorf("%s:%d:%d: field %s: cannot use JSON %s as %s", name, l, c, te.Field, te.Value, te.Type)
-		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-			return fmt.Errorf("%s: empty or truncated JSON", name)
-		}
-		return fmt.Errorf("%s: %w", name, err)
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(v); err != nil {
+		return inventory.JSONError(name, data, err)
 	}
 	return nil
 }

@@ -271,22 +271,13 @@ func decodeAuthz(name string, data []byte) ([]authzPage, error) {
 	return pages, nil
 }
 
-// jsonError names the file, the line and column, and the page of a JSON
-// decoding error.
+// jsonError names the file, the line and column, and for a truncated file
+// the page of a JSON decoding error.
 func jsonError(name string, data []byte, page int, err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		l, c := inventory.LineCol(data, se.Offset)
-		return fmt.Errorf("%s:%d:%d: %v", name, l, c, se)
-	case errors.As(err, &te):
-		l, c := inventory.LineCol(data, te.Offset)
-		return fmt.Errorf("%s:%d:%d: %s: cannot use JSON %s as %s", name, l, c, te.Field, te.Value, te.Type)
-	case errors.Is(err, io.ErrUnexpectedEOF):
+	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%s: truncated JSON in page %d (the file ends inside a JSON value)", name, page)
 	}
-	return fmt.Errorf("%s: %w", name, err)
+	return inventory.JSONError(name, data, err)
 }
 
 type managedDoc struct {
