@@ -9,7 +9,11 @@
 //
 // Target: 1,000,000 resources in under 60 s and 8 GiB.
 //
-//	go run ./bench/scan [-sizes 10000,100000,1000000] [-accounts 100]
+// With -rego it also loads the built-in Rego checks and runs every resource
+// check on the snapshot (policy.Engine.Resources), prints that stage's time
+// and findings, and holds the total to the target.
+//
+//	go run ./bench/scan [-sizes 10000,100000,1000000] [-accounts 100] [-rego]
 package main
 
 import (
@@ -103,15 +107,18 @@ func runAll(sizes string, accounts int) error {
 		fmt.Printf("%10d %10d %10d %10d %9d %9d %10s %13s %10s %9.2fG %9.2f%s\n",
 			r.resources, r.principals, r.nodes, r.edges, r.derived, r.findings,
 			r.gen.Round(time.Millisecond), r.analyze.Round(time.Millisecond), r.cpu.Round(time.Millisecond), float64(r.peak)/(1<<30), per, ratio)
+		total, what := r.analyze, "build+analyze"
 		if withRego {
-			fmt.Printf("%10s Rego resource checks on every node: %s, %d findings\n", "", r.rego.Round(time.Millisecond), r.regoFindings)
+			fmt.Printf("%10s Rego resource checks on every node: %s, %d findings; build+analyze+Rego %s\n", "",
+				r.rego.Round(time.Millisecond), r.regoFindings, (r.analyze + r.rego).Round(time.Millisecond))
+			total, what = r.analyze+r.rego, "build+analyze+Rego"
 		}
 		if r.resources >= 1_000_000 {
 			verdict := "MET"
-			if r.analyze > 60*time.Second || r.peak > 8<<30 {
+			if total > 60*time.Second || r.peak > 8<<30 {
 				verdict = "MISSED"
 			}
-			fmt.Printf("\ntarget for 1M resources (build+analyze < 60s, peak < 8 GiB): %s\n", verdict)
+			fmt.Printf("\ntarget for 1M resources (%s < 60s, peak < 8 GiB): %s\n", what, verdict)
 		}
 	}
 	fmt.Println("\nus/res is build+analyze wall time per resource; (xN) compares it with the first size.")

@@ -12,6 +12,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/parapet-sec/parapet/internal/inventory"
+	"github.com/parapet-sec/parapet/policies"
 )
 
 func load(t *testing.T, opts Options) *Engine {
@@ -287,5 +288,34 @@ func TestNodeValueIsTheNodesJSON(t *testing.T) {
 	}
 	if got.Compare(want) != 0 {
 		t.Errorf("nodeValue = %v\nJSON gives %v", got, want)
+	}
+}
+
+func TestEveryBuiltinResourceCheckTestsTheNodeKind(t *testing.T) {
+	mods, err := readFS(policies.FS, "policies", true, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range mods {
+		if m.check == nil || !m.check.AppliesTo(KindResource) {
+			continue
+		}
+		n++
+		if resourceKinds(m.mod) == nil {
+			t.Errorf("%s (%s): a deny or warn rule does not test input.resource.kind first, so every node of every kind is evaluated against it", m.check.ID, m.file)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no built-in resource checks found")
+	}
+	e := load(t, Options{Builtin: true})
+	if e.anyQuery != nil {
+		t.Error("the built-in checks have a query for nodes of any kind")
+	}
+	for k := range e.resourceKinds {
+		if e.kindQueries[k] == nil {
+			t.Errorf("no query for node kind %s", k)
+		}
 	}
 }

@@ -22,8 +22,8 @@ deny contains {"msg": msg, "statement": st} if {
 	input.resource.kind == "aws.iam.role"
 	doc := lib.document(input.resource.props.trust_policy)
 	some st in lib.statements(doc)
+	lib.anyone(st) # cheap and rarely true: tested before the action globs
 	lib.allows_action(st, "sts:AssumeRole")
-	lib.anyone(st)
 	not lib.conditioned(st)
 	msg := sprintf("role %s can be assumed by any principal: its trust policy allows sts:AssumeRole to Principal \"*\" without a condition (statement %s)", [
 		input.resource.name, object.get(st, "Sid", "without Sid"),
