@@ -12,29 +12,46 @@ import (
 	"github.com/parapet-sec/parapet/internal/inventory"
 )
 
-// ValidateSARIF checks a SARIF log against the structural requirements of
-// SARIF 2.1.0 in testdata (required members, enumerations, ranges, no
-// undefined members). Other packages' tests may copy this approach.
+// sarifSchemas are the schemas a SARIF log must satisfy: the official OASIS
+// SARIF 2.1.0 schema (testdata/sarif-2.1.0-rtm.5.schema.json, as published
+// in draft-04; the validator reads draft-07, which spells "id" as "$id" and
+// otherwise agrees on every keyword this schema uses), and the structural
+// requirements of the specification's text that the schema does not
+// express (testdata/sarif-2.1.0-required.schema.json).
+func sarifSchemas(t *testing.T) map[string]*jsonschema.Resolved {
+	t.Helper()
+	out := map[string]*jsonschema.Resolved{}
+	for _, name := range []string{"sarif-2.1.0-rtm.5.schema.json", "sarif-2.1.0-required.schema.json"} {
+		raw, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = bytes.Replace(raw, []byte(`"http://json-schema.org/draft-04/schema#"`), []byte(`"http://json-schema.org/draft-07/schema#"`), 1)
+		raw = bytes.Replace(raw, []byte(`"id": "https://`), []byte(`"$id": "https://`), 1)
+		var s jsonschema.Schema
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Resolve(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = rs
+	}
+	return out
+}
+
+// validateSARIF checks a SARIF log against every schema in sarifSchemas.
 func validateSARIF(t *testing.T, data []byte) {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/sarif-2.1.0-required.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s jsonschema.Schema
-	if err := json.Unmarshal(raw, &s); err != nil {
-		t.Fatal(err)
-	}
-	rs, err := s.Resolve(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var doc any
 	if err := json.Unmarshal(data, &doc); err != nil {
 		t.Fatalf("SARIF is not JSON: %v", err)
 	}
-	if err := rs.Validate(doc); err != nil {
-		t.Fatalf("SARIF does not validate: %v\n%s", err, data)
+	for name, rs := range sarifSchemas(t) {
+		if err := rs.Validate(doc); err != nil {
+			t.Fatalf("SARIF does not validate against %s: %v\n%s", name, err, data)
+		}
 	}
 }
 
@@ -87,19 +104,12 @@ func TestSARIFValidationRejectsBrokenLogs(t *testing.T) {
 		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"p"}},"results":[{"message":{"text":"m"},"suppressions":[{"kind":"yaml"}]}]}]}`,
 		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"p"}},"results":[{"message":{"text":"m"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a"},"region":{"startLine":0}}}]}]}]}`,
 	} {
-		raw, _ := os.ReadFile("testdata/sarif-2.1.0-required.schema.json")
-		var s jsonschema.Schema
-		if err := json.Unmarshal(raw, &s); err != nil {
-			t.Fatal(err)
-		}
-		rs, err := s.Resolve(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var doc any
 		json.Unmarshal([]byte(bad), &doc)
-		if rs.Validate(doc) == nil {
-			t.Errorf("schema accepted %s", bad)
+		for name, rs := range sarifSchemas(t) {
+			if rs.Validate(doc) == nil {
+				t.Errorf("%s accepted %s", name, bad)
+			}
 		}
 	}
 }
