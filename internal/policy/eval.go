@@ -227,6 +227,14 @@ func (e *Engine) ToolCall(ctx context.Context, in ToolCallInput) (Decision, erro
 		err = fmt.Errorf("policy: tool call input: %w", err)
 		return Decision{Verdict: Deny, Reason: err.Error()}, err
 	}
+	return e.ToolCallValue(ctx, v)
+}
+
+// ToolCallValue is ToolCall for an input already built as an OPA value of
+// the tool_call shape, "kind" included. A proxy deciding on every call
+// builds the parts that do not change between calls (the tool, a session's
+// history) once and reuses them, instead of converting them each time.
+func (e *Engine) ToolCallValue(ctx context.Context, v ast.Value) (Decision, error) {
 	e.dataMu.RLock()
 	rs, err := e.eval(ctx, KindToolCall, v)
 	e.dataMu.RUnlock()

@@ -106,8 +106,6 @@ type Engine struct {
 	hasResourceChecks bool
 	resourceKinds     map[string]bool
 	anyKind           bool
-	// needsInventory is true when a policy reads data.parapet.inventory.
-	needsInventory bool
 	// kindQueries holds, per node kind in resourceKinds, the query of only
 	// the resource checks that can answer on that kind; anyQuery, for other
 	// kinds, that of the checks that may answer on any kind (nil if none).
@@ -229,7 +227,6 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	}
 
 	e.compiler = compiler
-	e.needsInventory = readsInventory(compiler)
 
 	cfg := opts.Config
 	if cfg == nil {
@@ -750,29 +747,4 @@ func bodyKinds(body ast.Body) []string {
 		}
 	}
 	return nil
-}
-
-// inventoryRef is data.parapet.inventory.
-var inventoryRef = ast.MustParseRef("data.parapet.inventory")
-
-// readsInventory reports whether a compiled module refers to
-// data.parapet.inventory (or to a document that contains it).
-func readsInventory(c *ast.Compiler) bool {
-	found := false
-	for _, m := range c.Modules {
-		ast.WalkRefs(m, func(r ast.Ref) bool {
-			if found {
-				return true
-			}
-			g := r.GroundPrefix()
-			if g.HasPrefix(inventoryRef) || (inventoryRef.HasPrefix(g) && len(g) < len(inventoryRef) && len(g) > 0 && g[0].Equal(ast.DefaultRootDocument)) {
-				found = true
-			}
-			return found
-		})
-		if found {
-			return true
-		}
-	}
-	return false
 }

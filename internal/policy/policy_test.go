@@ -261,8 +261,8 @@ deny contains "y" if { input.resource.props.public }`, nil},
 
 func TestResourcesSkipNodesNoCheckAnswersOn(t *testing.T) {
 	e := load(t, Options{Dirs: []string{"testdata/user"}})
-	if e.anyKind || !e.resourceKinds["aws.s3.bucket"] || !e.needsInventory {
-		t.Fatalf("anyKind %v, kinds %v, needsInventory %v", e.anyKind, e.resourceKinds, e.needsInventory)
+	if e.anyKind || !e.resourceKinds["aws.s3.bucket"] || e.kindQueries["aws.s3.bucket"] == nil || e.anyQuery != nil {
+		t.Fatalf("anyKind %v, kinds %v, queries %v", e.anyKind, e.resourceKinds, e.kindQueries)
 	}
 	e2 := load(t, Options{Builtin: true, Select: []string{"PAR-K8S-PSS"}})
 	if e2.hasResourceChecks {
