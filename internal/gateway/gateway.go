@@ -16,6 +16,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/parapet-sec/parapet/internal/approval"
 	"github.com/parapet-sec/parapet/internal/audit"
@@ -30,9 +31,11 @@ const (
 	CodeApprovalRequired = -32002 // a person must approve; data.approval_id names the request
 )
 
-// Policy decides on tool calls; *policy.Engine is one.
+// Policy decides on tool calls; *policy.Engine is one. ToolCallValue takes
+// the input already built (see policyInput).
 type Policy interface {
 	ToolCall(ctx context.Context, in policy.ToolCallInput) (policy.Decision, error)
+	ToolCallValue(ctx context.Context, in ast.Value) (policy.Decision, error)
 }
 
 // Inspection is what the detectors found in a tool response.
@@ -112,6 +115,7 @@ type tool struct {
 	def      *mcp.Tool // as the upstream describes it
 	hash     string    // of name, description and schemas
 	labels   []string
+	term     *ast.Term // the tool as policy input (input.tool)
 	// blocked holds why the tool may not be called (a changed definition
 	// awaiting approval), or "".
 	mu      sync.Mutex
@@ -292,15 +296,11 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 	}
 
 	// Policy.
-	in := policy.ToolCallInput{
-		Agent:   policy.Agent{ID: agent.ID, Claims: caller.Claims, Labels: agent.Labels},
-		Session: sess.snapshot(),
-		Tool: policy.Tool{Server: t.upstream.cfg.Name, Name: t.def.Name, Labels: t.labels,
-			Annotations: annotationsOf(t.def), DefinitionHash: t.hash},
-		Arguments: args,
-		Task:      taskOf(args),
+	in, err := policyInput(caller, sess, t, args)
+	if err != nil {
+		return refuse(&denial{code: CodeDenied, stage: "policy", reason: "policy input: " + err.Error()})
 	}
-	dec, err := g.policy.ToolCall(ctx, in)
+	dec, err := g.policy.ToolCallValue(ctx, in)
 	if err != nil && !g.cfg.failOpen("policy") {
 		return refuse(&denial{code: CodeDenied, stage: "policy", reason: "policy error (failing closed): " + err.Error()})
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/parapet-sec/parapet/internal/policy"
 )
 
@@ -15,30 +17,38 @@ const maxHistory = 64
 // session is the state the gateway keeps per MCP session: the calls made
 // and whether untrusted content has entered it.
 type session struct {
-	mu       sync.Mutex
-	id       string
-	agent    string
-	tainted  bool
-	taintBy  string
-	history  []policy.PastCall
+	mu      sync.Mutex
+	id      string
+	agent   string
+	tainted bool
+	taintBy string
+	// history holds the session's last calls as policy input
+	// (input.session.history), converted once when each call is recorded.
+	history  []*ast.Term
 	lastSeen time.Time
 }
 
-func (s *session) snapshot() policy.Session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := make([]policy.PastCall, len(s.history))
-	copy(h, s.history)
-	return policy.Session{ID: s.id, Tainted: s.tainted, History: h}
-}
-
 func (s *session) record(c policy.PastCall) {
+	t := pastCallTerm(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.history = append(s.history, c)
+	s.history = append(s.history, t)
 	if len(s.history) > maxHistory {
 		s.history = s.history[len(s.history)-maxHistory:]
 	}
+}
+
+// term is the session as input.session.
+func (s *session) term() *ast.Term {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items := [][2]*ast.Term{{str("id"), str(s.id)}, {str("tainted"), ast.BooleanTerm(s.tainted)}}
+	if len(s.history) > 0 {
+		h := make([]*ast.Term, len(s.history))
+		copy(h, s.history)
+		items = append(items, [2]*ast.Term{str("history"), ast.ArrayTerm(h...)})
+	}
+	return ast.ObjectTerm(items...)
 }
 
 func (s *session) taint(by string) {

@@ -136,6 +136,7 @@ func (g *Gateway) refresh(ctx context.Context, u *upstream) error {
 	for _, d := range defs {
 		name := u.cfg.Name + "." + d.Name
 		t := &tool{name: name, upstream: u, def: d, hash: definitionHash(d), labels: g.cfg.labelsFor(name)}
+		t.term = toolTerm(u.cfg.Name, t)
 		if err := g.checkPin(ctx, t); err != nil {
 			return err
 		}
