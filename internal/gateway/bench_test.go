@@ -41,7 +41,7 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	direct := directSessions(b, r, envInt("PARAPET_BENCH_DIRECT_SESSIONS", 8))
 	via := make([]*mcp.ClientSession, 8)
 	for i := range via {
-		via[i] = r.client(r.agentKey)
+		via[i] = r.benchClient()
 	}
 	args := map[string]any{}
 	// Warm both paths.
@@ -96,7 +96,7 @@ func directSessions(b *testing.B, r *rig, n int) []*mcp.ClientSession {
 	out := make([]*mcp.ClientSession, n)
 	for i := range out {
 		cs, err := mcp.NewClient(&mcp.Implementation{Name: "direct", Version: "1"}, nil).Connect(context.Background(),
-			&mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{}}, nil)
+			&mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: upstreamTransport()}}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -237,12 +237,32 @@ func newRigWith(t testing.TB, tweak func(*Config), realClock bool, onDurable fun
 	return r
 }
 
-type bearerTransport struct{ token string }
+type bearerTransport struct {
+	token string
+	base  http.RoundTripper
+}
 
 func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set("Authorization", "Bearer "+b.token)
+	if b.base != nil {
+		return b.base.RoundTrip(r)
+	}
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// benchClient connects as the agent with the connection pooling the
+// benchmark gives the direct path too.
+func (r *rig) benchClient() *mcp.ClientSession {
+	r.t.Helper()
+	c := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1"}, nil)
+	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url,
+		HTTPClient: &http.Client{Transport: bearerTransport{token: r.agentKey, base: upstreamTransport()}}}, nil)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { cs.Close() })
+	return cs
 }
 
 // client connects a new MCP session to the gateway over streamable HTTP.
@@ -254,7 +274,7 @@ func (r *rig) client(token string) *mcp.ClientSession {
 func (r *rig) clientAt(token, version string) *mcp.ClientSession {
 	r.t.Helper()
 	c := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1"}, nil)
-	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url, HTTPClient: &http.Client{Transport: bearerTransport{token}}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
+	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url, HTTPClient: &http.Client{Transport: bearerTransport{token: token}}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -626,7 +646,7 @@ func TestApprovalThroughElicitation(t *testing.T) {
 				return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": answer}}, nil
 			},
 		})
-		cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url, HTTPClient: &http.Client{Transport: bearerTransport{r.agentKey}}},
+		cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url, HTTPClient: &http.Client{Transport: bearerTransport{token: r.agentKey}}},
 			&mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 		if err != nil {
 			t.Fatal(err)

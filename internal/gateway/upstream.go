@@ -78,7 +78,7 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 		cmd.Env = stdioEnv(uc, egressURL)
 		transport = &mcp.CommandTransport{Command: cmd}
 	} else {
-		hc := &http.Client{Transport: &headerTransport{base: http.DefaultTransport, headers: uc.Headers}}
+		hc := &http.Client{Transport: &headerTransport{base: upstreamTransport(), headers: uc.Headers}}
 		transport = &mcp.StreamableClientTransport{Endpoint: uc.URL, HTTPClient: hc}
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -230,4 +230,14 @@ func (g *Gateway) closeUpstreams() {
 			u.session.Close()
 		}
 	}
+}
+
+// upstreamTransport is the HTTP transport to an HTTP upstream: it keeps as
+// many idle connections as calls run at once, where the default keeps two
+// and opens (and tears down) a connection for every call beyond them.
+func upstreamTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 256
+	return t
 }
