@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"log/slog"
 	"net"
@@ -79,7 +80,9 @@ stdin and stdout, so an MCP client's configuration can start
 "parapet gateway stdio -- npx some-mcp-server" instead of the server itself.
 Every call runs as the agent --agent names (default: the first agent of the
 configuration, or "stdio-agent"). Without --config, the store is the default
-audit store, which must exist (parapet audit init).`,
+audit store, which must exist (parapet audit init). When the configuration
+names approvers, the approvals API listens on its listen address, so that
+parapet approvals can decide requests.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := &gateway.Config{}
@@ -111,6 +114,18 @@ audit store, which must exist (parapet audit init).`,
 				return err
 			}
 			defer rt.Close()
+			if len(cfg.Approvers) > 0 {
+				// Approvers decide through the HTTP API (parapet approvals),
+				// so it runs beside the stdio session.
+				ln, err := net.Listen("tcp", cfg.Listen)
+				if err != nil {
+					return withCode(exitUsage, fmt.Errorf("approvals API: %w", err))
+				}
+				srv := &http.Server{Handler: rt.Handler(), ReadHeaderTimeout: 10 * time.Second}
+				go srv.Serve(ln)
+				defer srv.Close()
+				logger.Info("approvals API listening", "addr", ln.Addr().String())
+			}
 			return rt.Gateway.MCPServer(caller).Run(ctx, &mcp.StdioTransport{})
 		},
 	}
