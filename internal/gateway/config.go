@@ -72,8 +72,12 @@ type AuditConfig struct {
 	// Store is the audit log's store (sqlite:PATH or postgres://...);
 	// empty uses the gateway's Store.
 	Store string `json:"store"`
-	// Key is the checkpoint signing key file.
+	// Key is the checkpoint signing key file (parapet audit init writes
+	// one); with it the gateway signs a checkpoint every
+	// CheckpointInterval while the log grows, and when it stops.
 	Key string `json:"key"`
+	// CheckpointInterval defaults to 1m.
+	CheckpointInterval Duration `json:"checkpoint_interval"`
 	// Queue is the bound of the append queue (default 65536); a full queue
 	// denies calls rather than letting them go unrecorded.
 	Queue int `json:"queue"`
@@ -279,6 +283,9 @@ func (c *Config) validate() error {
 	}
 	if c.SessionIdleTimeout == 0 {
 		c.SessionIdleTimeout = Duration(time.Hour)
+	}
+	if c.Audit.CheckpointInterval == 0 {
+		c.Audit.CheckpointInterval = Duration(time.Minute)
 	}
 	if c.Audit.Queue == 0 {
 		c.Audit.Queue = 1 << 16

@@ -167,8 +167,12 @@ func newRigWith(t testing.TB, tweak func(*Config), realClock bool, onDurable fun
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, vkey, err := audit.GenerateKey("gateway.test/log")
+	skey, vkey, err := audit.GenerateKey("gateway.test/log")
 	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "keys", "audit.key")
+	if err := audit.WriteKeyFile(keyFile, skey); err != nil {
 		t.Fatal(err)
 	}
 	if err := audit.Create(ctx, st, "gateway.test/log", vkey); err != nil {
@@ -201,6 +205,7 @@ func newRigWith(t testing.TB, tweak func(*Config), realClock bool, onDurable fun
 	r.cfg = &Config{
 		PublicURL: r.url,
 		Store:     r.storeLoc,
+		Audit:     AuditConfig{Key: keyFile},
 		Upstreams: []Upstream{
 			{Name: "box", Command: os.Args[0], Env: map[string]string{"PARAPET_TEST_MCP_SERVER": "1"}},
 			{Name: "web", URL: web.URL},
@@ -558,6 +563,9 @@ func TestGatewayEndToEnd(t *testing.T) {
 	rep, err := log.Verify(ctx, nil)
 	if err != nil {
 		t.Fatalf("log does not verify: %v", err)
+	}
+	if rep.Checkpoints == 0 {
+		t.Error("the gateway signed no checkpoint when it stopped")
 	}
 	seen := map[string]int{}
 	err = log.Entries(ctx, 0, rep.Size, func(_ uint64, data []byte) error {

@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,7 +36,9 @@ type Runtime struct {
 	EgressURL string
 	Egress    *guard.EgressProxy
 
-	closers []func() error
+	closers   []func() error
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Hooks let tests and embedders replace what the configuration cannot name.
@@ -95,7 +99,20 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (rt *Runtime, err error) {
 			st.Close()
 			return nil, err
 		}
+		var signer note.Signer
+		if cfg.Audit.Key != "" {
+			if signer, err = audit.LoadSigner(cfg.Audit.Key); err != nil {
+				rt.Log.Close()
+				st.Close()
+				return nil, err
+			}
+		}
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go rt.checkpoints(signer, time.Duration(cfg.Audit.CheckpointInterval), stop, done)
 		rt.closers = append(rt.closers, func() error {
+			close(stop)
+			<-done
 			err := rt.Log.Close()
 			st.Close()
 			return err
@@ -127,8 +144,9 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (rt *Runtime, err error) {
 		if r.Status == store.ApprovalDenied {
 			verdict = "deny"
 		}
-		if err := g.enqueue(audit.Record{Time: g.now().UTC(), Actor: r.Approver, OnBehalfOf: r.Agent, Action: "approval/" + r.Status,
-			Tool: r.Tool, Args: r.Arguments, Verdict: verdict, Reason: r.Reason, Approver: r.Approver}); err != nil {
+		if err := g.enqueue(audit.Record{Time: g.now().UTC(), Actor: r.Approver, Action: "approval/" + r.Status,
+			Tool: r.Tool, Args: r.Arguments, Verdict: verdict, Reason: r.Reason, Approver: r.Approver,
+			Extra: map[string]json.RawMessage{"agent": jsonString(r.Agent), "approval_id": jsonString(r.ID)}}); err != nil {
 			g.logger.Error("approval not recorded", "id", r.ID, "err", err)
 		}
 	}
@@ -176,15 +194,52 @@ func (rt *Runtime) Handler() http.Handler { return rt.Gateway.Handler(rt.Auth, r
 
 // Close stops the egress proxy, disconnects upstreams, flushes the decision
 // log and closes the stores.
+// Closing twice is harmless.
 func (rt *Runtime) Close() error {
-	var errs []error
-	if rt.Gateway != nil {
-		rt.Gateway.closeUpstreams()
+	rt.closeOnce.Do(func() {
+		var errs []error
+		if rt.Gateway != nil {
+			rt.Gateway.closeUpstreams()
+		}
+		for i := len(rt.closers) - 1; i >= 0; i-- {
+			if err := rt.closers[i](); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		rt.closeErr = errors.Join(errs...)
+	})
+	return rt.closeErr
+}
+
+// checkpoints signs a checkpoint over the durable log every interval while
+// the log grows, and a last one when the gateway stops, so that verifiers
+// and witnesses have a recent signed tree head. Without a signer it only
+// waits for stop.
+func (rt *Runtime) checkpoints(signer note.Signer, every time.Duration, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	if signer == nil {
+		<-stop
+		return
 	}
-	for i := len(rt.closers) - 1; i >= 0; i-- {
-		if err := rt.closers[i](); err != nil {
-			errs = append(errs, err)
+	var signed uint64
+	sign := func() {
+		if size := rt.Log.Size(); size > signed {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := rt.Log.Checkpoint(ctx, signer); err == nil {
+				signed = size
+			}
 		}
 	}
-	return errors.Join(errs...)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			sign()
+		case <-stop:
+			sign()
+			return
+		}
+	}
 }
