@@ -650,7 +650,7 @@ signature or a changed file is an error. The Parapet log is verified first.`,
 	}
 	cmd.Flags().StringVar(&principal, "principal", "", "the identity: session or role ARN, agent or session name, Kubernetes username, Parapet actor")
 	cmd.Flags().StringSliceVar(&cloudtrail, "cloudtrail", nil, "CloudTrail log files or folders (digest files among them are validated)")
-	cmd.Flags().StringVar(&keysFile, "cloudtrail-keys", "", "JSON of `aws cloudtrail list-public-keys`, to validate digest files")
+	cmd.Flags().StringVar(&keysFile, "cloudtrail-keys", "", "`FILE` with the JSON of aws cloudtrail list-public-keys, to validate digest files")
 	cmd.Flags().StringSliceVar(&k8sAudit, "k8s-audit", nil, "Kubernetes audit log files (JSON lines)")
 	cmd.Flags().BoolVar(&noStore, "no-store", false, "leave the Parapet log out")
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")

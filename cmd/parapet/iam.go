@@ -50,7 +50,7 @@ type iamInputs struct {
 // addIAMInputFlags registers the IAM input flags on cmd.
 func addIAMInputFlags(cmd *cobra.Command, in *iamInputs) {
 	f := cmd.Flags()
-	f.StringArrayVar(&in.authz, "authz", nil, "JSON of `aws iam get-account-authorization-details` (repeatable; pages may be concatenated)")
+	f.StringArrayVar(&in.authz, "authz", nil, "`FILE` with the JSON of aws iam get-account-authorization-details (repeatable; pages may be concatenated)")
 	f.StringVar(&in.scp, "scp", "", "folder of AWS Organizations listings with SCPs and RCPs (see docs/iam.md)")
 	f.StringArrayVar(&in.aws, "aws", nil, "CloudMapper account-data folder: resource-based policies, and authorization details when present (repeatable)")
 	f.StringVar(&in.managed, "managed-policies", "", "folder of AWS-managed policy documents (aws iam get-policy-version responses, one per policy name)")

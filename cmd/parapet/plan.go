@@ -84,7 +84,7 @@ func newPlanApproveCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&planFile, "planfile", "", "the binary plan file `terraform apply` will run (tfplan), covered by the approval too")
+	cmd.Flags().StringVar(&planFile, "planfile", "", "the binary plan `FILE` that terraform apply will run (tfplan), covered by the approval too")
 	cmd.Flags().StringVar(&keyPath, "key", "", "Ed25519 private key, PEM PKCS#8 or OpenSSH format")
 	cmd.Flags().StringVar(&approver, "approver", "", "approver name recorded in the approval (default $USER)")
 	cmd.Flags().DurationVar(&expires, "expires", plan.DefaultValidity, "how long the approval holds")
