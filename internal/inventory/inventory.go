@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 )
 
@@ -265,11 +266,47 @@ func JSONError(name string, data []byte, err error) error {
 		if te.Field != "" {
 			field = "field " + te.Field + ": "
 		}
-		return fmt.Errorf("%s:%d:%d: %scannot use JSON %s as %s: %w", name, l, c, field, te.Value, te.Type, err)
+		return &decodeError{msg: fmt.Sprintf("%s:%d:%d: %sgot a JSON %s, want %s", name, l, c, field, te.Value, jsonKind(te.Type)), err: err}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Errorf("%s: empty or truncated JSON (the file ends inside a value): %w", name, err)
 	}
 	return fmt.Errorf("%s: %w", name, err)
+}
+
+// decodeError is a user-facing decoding message that still unwraps to the
+// decoder's error, whose text names Go types a user never sees.
+type decodeError struct {
+	msg string
+	err error
+}
+
+func (e *decodeError) Error() string { return e.msg }
+func (e *decodeError) Unwrap() error { return e.err }
+
+// jsonKind names, in JSON's words, the value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another value"
 }
 
 // LineCol converts a byte offset in data to a 1-based line and column.

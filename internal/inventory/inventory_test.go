@@ -2,6 +2,8 @@ package inventory
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -104,4 +106,39 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("a decoded snapshot does not encode: %v", err)
 		}
 	})
+}
+
+func TestJSONErrorSpeaksJSONNotGo(t *testing.T) {
+	type page struct {
+		Users []struct {
+			Name string `json:"UserName"`
+		} `json:"UserDetailList"`
+		Count int     `json:"Count"`
+		Flag  bool    `json:"Flag"`
+		Ratio float64 `json:"Ratio"`
+	}
+	tests := []struct {
+		name, in, want string
+	}{
+		{"a number where an array belongs", `{"UserDetailList": 5}`, `authz.json:1:21: field UserDetailList: got a JSON number, want an array`},
+		{"a string where an object belongs", `{"UserDetailList": ["x"]}`, `authz.json:1:24: field UserDetailList: got a JSON string, want an object`},
+		{"an object where a string belongs", "{\n\"UserDetailList\": [{\"UserName\": {}}]}", `authz.json:2:34: field UserDetailList.UserName: got a JSON object, want a string`},
+		{"a fraction where a whole number belongs", `{"Count": 1.5}`, `authz.json:1:14: field Count: got a JSON number 1.5, want a whole number`},
+		{"a string where a boolean belongs", `{"Flag": "yes"}`, `authz.json:1:15: field Flag: got a JSON string, want true or false`},
+		{"an array where a number belongs", `{"Ratio": []}`, `authz.json:1:12: field Ratio: got a JSON array, want a number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p page
+			derr := json.Unmarshal([]byte(tt.in), &p)
+			err := JSONError("authz.json", []byte(tt.in), derr)
+			if err.Error() != tt.want {
+				t.Errorf("got  %s\nwant %s", err, tt.want)
+			}
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				t.Errorf("the error does not unwrap to the decoder's *json.UnmarshalTypeError")
+			}
+		})
+	}
 }
