@@ -230,6 +230,7 @@ func (m *Model) Evaluate(r Request) Decision {
 		acc.and(id.allow)
 		limits(&acc)
 		v := res.direct
+		v.or(res.session)
 		v.or(res.account)
 		if !acc.and(v) {
 			if rp == nil {
@@ -249,6 +250,14 @@ func (m *Model) Evaluate(r Request) Decision {
 	if pathA && p.Kind == KindRole {
 		pathA = limits(&a)
 	}
+	// A grant to the role session itself is not limited by them.
+	if res.session.st != triNo && (!pathA || a.st != triYes) {
+		s := acc
+		s.conds = append([]Condition(nil), acc.conds...)
+		if s.and(res.session) && (!pathA || s.st == triYes) {
+			a, pathA = s, true
+		}
+	}
 	// Path B: identity-based policy (with boundary and session policy),
 	// and where the resource policy is required (trust, key policies),
 	// a resource policy naming the account.
@@ -258,6 +267,7 @@ func (m *Model) Evaluate(r Request) Decision {
 	if pathB && required {
 		v := res.account
 		v.or(res.direct)
+		v.or(res.session)
 		pathB = b.and(v)
 	}
 	switch {
@@ -335,12 +345,13 @@ func (ec *evalCtx) identifyCaller() (Decision, bool) {
 		// A role session is evaluated as its role.
 		acct := arnPart(who, 4)
 		name := strings.TrimPrefix(arnPart(who, 5), "assumed-role/")
+		session := ""
 		if i := strings.IndexByte(name, '/'); i >= 0 {
-			name = name[:i]
+			name, session = name[:i], name[i+1:]
 		}
 		for _, p := range m.principals {
 			if p.Kind == KindRole && p.Account == acct && p.Name == name {
-				ec.p, ec.kind, ec.acct = p, callerPrincipal, acct
+				ec.p, ec.kind, ec.acct, ec.session = p, callerPrincipal, acct, session
 				ec.org = m.levels[acct]
 				return Decision{}, true
 			}

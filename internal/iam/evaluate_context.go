@@ -36,6 +36,9 @@ type evalCtx struct {
 	svcID  int32  // its ID in the model's statement indexes, or -1
 	// callerARN is the ARN of a named user or role outside the model.
 	callerARN string
+	// session is the role session name when the request names a role
+	// session (an assumed-role ARN); "" when only the role is known.
+	session string
 	org       *orgLevels // caller's account in the organization, or nil
 	resOrg    *orgLevels // resource's account in the organization, or nil
 }

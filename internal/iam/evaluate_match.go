@@ -40,6 +40,7 @@ type setEval struct {
 	denyConds []Condition // conditions of denies that apply if they hold (negated)
 	allow     verdict     // identity-style sets
 	direct    verdict     // resource policies: allows naming the caller itself (or "*")
+	session   verdict     // resource policies: allows naming the caller's role session
 	account   verdict     // resource policies: allows naming the caller's account
 }
 
@@ -106,7 +107,7 @@ func (ec *evalCtx) applyStatement(s *Statement, resource bool, out *setEval) {
 	if cst == triNo {
 		return
 	}
-	if cst == triUnknown || pm == pmUnknown {
+	if cst == triUnknown || pm == pmUnknown || pm == pmSessionUnknown {
 		st = triUnknown
 	}
 	if s.Effect == "Deny" {
@@ -127,6 +128,8 @@ func (ec *evalCtx) applyStatement(s *Statement, resource bool, out *setEval) {
 	switch pm {
 	case pmAccount:
 		out.account.offer(st, s, conds)
+	case pmSession, pmSessionUnknown:
+		out.session.offer(st, s, conds)
 	default:
 		out.direct.offer(st, s, conds)
 	}
@@ -230,6 +233,11 @@ const (
 	pmDirect                 // names the caller (or "*")
 	pmAccount                // names the caller's account
 	pmUnknown                // names a principal that the caller may or may not be
+	// pmSession names the caller's role session: AWS grants to the session
+	// directly, without the limits of the role's boundary and session
+	// policy.
+	pmSession
+	pmSessionUnknown // names a session of the caller's role; the request does not say which session it is
 )
 
 // matchPrincipal matches the statement's Principal or NotPrincipal element
@@ -240,40 +248,67 @@ func (ec *evalCtx) matchPrincipal(s *Statement, conds *[]Condition) principalMat
 		return pmNone
 	}
 	if c.notPrincipal {
-		// NotPrincipal exempts the caller only when it names both the
-		// caller and its account, as AWS evaluates both identities.
-		named, acct := false, false
+		// NotPrincipal exempts the caller only when it names every identity
+		// AWS evaluates for it: the user or role, its account, and for a
+		// role the assumed-role session too (a session cannot be named with
+		// a wildcard, so naming the role alone does not spare its sessions).
+		named, acct, session := false, false, false
+		var sessions []string
 		for i := range c.principals {
 			switch ec.principalMatches(&c.principals[i]) {
 			case pmDirect:
 				named = true
 			case pmAccount:
 				acct = true
+			case pmSession:
+				session = true
+			case pmSessionUnknown:
+				sessions = append(sessions, "*:"+sessionName(c.principals[i].value))
 			}
 		}
-		if named && (acct || ec.kind != callerPrincipal) {
+		if !named || !acct && ec.kind == callerPrincipal {
+			return pmDirect
+		}
+		if ec.kind != callerPrincipal || ec.p.Kind != KindRole || session {
 			return pmNone
 		}
-		return pmDirect
+		if len(sessions) == 0 {
+			return pmDirect
+		}
+		// The statement applies unless the request is by a named session.
+		*conds = append(*conds, Condition{Operator: "StringNotLike", Key: "aws:userid", Values: sessions, Statement: s})
+		return pmUnknown
 	}
 	best := pmNone
+	var unknown, sessions []string
 	for i := range c.principals {
 		switch m := ec.principalMatches(&c.principals[i]); m {
+		case pmSession:
+			return pmSession
 		case pmDirect:
-			return pmDirect
+			best = pmDirect
 		case pmAccount:
-			best = pmAccount
-		case pmUnknown:
-			if best == pmNone {
-				best = pmUnknown
-				*conds = append(*conds, Condition{
-					Operator: "ArnEquals", Key: "aws:PrincipalArn",
-					Values: []string{c.principals[i].raw}, Statement: s,
-				})
+			if best != pmDirect {
+				best = pmAccount
 			}
+		case pmUnknown:
+			unknown = append(unknown, c.principals[i].raw)
+		case pmSessionUnknown:
+			sessions = append(sessions, "*:"+sessionName(c.principals[i].value))
 		}
 	}
-	return best
+	switch {
+	case best != pmNone:
+		return best
+	case len(unknown) > 0:
+		*conds = append(*conds, Condition{Operator: "ArnEquals", Key: "aws:PrincipalArn", Values: unknown, Statement: s})
+		return pmUnknown
+	case len(sessions) > 0:
+		// A role session's aws:userid is ROLEID:SESSION-NAME.
+		*conds = append(*conds, Condition{Operator: "StringLike", Key: "aws:userid", Values: sessions, Statement: s})
+		return pmSessionUnknown
+	}
+	return pmNone
 }
 
 func (ec *evalCtx) principalMatches(pp *principalPat) principalMatch {
@@ -299,7 +334,12 @@ func (ec *evalCtx) principalMatches(pp *principalPat) principalMatch {
 				return pmDirect
 			}
 			if ec.p.Kind == KindRole && pp.account == ec.acct && isSessionOf(pp.value, ec.p) {
-				return pmDirect
+				switch {
+				case ec.session == "":
+					return pmSessionUnknown
+				case ec.session == sessionName(pp.value):
+					return pmSession
+				}
 			}
 		case callerAccount:
 			switch {
@@ -344,4 +384,13 @@ func (ec *evalCtx) matchConditions(s *Statement, conds *[]Condition) tri {
 		}
 	}
 	return res
+}
+
+// sessionName returns the session name of an assumed-role session ARN.
+func sessionName(arn string) string {
+	r := arnPart(arn, 5)
+	if i := strings.LastIndexByte(r, '/'); i >= 0 {
+		return r[i+1:]
+	}
+	return ""
 }
