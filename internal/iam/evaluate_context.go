@@ -39,8 +39,8 @@ type evalCtx struct {
 	// session is the role session name when the request names a role
 	// session (an assumed-role ARN); "" when only the role is known.
 	session string
-	org       *orgLevels // caller's account in the organization, or nil
-	resOrg    *orgLevels // resource's account in the organization, or nil
+	org     *orgLevels // caller's account in the organization, or nil
+	resOrg  *orgLevels // resource's account in the organization, or nil
 }
 
 // lookup returns what is known of a condition key (lower case).
