@@ -95,12 +95,38 @@ func ClassifyArgv(argv []string) ([]Command, error) {
 }
 
 // wrappers run the command that follows them.
-var wrappers = map[string]bool{"sudo": true, "env": true, "nohup": true, "time": true, "exec": true, "command": true, "xargs": true, "timeout": true, "nice": true, "doas": true}
+var wrappers = map[string]bool{
+	"sudo": true, "env": true, "nohup": true, "time": true, "exec": true, "command": true, "xargs": true, "timeout": true,
+	"nice": true, "doas": true, "busybox": true, "stdbuf": true, "ionice": true, "chroot": true, "watch": true,
+	"setsid": true, "unbuffer": true, "taskset": true, "strace": true, "ltrace": true, "runuser": true, "flock": true,
+}
+
+// shellKeywords open or continue a compound command; the command after them
+// runs as if they were not there.
+var shellKeywords = map[string]bool{"if": true, "then": true, "else": true, "elif": true, "fi": true, "do": true, "done": true, "while": true, "until": true, "{": true, "}": true, "!": true}
 
 var shells = map[string]bool{"sh": true, "bash": true, "zsh": true, "dash": true, "ksh": true, "ash": true}
 
+// classified are the tools classifyWords recognises by name.
+var classified = map[string]bool{"aws": true, "kubectl": true, "oc": true, "terraform": true, "tofu": true, "gcloud": true, "az": true, "helm": true}
+
+// commandName is the name a word runs as: its base name, lower-cased (so a
+// case-insensitive file system's KUBECTL is kubectl), without ".exe", and
+// cut at a redirection ("bash<<EOF").
+func commandName(w string) string {
+	if i := strings.IndexAny(w, "<>"); i >= 0 {
+		w = w[:i]
+	}
+	return strings.TrimSuffix(strings.ToLower(path.Base(w)), ".exe")
+}
+
+func runsCommands(name string) bool {
+	return classified[name] || shells[name] || wrappers[name] || name == "eval"
+}
+
 func classifyWords(words []string, depth int) ([]Command, error) {
-	// Skip environment assignments and wrapper commands with their flags.
+	// Skip environment assignments, shell keywords and wrapper commands
+	// with their options.
 	i := 0
 	for i < len(words) {
 		w := words[i]
@@ -108,8 +134,23 @@ func classifyWords(words []string, depth int) ([]Command, error) {
 			i++
 			continue
 		}
-		base := path.Base(w)
+		if shellKeywords[w] {
+			i++
+			continue
+		}
+		base := commandName(w)
 		if wrappers[base] {
+			// Wrapper options may take values (sudo -u root, nice -n 10,
+			// timeout -s KILL 10): the command run is the first later word
+			// naming a tool that runs commands, if any.
+			j := i + 1
+			for j < len(words) && !runsCommands(commandName(words[j])) {
+				j++
+			}
+			if j < len(words) {
+				i = j
+				continue
+			}
 			i++
 			for i < len(words) && strings.HasPrefix(words[i], "-") {
 				i++
@@ -124,8 +165,14 @@ func classifyWords(words []string, depth int) ([]Command, error) {
 	if i >= len(words) {
 		return nil, nil
 	}
-	tool := path.Base(words[i])
+	if strings.ContainsAny(words[i], "$*?[") {
+		return nil, fmt.Errorf("the command name %q is expanded when it runs and cannot be checked before", words[i])
+	}
+	tool := commandName(words[i])
 	args := words[i+1:]
+	if tool == "eval" {
+		return classifyLine(strings.Join(args, " "), depth+1)
+	}
 	if shells[tool] {
 		for j := 0; j < len(args); j++ {
 			if args[j] == "-c" && j+1 < len(args) {
@@ -134,6 +181,21 @@ func classifyWords(words []string, depth int) ([]Command, error) {
 			if strings.HasPrefix(args[j], "-") && strings.Contains(args[j], "c") && !strings.HasPrefix(args[j], "--") && j+1 < len(args) {
 				return classifyLine(args[j+1], depth+1)
 			}
+		}
+		// Without -c a shell runs a script file, or reads its commands
+		// from its input (a pipe, a here-document): those cannot be seen.
+		script := ""
+		for _, a := range args {
+			if a == "-s" || a == "-" {
+				break
+			}
+			if !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "+") {
+				script = a
+				break
+			}
+		}
+		if script == "" || strings.HasPrefix(script, "<") || strings.ContainsAny(words[i], "<") {
+			return nil, fmt.Errorf("%s reads its commands from its input, which cannot be checked before it runs", tool)
 		}
 	}
 	cmd := Command{Tool: tool, Args: args, Command: strings.Join(words, " ")}
@@ -210,7 +272,21 @@ func prefixed(s string, prefixes ...string) bool {
 	return false
 }
 
-var awsValueFlags = map[string]bool{"region": true, "profile": true, "output": true, "endpoint-url": true, "query": true, "color": true, "ca-bundle": true, "cli-read-timeout": true, "cli-connect-timeout": true}
+var awsValueFlags = map[string]bool{"region": true, "profile": true, "output": true, "endpoint-url": true, "query": true, "color": true, "ca-bundle": true, "cli-read-timeout": true, "cli-connect-timeout": true, "cli-binary-format": true, "cli-input-json": true, "cli-input-yaml": true, "page-size": true, "max-items": true, "starting-token": true}
+
+// isAWSName reports whether s can be an AWS CLI service or operation name;
+// a value of an option the table above does not know cannot be.
+func isAWSName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // awsPrivileged are operations that change who may do what, or hand out
 // credentials, whatever their verb.
@@ -227,6 +303,9 @@ var awsPrivileged = []string{
 
 func classifyAWS(c *Command) {
 	pos := positional(c.Args, awsValueFlags)
+	for len(pos) > 2 && !isAWSName(pos[0]) {
+		pos = pos[1:]
+	}
 	if len(pos) < 2 {
 		c.Verb = strings.Join(pos, " ")
 		c.Effect, c.Reason = EffectUnknown, "aws command without service and operation"
@@ -269,13 +348,29 @@ func classifyAWS(c *Command) {
 	}
 }
 
-var kubectlValueFlags = map[string]bool{"n": true, "namespace": true, "context": true, "cluster": true, "user": true, "kubeconfig": true, "o": true, "output": true, "l": true, "selector": true, "f": true, "filename": true, "c": true, "container": true, "s": true, "server": true, "token": true, "as": true, "as-group": true, "field-selector": true, "template": true, "type": true}
+var kubectlValueFlags = map[string]bool{"n": true, "namespace": true, "context": true, "cluster": true, "user": true, "kubeconfig": true, "o": true, "output": true, "l": true, "selector": true, "f": true, "filename": true, "c": true, "container": true, "s": true, "server": true, "token": true, "as": true, "as-group": true, "field-selector": true, "template": true, "type": true,
+	"v": true, "request-timeout": true, "certificate-authority": true, "client-certificate": true, "client-key": true,
+	"tls-server-name": true, "username": true, "password": true, "cache-dir": true, "as-uid": true, "profile": true, "profile-output": true}
+
+// kubectlVerbs are the verbs classifyKubectl knows.
+var kubectlVerbs = map[string]bool{}
+
+func init() {
+	for _, v := range strings.Fields("get describe logs top explain api-resources api-versions version cluster-info diff events wait auth delete drain replace apply exec attach cp debug port-forward proxy run create scale cordon uncordon taint patch edit label annotate set rollout autoscale expose certificate") {
+		kubectlVerbs[v] = true
+	}
+}
 
 func classifyKubectl(c *Command) {
 	pos := positional(c.Args, kubectlValueFlags)
 	if len(pos) == 0 {
 		c.Effect, c.Reason = EffectUnknown, "kubectl without a verb"
 		return
+	}
+	// A value of an option the table does not know reads as a verb: take
+	// the first word that is one.
+	for len(pos) > 1 && !kubectlVerbs[pos[0]] {
+		pos = pos[1:]
 	}
 	verb := pos[0]
 	c.Verb = verb

