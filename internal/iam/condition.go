@@ -271,6 +271,11 @@ func (c *cond) eval(ec *evalCtx) tri {
 		return triUnknown
 	}
 	present := st == keyKnown
+	if present && (c.op.base == opNull || c.op.set == setAllValues) && allEmpty(vals) {
+		// AWS: a key whose value is empty is null to the Null operator,
+		// and ForAllValues holds on it as on a missing key.
+		present = false
+	}
 	if c.op.base == opNull {
 		return boolTri(c.null != present)
 	}
@@ -324,6 +329,17 @@ func (c *cond) eval(ec *evalCtx) tri {
 		return triUnknown
 	}
 	return boolTri(neg)
+}
+
+// allEmpty reports whether every value is the empty string (or there are
+// none).
+func allEmpty(vals []string) bool {
+	for _, v := range vals {
+		if v != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // absent is the condition's value when its key is not in the request.

@@ -90,6 +90,14 @@ func TestConditionOperators(t *testing.T) {
 		{"ForAllValues holds when every request value matches", "ForAllValues:StringEquals", "aws:TagKeys", `["env","team"]`, ctx("aws:TagKeys", "env", "aws:TagKeys", "team"), Allowed},
 		{"ForAllValues fails when one request value does not match", "ForAllValues:StringEquals", "aws:TagKeys", `["env","team"]`, ctx("aws:TagKeys", "env", "aws:TagKeys", "owner"), Denied},
 		{"ForAllValues holds on an absent key", "ForAllValues:StringEquals", "aws:PrincipalTag/absent", `"x"`, none, Allowed},
+		// AWS: ForAllValues "also returns true if ... the context key value
+		// resolves to a null data set, such as an empty string", and Null
+		// false checks that the key is present with a value that is not
+		// empty.
+		{"ForAllValues holds on a key whose value is an empty string", "ForAllValues:StringEquals", "aws:TagKeys", `["env"]`, ctx("aws:TagKeys", ""), Allowed},
+		{"ForAllValues holds on a key with no values", "ForAllValues:StringEquals", "aws:TagKeys", `["env"]`, map[string][]string{"aws:TagKeys": {}}, Allowed},
+		{"Null true holds when the key's value is an empty string", "Null", "aws:TagKeys", `"true"`, ctx("aws:TagKeys", ""), Allowed},
+		{"Null false fails when the key's value is an empty string", "Null", "aws:TagKeys", `"false"`, ctx("aws:TagKeys", ""), Denied},
 		{"ForAllValues with a negated operator: no value may be listed", "ForAllValues:StringNotEquals", "aws:TagKeys", `["admin"]`, ctx("aws:TagKeys", "env", "aws:TagKeys", "team"), Allowed},
 		{"ForAnyValue with a negated operator: some value is not listed", "ForAnyValue:StringNotLike", "aws:TagKeys", `["env*"]`, ctx("aws:TagKeys", "env1", "aws:TagKeys", "env2"), Denied},
 		{"ForAnyValue:StringLike matches a wildcard", "ForAnyValue:StringLike", "aws:TagKeys", `"te*"`, ctx("aws:TagKeys", "x", "aws:TagKeys", "team"), Allowed},
