@@ -107,9 +107,15 @@ func (r *URLRules) walk(ctx context.Context, path, key string, v any, out *[]Vio
 			r.walk(ctx, fmt.Sprintf("%s[%d]", path, i), key, e, out, depth+1)
 		}
 	case string:
-		for _, u := range findURLs(x) {
+		urls := findURLs(x)
+		for _, u := range urls {
 			if err := r.CheckURL(ctx, u); err != nil {
 				*out = append(*out, Violation{Path: path, Value: u, Reason: err.Error()})
+			}
+		}
+		if len(urls) == 0 && isURLKey(key) {
+			if err := r.checkSchemeless(ctx, x); err != nil {
+				*out = append(*out, Violation{Path: path, Value: x, Reason: err.Error()})
 			}
 		}
 		if hostKeys[key] && !strings.Contains(x, "://") {
@@ -126,12 +132,19 @@ func (r *URLRules) walk(ctx context.Context, path, key string, v any, out *[]Vio
 	}
 }
 
+// specialSchemes are the schemes for which WHATWG URL parsers (browsers,
+// Node's fetch, undici) accept any run of "/" and "\\" after the colon,
+// including none: "http:/h", "http:\\\\h" and "http:h" all reach host h.
+var specialSchemes = map[string]bool{"http": true, "https": true, "ws": true, "wss": true, "ftp": true, "file": true}
+
 // findURLs returns the URL-like substrings of s: each run of non-space
-// characters containing "://", with a scheme of letters before it.
+// characters containing "://", with a scheme of letters before it, and each
+// run starting with a special scheme and a colon, normalised to
+// "scheme://" with backslashes read as slashes, as lenient parsers read it.
 func findURLs(s string) []string {
 	var out []string
 	for {
-		i := strings.Index(s, "://")
+		i := strings.IndexByte(s, ':')
 		if i < 0 {
 			return out
 		}
@@ -139,15 +152,71 @@ func findURLs(s string) []string {
 		for start > 0 && isSchemeChar(s[start-1]) {
 			start--
 		}
-		end := i + 3
+		end := i + 1
 		for end < len(s) && !isURLTerminator(s[end]) {
 			end++
 		}
-		if start < i {
-			out = append(out, s[start:end])
+		rest := s[i+1 : end]
+		switch {
+		case start < i && strings.HasPrefix(rest, "//"):
+			u := s[start:end]
+			out = append(out, u)
+			if strings.Contains(u, "\\") {
+				out = append(out, strings.ReplaceAll(u, "\\", "/"))
+			}
+		case start < i && specialSchemes[strings.ToLower(s[start:i])]:
+			if h := strings.TrimLeft(rest, "/\\"); h != "" {
+				out = append(out, s[start:i]+"://"+strings.ReplaceAll(h, "\\", "/"))
+			}
 		}
 		s = s[end:]
 	}
+}
+
+// urlKeys are argument names whose values are URLs, which a tool may
+// complete with a scheme of its own when they have none.
+func isURLKey(k string) bool {
+	switch k {
+	case "url", "uri", "href", "link", "src", "location":
+		return true
+	}
+	return strings.HasSuffix(k, "_url") || strings.HasSuffix(k, "_uri")
+}
+
+// checkSchemeless checks a url argument with no scheme: scheme-relative
+// ("//host/path") as http, and otherwise its first segment when it is an
+// address or a metadata name ("169.254.169.254/latest"). Other first
+// segments are left alone: "docs/index.html" is a relative path.
+func (r *URLRules) checkSchemeless(ctx context.Context, v string) error {
+	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "//") || strings.HasPrefix(v, "\\\\") {
+		return r.CheckURL(ctx, "http://"+strings.ReplaceAll(strings.TrimLeft(v, "/\\"), "\\", "/"))
+	}
+	host := v
+	if i := strings.IndexAny(host, "/\\?#"); i >= 0 {
+		host = host[:i]
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if err := r.checkMetadataName(host); err != nil {
+		return err
+	}
+	ip, ok := ParseIPLiteral(host)
+	if !ok || !strings.ContainsAny(host, ".:") && ip.As4()[0] == 0 {
+		return nil // a bare small number reads as a path segment ("2024/report")
+	}
+	return r.CheckAddr(ip)
+}
+
+func (r *URLRules) checkMetadataName(host string) error {
+	h := normalizeHost(host)
+	for _, m := range metadataHosts {
+		if h == m {
+			return fmt.Errorf("%w: %s is an instance-metadata service", ErrBlocked, h)
+		}
+	}
+	return nil
 }
 
 func isSchemeChar(c byte) bool {

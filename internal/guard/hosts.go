@@ -97,7 +97,8 @@ func (r *HostRules) CheckAddr(ip netip.Addr) error {
 		}
 	}
 	if ip.Is6() {
-		// NAT64 and 6to4 embed an IPv4 address; check it too.
+		// IPv4-compatible, IPv4-translated, NAT64, 6to4 and Teredo
+		// addresses embed an IPv4 address; check it too.
 		if embedded, ok := embeddedIPv4(ip); ok {
 			if err := r.CheckAddr(embedded); err != nil {
 				return fmt.Errorf("%w (embedded in %s)", err, ip)
@@ -128,7 +129,21 @@ func (r *HostRules) CheckAddr(ip netip.Addr) error {
 
 func embeddedIPv4(ip netip.Addr) (netip.Addr, bool) {
 	b := ip.As16()
+	zero := func(from, to int) bool {
+		for _, x := range b[from:to] {
+			if x != 0 {
+				return false
+			}
+		}
+		return true
+	}
 	switch {
+	case zero(0, 12) && !zero(12, 15): // ::a.b.c.d, IPv4-compatible (not :: or ::1)
+		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
+	case zero(0, 8) && b[8] == 0xff && b[9] == 0xff && zero(10, 12): // ::ffff:0:a.b.c.d, IPv4-translated
+		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
+	case b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0: // 2001::/32 Teredo: the client address, inverted
+		return netip.AddrFrom4([4]byte{^b[12], ^b[13], ^b[14], ^b[15]}), true
 	case b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b: // 64:ff9b::/96
 		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
 	case b[0] == 0x20 && b[1] == 0x02: // 2002::/16 (6to4)

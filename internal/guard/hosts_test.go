@@ -59,6 +59,10 @@ func TestHostRules(t *testing.T) {
 		{"an allow list admits subdomains", HostRules{AllowHosts: []string{"*.github.com"}}, "api.github.com", false},
 		{"a deny list refuses its names", HostRules{DenyHosts: []string{"example.com"}}, "EXAMPLE.com", true},
 		{"an unresolvable name is refused", HostRules{}, "nowhere.invalid", true},
+		{"an IPv4-compatible IPv6 metadata address is blocked", HostRules{}, "[::a9fe:a9fe]", true},
+		{"an IPv4-compatible IPv6 address written with a dotted quad is blocked", HostRules{}, "::169.254.169.254", true},
+		{"an IPv4-translated IPv6 metadata address is blocked", HostRules{}, "::ffff:0:a9fe:a9fe", true},
+		{"a Teredo address hiding the metadata address is blocked", HostRules{}, "2001:0:4136:e378:8000:63bf:5601:5601", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,5 +98,33 @@ func TestCheckArgumentsFindsURLsAndHostsAnywhere(t *testing.T) {
 		if v[i].Path != p {
 			t.Errorf("violation %d at %s, want %s (%v)", i, v[i].Path, p, v[i])
 		}
+	}
+}
+
+func TestCheckArgumentsFindsURLsThatLenientParsersAccept(t *testing.T) {
+	r := &URLRules{HostRules: HostRules{Resolver: staticResolver{"example.com": {netip.MustParseAddr("93.184.215.14")}}}}
+	cases := []struct {
+		name  string
+		args  map[string]any
+		block bool
+	}{
+		{"a URL with one slash after the scheme is checked", map[string]any{"url": "http:/169.254.169.254/latest/meta-data/"}, true},
+		{"a URL with backslashes after the scheme is checked", map[string]any{"url": `http:\\169.254.169.254\latest`}, true},
+		{"a URL with no slashes after the scheme is checked", map[string]any{"url": "http:169.254.169.254/latest"}, true},
+		{"a scheme-relative URL is checked", map[string]any{"url": "//169.254.169.254/latest"}, true},
+		{"a URL without a scheme in a url argument is checked", map[string]any{"url": "169.254.169.254/latest/meta-data/"}, true},
+		{"a metadata name without a scheme in a url argument is checked", map[string]any{"uri": "metadata.google.internal/computeMetadata/v1/"}, true},
+		{"a lenient URL inside text is checked", map[string]any{"text": "fetch HTTPS:\\\\169.254.169.254 now"}, true},
+		{"a relative path in a url argument passes", map[string]any{"url": "docs/index.html"}, false},
+		{"a public URL written leniently passes", map[string]any{"url": "https:/example.com/a"}, false},
+		{"text with a colon after a scheme word passes", map[string]any{"text": "see http: the protocol"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := r.CheckArguments(context.Background(), c.args)
+			if (len(v) > 0) != c.block {
+				t.Fatalf("violations %v, want blocked=%v", v, c.block)
+			}
+		})
 	}
 }
