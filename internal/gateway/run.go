@@ -57,12 +57,13 @@ type Hooks struct {
 // Start assembles a gateway from its configuration: opens the state store
 // and the decision log, loads the policies and the detectors, starts the
 // egress proxy on loopback, and connects the upstreams.
-func Start(ctx context.Context, cfg *Config, h Hooks) (rt *Runtime, err error) {
-	rt = &Runtime{Registry: prometheus.NewRegistry()}
+func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
+	// rt is not the named result: every error return sets that to nil, and
+	// the deferred Close must still see what was opened.
+	rt := &Runtime{Registry: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
 			rt.Close()
-			rt = nil
 		}
 	}()
 	rt.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
