@@ -210,7 +210,9 @@ func (ec *evalCtx) matchResource(s *Statement, conds *[]Condition) tri {
 		}
 	}
 	if unknownPat == nil {
-		if c.notResource {
+		// "Everything but a resource named by an unresolved variable":
+		// AWS holds such a statement invalid, so it applies to nothing.
+		if c.notResource && !ec.anyAbsentVar(c.resources) {
 			return triYes
 		}
 		return triNo
@@ -374,7 +376,13 @@ func (ec *evalCtx) matchConditions(s *Statement, conds *[]Condition) tri {
 	res := triYes
 	mark := len(*conds)
 	for _, c := range s.c.conds {
-		switch c.eval(ec) {
+		r := c.eval(ec)
+		if r != triNo && c.op.base.negated() && ec.anyAbsentVar(c.pats) {
+			// A negated operator would hold only because a policy
+			// variable has no value; AWS holds the statement invalid.
+			r = triNo
+		}
+		switch r {
 		case triNo:
 			*conds = (*conds)[:mark]
 			return triNo
@@ -393,4 +401,22 @@ func sessionName(arn string) string {
 		return r[i+1:]
 	}
 	return ""
+}
+
+// anyAbsentVar reports whether a pattern uses a policy variable whose key
+// is known to be absent from the request (and has no default), such as
+// ${aws:username} for a role.
+func (ec *evalCtx) anyAbsentVar(pats []pattern) bool {
+	for i := range pats {
+		for j := range pats[i].segs {
+			sg := &pats[i].segs[j]
+			if sg.kind != segVar {
+				continue
+			}
+			if _, st := ec.variable(sg.v); st == keyAbsent {
+				return true
+			}
+		}
+	}
+	return false
 }

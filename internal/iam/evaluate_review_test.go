@@ -46,3 +46,26 @@ func TestNotPrincipalDenyMustNameTheRoleSession(t *testing.T) {
 		{"a Deny with NotPrincipal naming a session spares the role only if the session is that one", roleARN(acct, "auditor"), "s3:GetObject", "arn:aws:s3:::all-three/k", nil, Conditional, ""},
 	})
 }
+
+// TestUnresolvedPolicyVariablesInvalidateTheStatement follows the policy
+// variables reference: a variable whose key is not present (aws:username
+// for a role) cannot be matched, "and causes the statement to be invalid".
+// A statement that says "everything except ${aws:username}" therefore
+// neither allows nor denies anything for a role.
+func TestUnresolvedPolicyVariablesInvalidateTheStatement(t *testing.T) {
+	e := newEstate(t)
+	e.add(role(t, acct, "notres-allow", "", `{"Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}}`))
+	e.add(role(t, acct, "notres-deny", "", allow("s3:*", "*"), `{"Statement":{"Effect":"Deny","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}}`))
+	e.add(role(t, acct, "negcond-allow", "", `{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringNotLike":{"s3:prefix":"home/${aws:username}/*"}}}}`))
+	e.add(role(t, acct, "negcond-deny", "", allow("s3:*", "*"), `{"Statement":{"Effect":"Deny","Action":"s3:ListBucket","Resource":"*","Condition":{"StringNotLike":{"s3:prefix":"home/${aws:username}/*"}}}}`))
+	e.add(user(t, acct, "alice", `{"Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::home/${aws:username}/*"}}`))
+	prefix := map[string][]string{"s3:prefix": {"shared/"}}
+	runCases(t, e, []evalCase{
+		{"an Allow with NotResource naming ${aws:username} allows a role nothing", roleARN(acct, "notres-allow"), "s3:GetObject", "arn:aws:s3:::other/k", nil, Denied, ""},
+		{"a Deny with NotResource naming ${aws:username} denies a role nothing", roleARN(acct, "notres-deny"), "s3:GetObject", "arn:aws:s3:::other/k", nil, Allowed, ""},
+		{"an Allow with a negated condition on ${aws:username} allows a role nothing", roleARN(acct, "negcond-allow"), "s3:ListBucket", "arn:aws:s3:::b", prefix, Denied, ""},
+		{"a Deny with a negated condition on ${aws:username} denies a role nothing", roleARN(acct, "negcond-deny"), "s3:ListBucket", "arn:aws:s3:::b", prefix, Allowed, ""},
+		{"NotResource with ${aws:username} still works for a user", userARN(acct, "alice"), "s3:GetObject", "arn:aws:s3:::other/k", nil, Allowed, ""},
+		{"NotResource with ${aws:username} still excludes the user's own home", userARN(acct, "alice"), "s3:GetObject", "arn:aws:s3:::home/alice/k", nil, Denied, ""},
+	})
+}
