@@ -68,3 +68,22 @@ func FuzzCommandsInArguments(f *testing.F) {
 		}
 	})
 }
+
+func FuzzCanonicalArgs(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1,"b":[1,2,{"c":"d"}]}`, `{"a":1,"a":2}`, `{"a":1,"A":2}`, `null`, `[1]`, `{"n":1e400}`, "{\"s\":\"\xff\"}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		out, err := canonicalArgs(raw)
+		if err != nil {
+			return
+		}
+		again, err := canonicalArgs(out)
+		if err != nil || string(again) != string(out) {
+			t.Fatalf("canonical form %s is not stable: %s, %v", out, again, err)
+		}
+		if out[0] != '{' {
+			t.Fatalf("canonical form %s is not an object", out)
+		}
+	})
+}

@@ -229,7 +229,14 @@ func (g *Gateway) CallTool(ctx context.Context, caller *Caller, sessionID, name 
 		Reasoning: reasoningOf(meta),
 		Extra:     map[string]json.RawMessage{},
 	}
-	args, argsErr := decodeArgs(rawArgs)
+	// From here on the arguments are their canonical form: what is
+	// checked, hashed for approval, logged and forwarded are one thing.
+	var args map[string]any
+	canon, argsErr := canonicalArgs(rawArgs)
+	if argsErr == nil {
+		rawArgs = canon
+		args, argsErr = decodeArgs(rawArgs)
+	}
 	rec.Args, rec.ArgsSHA256 = g.redactArgs(rawArgs)
 	rec.Extra["session"] = jsonString(sessionID)
 

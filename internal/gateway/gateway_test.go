@@ -422,6 +422,19 @@ func TestGatewayEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("arguments giving a key twice are refused, so policy and tool cannot read different values", func(t *testing.T) {
+		for _, raw := range []string{
+			`{"path":"/home/dev/.aws/credentials","path":"/tmp/x"}`,
+			`{"path":"/tmp/x","Path":"/home/dev/.aws/credentials"}`,
+		} {
+			_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "box.read_file", Arguments: json.RawMessage(raw)})
+			var je *jsonrpc.Error
+			if !errors.As(err, &je) || je.Code != CodeDenied || !strings.Contains(je.Message, "given twice") {
+				t.Fatalf("%s: got %v, want a denial naming the duplicate key", raw, err)
+			}
+		}
+	})
+
 	destroy := map[string]any{"command": "kubectl delete namespace prod"}
 	t.Run("a destructive command waits for approval, and an approved call runs once", func(t *testing.T) {
 		je := mustRefuse(t, cs, CodeApprovalRequired, "box.run_command", destroy, "destructive")
