@@ -247,8 +247,13 @@ func (m *Model) Evaluate(r Request) Decision {
 	a := acc
 	a.conds = append([]Condition(nil), acc.conds...)
 	pathA := a.and(res.direct)
-	if pathA && p.Kind == KindRole {
+	switch {
+	case pathA && p.Kind == KindRole:
 		pathA = limits(&a)
+	case pathA && r.SessionPolicy != nil:
+		// A grant to the user's ARN is added before the session is
+		// created, so the session policy limits it (its boundary does not).
+		pathA = a.and(sess.allow)
 	}
 	// A grant to the role session itself is not limited by them.
 	if res.session.st != triNo && (!pathA || a.st != triYes) {
@@ -356,7 +361,9 @@ func (ec *evalCtx) identifyCaller() (Decision, bool) {
 				return Decision{}, true
 			}
 		}
+		// A session of a role outside the input acts as that role.
 		ec.kind, ec.acct = callerAccount, acct
+		ec.callerARN = "arn:" + arnPart(who, 1) + ":iam::" + acct + ":role/" + name
 	case strings.HasPrefix(who, "arn:") && arnPart(who, 5) == "root":
 		ec.kind, ec.acct = callerAccount, arnPart(who, 4)
 	case strings.HasPrefix(who, "arn:") && arnPart(who, 2) == "iam" && isAccountID(arnPart(who, 4)) &&

@@ -346,7 +346,7 @@ func (ec *evalCtx) principalMatches(pp *principalPat) principalMatch {
 		case callerAccount:
 			switch {
 			case ec.callerARN != "":
-				if pp.value == ec.callerARN {
+				if pp.value == ec.callerARN || pp.value == ec.req.Principal {
 					return pmDirect
 				}
 			case pp.account == ec.acct:

@@ -69,3 +69,47 @@ func TestUnresolvedPolicyVariablesInvalidateTheStatement(t *testing.T) {
 		{"NotResource with ${aws:username} still excludes the user's own home", userARN(acct, "alice"), "s3:GetObject", "arn:aws:s3:::home/alice/k", nil, Denied, ""},
 	})
 }
+
+// TestSessionPolicyLimitsAResourcePolicyNamingTheUser follows the session
+// policies section of the IAM guide: when a resource-based policy names
+// the ARN of the user (or role) rather than the session, its permissions
+// are added before the session is created, and "the session policy limits
+// the total permissions granted by the resource-based policy and the
+// identity-based policy". A user's permissions boundary still does not.
+func TestSessionPolicyLimitsAResourcePolicyNamingTheUser(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "fed"))
+	q := "arn:aws:sqs:us-east-1:" + acct + ":q"
+	e.resource(q, `{"Statement":{"Effect":"Allow","Principal":{"AWS":"`+userARN(acct, "fed")+`"},"Action":"sqs:SendMessage","Resource":"*"}}`)
+	for _, tt := range []struct {
+		name    string
+		session string
+		want    Result
+	}{
+		{"a session policy that does not allow the action limits a resource policy naming the user", allow("s3:*", "*"), Denied},
+		{"a session policy that allows the action keeps a resource policy naming the user", allow("sqs:*", "*"), Allowed},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.m.Evaluate(Request{Principal: userARN(acct, "fed"), Action: "sqs:SendMessage", Resource: q, SessionPolicy: mustPolicy(t, "session", tt.session)})
+			if d.Result != tt.want {
+				t.Fatalf("got %v (%s), want %v", d.Result, d.Reason, tt.want)
+			}
+		})
+	}
+}
+
+// TestSessionOfARoleOutsideTheInput follows the Principal reference: a
+// role session's own requests are those of its role (aws:PrincipalArn is
+// the role ARN), so a resource policy naming an outside role admits its
+// sessions.
+func TestSessionOfARoleOutsideTheInput(t *testing.T) {
+	e := newEstate(t)
+	e.add(user(t, acct, "dev"))
+	e.resource("arn:aws:s3:::shared", `{"Statement":{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::333333333333:role/reader","arn:aws:sts::333333333333:assumed-role/auditor/s1"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}}`)
+	e.m.SetResourceOwner("arn:aws:s3:::shared", acct)
+	runCases(t, e, []evalCase{
+		{"a session of the named outside role is allowed", "arn:aws:sts::333333333333:assumed-role/reader/s1", "s3:GetObject", "arn:aws:s3:::shared/k", nil, Allowed, ""},
+		{"a session named itself is allowed", "arn:aws:sts::333333333333:assumed-role/auditor/s1", "s3:GetObject", "arn:aws:s3:::shared/k", nil, Allowed, ""},
+		{"a session of another role of that account is not", "arn:aws:sts::333333333333:assumed-role/writer/s1", "s3:GetObject", "arn:aws:s3:::shared/k", nil, Denied, ""},
+	})
+}
