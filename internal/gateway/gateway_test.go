@@ -715,6 +715,21 @@ deny contains {"no_msg": true} if input.tool.name == "read_file"
 		r.rt.Gateway.inspector = failingInspector{}
 		mustRefuse(t, r.client(r.agentKey), CodeDenied, "box.read_file", map[string]any{"path": "/src/a.go"}, "response inspection failed")
 	})
+	t.Run("a panicking detector denies the call and the gateway keeps serving", func(t *testing.T) {
+		r := newRig(t, nil)
+		r.rt.Gateway.inspector = panickingInspector{}
+		cs := r.client(r.agentKey)
+		mustRefuse(t, cs, CodeDenied, "box.read_file", map[string]any{"path": "/src/a.go"}, "internal error")
+		mustRefuse(t, cs, CodeDenied, "box.read_file", map[string]any{"path": "/src/b.go"}, "internal error")
+	})
+}
+
+// panickingInspector stands for a detector with a bug that panics on some
+// response.
+type panickingInspector struct{ failingInspector }
+
+func (panickingInspector) Inspect(context.Context, string) (Inspection, error) {
+	panic("index out of range in a detector")
 }
 
 // failingInspector stands for a detector that fails, to show the gateway

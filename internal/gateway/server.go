@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/parapet-sec/parapet/internal/audit"
 	"github.com/parapet-sec/parapet/internal/policy"
 	"github.com/parapet-sec/parapet/internal/store"
 )
@@ -119,7 +122,44 @@ func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 			return &out, nil
 		}
 	})
+	// Outermost: a bug that panics while handling one request refuses that
+	// request (a tools/call is denied and logged) instead of ending the
+	// gateway for every client, or letting anything through.
+	s.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					actor := ""
+					if c := callerOf(ctx, req.GetExtra()); c != nil && c.Agent != nil {
+						actor = c.Agent.ID
+					}
+					res, err = nil, g.recovered(method, req, actor, p)
+				}
+			}()
+			return next(ctx, method, req)
+		}
+	})
 	return s
+}
+
+// recovered turns a panic while handling method into a refusal. The panic
+// value is logged only when it is a runtime error: other values may carry
+// the data being handled.
+func (g *Gateway) recovered(method string, req mcp.Request, actor string, p any) error {
+	what := "a non-runtime panic value"
+	if re, ok := p.(runtime.Error); ok {
+		what = re.Error()
+	}
+	g.logger.Error("request handler panicked", "method", method, "panic", what, "stack", string(debug.Stack()))
+	d := &denial{code: CodeDenied, stage: "internal", reason: "internal error while handling " + method + " (failing closed)"}
+	if ctr, ok := req.(*mcp.CallToolRequest); ok && ctr.Params != nil {
+		rec := audit.Record{Time: g.now().UTC(), Actor: actor, Action: "tools/call", Tool: ctr.Params.Name, Verdict: "deny", Reason: d.reason,
+			Extra: map[string]json.RawMessage{"stage": jsonString(d.stage)}}
+		if err := g.enqueue(rec); err != nil {
+			d.reason += "; " + err.Error()
+		}
+	}
+	return d.rpcError()
 }
 
 // visible reports whether policy lets the caller see a tool: a call with
