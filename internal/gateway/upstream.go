@@ -162,15 +162,20 @@ func (g *Gateway) refresh(ctx context.Context, u *upstream) error {
 	return nil
 }
 
-// definitionHash is the SHA-256 of a tool's name, description and schemas:
-// what an agent relies on when it decides to call the tool.
+// definitionHash is the SHA-256 of a tool's name, title, description,
+// schemas and annotations: what an agent relies on when it decides to call
+// the tool, and what policy reads (a destructiveHint dropped later must not
+// slip past the pin). Title and annotations count only when present, so
+// tools without them keep the hash they were pinned with.
 func definitionHash(t *mcp.Tool) string {
 	b, _ := json.Marshal(struct {
-		Name         string `json:"name"`
-		Description  string `json:"description"`
-		InputSchema  any    `json:"inputSchema"`
-		OutputSchema any    `json:"outputSchema,omitempty"`
-	}{t.Name, t.Description, t.InputSchema, t.OutputSchema})
+		Name         string               `json:"name"`
+		Title        string               `json:"title,omitempty"`
+		Description  string               `json:"description"`
+		InputSchema  any                  `json:"inputSchema"`
+		OutputSchema any                  `json:"outputSchema,omitempty"`
+		Annotations  *mcp.ToolAnnotations `json:"annotations,omitempty"`
+	}{t.Name, t.Title, t.Description, t.InputSchema, t.OutputSchema, t.Annotations})
 	// Re-encode through a generic value so key order cannot change the hash.
 	var v any
 	json.Unmarshal(b, &v)
