@@ -179,7 +179,7 @@ line are appended, nothing from it on, and the error names the line.`,
 				err = withCode(exitUsage, fmt.Errorf("stdin:%d: %w (records before this line are appended, none from it on)", le.Line, le.Err))
 			}
 			if n > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "appended %d records: entries %d to %d\n", n, first, first+uint64(n)-1)
+				fmt.Fprintf(cmd.ErrOrStderr(), "appended %s: entries %d to %d\n", count(n, "record", "records"), first, first+uint64(n)-1)
 			} else if err == nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "appended no records")
 			}
@@ -345,8 +345,8 @@ newest verified checkpoint to the --checkpoint file for the next run.`,
 					Checkpoint string `json:"checkpoint,omitempty"`
 				}{"parapet.audit.verify/v1", true, rep, string(rep.Checkpoint)})
 			}
-			fmt.Fprintf(out, "ok: log %q, %d entries, root %s, %d signed checkpoints verified\n",
-				rep.Origin, rep.Size, base64.StdEncoding.EncodeToString(rep.RootHash), rep.Checkpoints)
+			fmt.Fprintf(out, "ok: log %q, %s, root %s, %s verified\n",
+				rep.Origin, count(int(rep.Size), "entry", "entries"), base64.StdEncoding.EncodeToString(rep.RootHash), count(rep.Checkpoints, "signed checkpoint", "signed checkpoints"))
 			if rep.TrustedSize != nil {
 				fmt.Fprintf(out, "ok: extends the trusted checkpoint of size %d\n", *rep.TrustedSize)
 			}
@@ -524,7 +524,7 @@ rewritten, and the checkpoint is replaced last.`,
 				return err
 			}
 			c, _, _ := audit.OpenCheckpoint(signed, l.Verifier())
-			fmt.Fprintf(cmd.ErrOrStderr(), "exported %d entries to %s\n", c.Size, dir)
+			fmt.Fprintf(cmd.ErrOrStderr(), "exported %s to %s\n", count(int(c.Size), "entry", "entries"), dir)
 			return nil
 		},
 	}

@@ -248,6 +248,6 @@ func printCheckTable(w io.Writer, rep *check.Report) error {
 			fmt.Fprintf(w, "          suppressed: %s (%s)\n", f.Suppressed.Reason, f.Suppressed.Source)
 		}
 	}
-	_, err := fmt.Fprintf(w, "%d findings, %d suppressed; %d checks on %d inputs\n", open, suppressed, len(rep.Checks), len(rep.Inputs))
+	_, err := fmt.Fprintf(w, "%s, %d suppressed; %s on %s\n", count(open, "finding", "findings"), suppressed, count(len(rep.Checks), "check", "checks"), count(len(rep.Inputs), "input", "inputs"))
 	return err
 }

@@ -168,7 +168,7 @@ func writeAnalyzeTable(w io.Writer, res *iam.Escalation) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%d principals, %d admin-equivalent, %d escalation paths\n\n", len(res.Principals), admins, len(res.Paths))
+	fmt.Fprintf(w, "\n%s, %d admin-equivalent, %s\n\n", count(len(res.Principals), "principal", "principals"), admins, count(len(res.Paths), "escalation path", "escalation paths"))
 	if len(res.Paths) == 0 {
 		return nil
 	}

@@ -36,3 +36,12 @@ func writeOutput(path string, write func(io.Writer) error) error {
 	}
 	return nil
 }
+
+// count writes n with its noun in the singular or the plural: "1 finding",
+// "3 findings".
+func count(n int, singular, plural string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	return fmt.Sprintf("%d %s", n, plural)
+}
