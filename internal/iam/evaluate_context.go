@@ -115,6 +115,13 @@ func (ec *evalCtx) lookup(key string) ([]string, keyState) {
 			return trueVals, keyKnown
 		case "aws:principalservicename":
 			return ec.m.values.get(ec.req.Principal), keyKnown
+		case "aws:principalorgid", "aws:principalorgpaths", "aws:username":
+			// Only principals of an organization's accounts carry
+			// organization keys, and only IAM users a user name.
+			return nil, keyAbsent
+		}
+		if strings.HasPrefix(key, "aws:principaltag/") {
+			return nil, keyAbsent // only IAM users and roles have tags
 		}
 		return nil, keyUnknown
 	}

@@ -113,3 +113,22 @@ func TestSessionOfARoleOutsideTheInput(t *testing.T) {
 		{"a session of another role of that account is not", "arn:aws:sts::333333333333:assumed-role/writer/s1", "s3:GetObject", "arn:aws:s3:::shared/k", nil, Denied, ""},
 	})
 }
+
+// TestServicePrincipalsCarryNoPrincipalAttributes follows the global
+// condition keys reference: aws:PrincipalOrgID and aws:PrincipalOrgPaths
+// are in the request context only when the principal belongs to an
+// organization, and principal tags only for IAM users and roles, so an AWS
+// service principal's request lacks them (which is why the documented
+// organization guard pairs StringNotEqualsIfExists with
+// aws:PrincipalIsAWSService).
+func TestServicePrincipalsCarryNoPrincipalAttributes(t *testing.T) {
+	e := newEstate(t)
+	e.add(role(t, acct, "org-only", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-exampleorg"}}}]}`))
+	e.add(role(t, acct, "org-guard", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-exampleorg"},"BoolIfExists":{"aws:PrincipalIsAWSService":"false"}}}]}`))
+	e.add(role(t, acct, "tagged", `{"Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}}`))
+	runCases(t, e, []evalCase{
+		{"a deny unless the caller is in the organization applies to a service principal", "lambda.amazonaws.com", "sts:AssumeRole", roleARN(acct, "org-only"), nil, Denied, "explicitly denied"},
+		{"the documented organization guard spares a service principal", "lambda.amazonaws.com", "sts:AssumeRole", roleARN(acct, "org-guard"), nil, Allowed, ""},
+		{"an allow on a principal tag does not admit a service principal", "lambda.amazonaws.com", "sts:AssumeRole", roleARN(acct, "tagged"), nil, Denied, ""},
+	})
+}
