@@ -21,6 +21,7 @@ import (
 	"github.com/parapet-sec/parapet/internal/approval"
 	"github.com/parapet-sec/parapet/internal/audit"
 	"github.com/parapet-sec/parapet/internal/guard"
+	"github.com/parapet-sec/parapet/internal/inspect"
 	"github.com/parapet-sec/parapet/internal/policy"
 )
 
@@ -459,6 +460,7 @@ func (g *Gateway) enqueue(r audit.Record) error {
 		}
 		return errors.New("no decision log configured")
 	}
+	redactRecord(&r)
 	queued := time.Now()
 	receipt, err := g.log.Enqueue(r)
 	if err == nil {
@@ -599,6 +601,30 @@ func (g *Gateway) redactArgs(raw json.RawMessage) (json.RawMessage, string) {
 		return nil, digest
 	}
 	return b, digest
+}
+
+// redactRecord removes secrets from the parts of a record the log does not
+// redact itself: the reason (policies quote commands and URLs), the agent's
+// stated reasoning, and the extra fields (the classified commands). The
+// arguments were redacted when the record was made.
+func redactRecord(r *audit.Record) {
+	r.Reason = inspect.Redact(r.Reason)
+	r.Reasoning = inspect.Redact(r.Reasoning)
+	for k, raw := range r.Extra {
+		if !bytes.Contains(raw, []byte{'"'}) {
+			continue // no strings: numbers, booleans
+		}
+		var v any
+		if json.Unmarshal(raw, &v) != nil {
+			delete(r.Extra, k)
+			continue
+		}
+		if b, err := json.Marshal(redactValue(v, inspect.Redact)); err == nil {
+			r.Extra[k] = b
+		} else {
+			delete(r.Extra, k)
+		}
+	}
 }
 
 func redactValue(v any, redact func(string) string) any {
