@@ -27,18 +27,27 @@ credential_patterns := [
 	`(^|/)\.npmrc$`,
 	`(^|/)\.pypirc$`,
 	`(^|/)\.env(\.[A-Za-z0-9_-]+)?$`,
-	`^/etc/(shadow|gshadow|sudoers)`,
-	`^/proc/[^/]+/environ$`,
-	`^/var/run/secrets/`,
-	`^/run/secrets/`,
+	`(^|/)etc/(shadow|gshadow|sudoers)`,
+	`(^|/)proc/[^/]+/(task/[^/]+/)?environ$`,
+	`(^|/)run/secrets/`,
 	`(^|/)id_(rsa|dsa|ecdsa|ed25519)(\.pub)?$`,
 	`\.(pem|p12|pfx|key)$`,
 ]
+
+# clean collapses repeated slashes and "." segments, so that
+# "/root/.aws/./credentials" and "//etc//shadow" read as what they open.
+# Patterns for absolute places match after any prefix, so ".." cannot walk
+# around them ("/tmp/../etc/shadow").
+clean(p) := c if {
+	a := regex.replace(p, `/{2,}`, "/")
+	b := regex.replace(a, `(^|/)(\./)+`, "$1")
+	c := regex.replace(b, `/\.$`, "")
+}
 
 deny contains msg if {
 	gateway.is_filesystem
 	some p in gateway.paths
 	some pattern in credential_patterns
-	regex.match(pattern, p)
+	regex.match(pattern, clean(p))
 	msg := sprintf("%s.%s may not touch %q: it is a credential store", [input.tool.server, input.tool.name, p])
 }

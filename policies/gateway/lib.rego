@@ -34,7 +34,10 @@ is_fetch if has_label("fetch")
 is_fetch if input.tool.name in fetch_tools
 
 # paths: every string argument under a key that names a path.
-path_keys := {"path", "paths", "file", "filename", "source", "destination", "dir", "directory", "target"}
+path_keys := {
+	"path", "paths", "file", "filename", "source", "destination", "dir", "directory", "target",
+	"file_path", "filepath", "pathname", "src", "dest", "dst", "old_path", "new_path",
+}
 
 paths contains p if {
 	some k, v in input.arguments
