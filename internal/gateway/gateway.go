@@ -660,7 +660,15 @@ func decodeArgs(raw json.RawMessage) (map[string]any, error) {
 }
 
 // commandKeys are argument names whose values are command lines or argv.
-var commandKeys = map[string]bool{"command": true, "cmd": true, "commandline": true, "command_line": true, "script": true, "shell": true, "argv": true, "args": true}
+var commandKeys = map[string]bool{"command": true, "cmd": true, "commandline": true, "command_line": true, "cmdline": true, "script": true, "shell": true, "argv": true, "args": true}
+
+// isCommandKey reports whether an argument name holds a command: one of
+// commandKeys, or a name ending in "command" or "_cmd" (shell_command,
+// bash_command), so that renaming the argument does not hide the command.
+func isCommandKey(k string) bool {
+	k = strings.ToLower(k)
+	return commandKeys[k] || strings.HasSuffix(k, "command") || strings.HasSuffix(k, "_cmd") || strings.HasPrefix(k, "command_")
+}
 
 // commandsIn finds command lines in the arguments and classifies them.
 func commandsIn(args map[string]any) ([]guard.Command, error) {
@@ -671,7 +679,7 @@ func commandsIn(args map[string]any) ([]guard.Command, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !commandKeys[strings.ToLower(k)] {
+		if !isCommandKey(k) {
 			continue
 		}
 		switch v := args[k].(type) {

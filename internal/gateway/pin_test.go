@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/parapet-sec/parapet/internal/guard"
 )
 
 func TestDefinitionHashPinsWhatPolicyAndAgentsRelyOn(t *testing.T) {
@@ -38,3 +40,17 @@ func TestDefinitionHashPinsWhatPolicyAndAgentsRelyOn(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestCommandsAreFoundUnderEveryCommandArgumentName(t *testing.T) {
+	for _, key := range []string{"command", "cmd", "cmdline", "shell_command", "bash_command", "command_string", "Command"} {
+		t.Run("a destructive command under "+key+" is found", func(t *testing.T) {
+			cmds, err := commandsIn(map[string]any{key: "kubectl delete namespace prod"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cmds) != 1 || cmds[0].Effect != guard.EffectDestructive {
+				t.Fatalf("got %+v", cmds)
+			}
+		})
+	}
+}
