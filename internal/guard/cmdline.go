@@ -99,7 +99,12 @@ var wrappers = map[string]bool{
 	"sudo": true, "env": true, "nohup": true, "time": true, "exec": true, "command": true, "xargs": true, "timeout": true,
 	"nice": true, "doas": true, "busybox": true, "stdbuf": true, "ionice": true, "chroot": true, "watch": true,
 	"setsid": true, "unbuffer": true, "taskset": true, "strace": true, "ltrace": true, "runuser": true, "flock": true,
+	"find": true, "parallel": true,
 }
+
+// runners are wrappers that are commands of their own when they run
+// nothing recognised (find . -name x).
+var runners = map[string]bool{"find": true, "parallel": true}
 
 // shellKeywords open or continue a compound command; the command after them
 // runs as if they were not there.
@@ -150,6 +155,9 @@ func classifyWords(words []string, depth int) ([]Command, error) {
 			if j < len(words) {
 				i = j
 				continue
+			}
+			if runners[base] {
+				break // it runs nothing recognised: it is the command
 			}
 			i++
 			for i < len(words) && strings.HasPrefix(words[i], "-") {

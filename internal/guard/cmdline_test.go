@@ -46,6 +46,7 @@ func TestClassifyCommandLine(t *testing.T) {
 		{"helm upgrade --install api ./chart", "helm", "upgrade", EffectWrite},
 		{"helm template ./chart", "helm", "template", EffectRead},
 		{"sudo -E kubectl delete ns prod", "kubectl", "delete", EffectDestructive},
+		{"find . -name '*.go'", "find", "", EffectUnknown},
 	}
 	for _, c := range cases {
 		t.Run(c.line, func(t *testing.T) {
@@ -137,6 +138,8 @@ func TestClassifierEvasions(t *testing.T) {
 		`kubectl.exe delete ns prod`,
 		`kubectl --v 9 delete ns prod`,
 		`aws --cli-input-json file://x.json ec2 terminate-instances`,
+		`find . -name '*.yaml' -exec kubectl delete -f {} \;`,
+		`parallel kubectl delete ns ::: a b`,
 	}
 	for _, line := range found {
 		t.Run("finds "+line, func(t *testing.T) {
