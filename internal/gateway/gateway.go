@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -535,7 +536,33 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 				out.Content = append(out.Content, &cp)
 				continue
 			}
+			if x.Resource != nil && len(x.Resource.Blob) > 0 && utf8.Valid(x.Resource.Blob) {
+				// Text sent as a blob reaches the agent as text just the same.
+				text, err := check(string(x.Resource.Blob))
+				if err != nil {
+					return nil, err
+				}
+				rc := *x.Resource
+				rc.Blob = []byte(text)
+				cp := *x
+				cp.Resource = &rc
+				out.Content = append(out.Content, &cp)
+				continue
+			}
 			out.Content = append(out.Content, c)
+		case *mcp.ResourceLink:
+			cp := *x
+			for _, f := range []*string{&cp.Title, &cp.Description, &cp.Name} {
+				if *f == "" {
+					continue
+				}
+				text, err := check(*f)
+				if err != nil {
+					return nil, err
+				}
+				*f = text
+			}
+			out.Content = append(out.Content, &cp)
 		default:
 			out.Content = append(out.Content, c)
 		}

@@ -1,6 +1,9 @@
 package gateway
 
 import (
+	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -53,4 +56,39 @@ func TestCommandsAreFoundUnderEveryCommandArgumentName(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestResponseInspectionReadsEveryTextTheAgentSees(t *testing.T) {
+	r := newRig(t, nil)
+	g := r.rt.Gateway
+	tl := g.tool("box.read_file")
+	cases := []struct {
+		name    string
+		content mcp.Content
+	}{
+		{"an injection in a text resource blob is withheld", &mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: "file:///mail.txt", MIMEType: "text/plain", Blob: []byte(injectedMail)}}},
+		{"an injection in a resource link's description is withheld", &mcp.ResourceLink{URI: "file:///mail.txt", Name: "mail", Description: injectedMail}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sess := g.sessions.get(c.name, "agent-1", g.now())
+			res, err := g.inspectResult(context.Background(), "agent-1", sess, tl, &mcp.CallToolResult{Content: []mcp.Content{c.content}}, false)
+			b, _ := json.Marshal(res)
+			if err == nil && !strings.Contains(string(b), "parapet withheld the response") {
+				t.Fatalf("the response passed: %s", b)
+			}
+		})
+	}
+	t.Run("a secret in a text resource blob is redacted", func(t *testing.T) {
+		sess := g.sessions.get("secret", "agent-1", g.now())
+		res, err := g.inspectResult(context.Background(), "agent-1", sess, tl, &mcp.CallToolResult{Content: []mcp.Content{
+			&mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: "file:///deploy.env", MIMEType: "text/plain", Blob: []byte(secretMail)}}}}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blob := string(res.Content[0].(*mcp.EmbeddedResource).Resource.Blob)
+		if strings.Contains(blob, "wJalrXUtnFEMI") || !strings.Contains(blob, "REGION=eu-west-1") {
+			t.Fatalf("want the blob with its secret redacted, got %q", blob)
+		}
+	})
 }
