@@ -26,6 +26,8 @@ var fetchSchemes = map[string]bool{
 var hostKeys = map[string]bool{
 	"host": true, "hostname": true, "server": true, "address": true, "addr": true,
 	"ip": true, "domain": true, "endpoint": true, "target": true, "remote": true,
+	"hosts": true, "hostnames": true, "servers": true, "addresses": true, "ips": true, "domains": true,
+	"endpoints": true, "targets": true, "remotes": true,
 }
 
 // Violation is one argument that breaks the rules, named by its JSON path.

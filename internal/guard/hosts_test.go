@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -117,6 +118,8 @@ func TestCheckArgumentsFindsURLsThatLenientParsersAccept(t *testing.T) {
 		{"a lenient URL inside text is checked", map[string]any{"text": "fetch HTTPS:\\\\169.254.169.254 now"}, true},
 		{"a relative path in a url argument passes", map[string]any{"url": "docs/index.html"}, false},
 		{"a public URL written leniently passes", map[string]any{"url": "https:/example.com/a"}, false},
+		{"a metadata address in a list of hosts is checked", map[string]any{"hosts": []any{"example.com", "169.254.169.254"}}, true},
+		{"a metadata address in a list of targets is checked", map[string]any{"targets": []any{"169.254.169.254:80"}}, true},
 		{"text with a colon after a scheme word passes", map[string]any{"text": "see http: the protocol"}, false},
 	}
 	for _, c := range cases {
@@ -127,4 +130,19 @@ func TestCheckArgumentsFindsURLsThatLenientParsersAccept(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzFindURLs(f *testing.F) {
+	for _, s := range []string{"see http://169.254.169.254/x now", `http:\\\\h\\p`, "http:h", "a://b c://d", "https:", "::::", "x:y://z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, u := range findURLs(s) {
+			if !strings.Contains(u, "://") {
+				t.Fatalf("findURLs(%q) returned %q, which has no scheme separator", s, u)
+			}
+		}
+		r := &URLRules{HostRules: HostRules{Resolver: staticResolver{}}}
+		r.CheckArguments(context.Background(), map[string]any{"url": s, "host": s})
+	})
 }
