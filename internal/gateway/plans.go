@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/parapet-sec/parapet/internal/plan"
@@ -45,7 +46,7 @@ func (p PlanKeys) VerifyPlan(_ context.Context, args map[string]any) (string, er
 		return "", err
 	}
 	if env == nil && envDefault != "" {
-		env, err = os.ReadFile(envDefault)
+		env, err = readPlanFile(envDefault)
 		if err != nil {
 			return "", fmt.Errorf("no approval envelope: %w", err)
 		}
@@ -55,7 +56,7 @@ func (p PlanKeys) VerifyPlan(_ context.Context, args map[string]any) (string, er
 	}
 	var planFile []byte
 	if pf, ok := args["planfile"].(string); ok && pf != "" {
-		if planFile, err = os.ReadFile(pf); err != nil {
+		if planFile, err = readPlanFile(pf); err != nil {
 			return "", err
 		}
 	}
@@ -77,8 +78,41 @@ func jsonArg(args map[string]any, inlineKey, pathKey string) ([]byte, string, er
 		return b, "", err
 	}
 	if p, ok := args[pathKey].(string); ok && p != "" {
-		b, err := os.ReadFile(p)
+		b, err := readPlanFile(p)
 		return b, p, err
 	}
 	return nil, "", nil
+}
+
+// maxPlanFileSize bounds what the gateway reads for a plan, a plan file
+// or an envelope.
+const maxPlanFileSize = 256 << 20
+
+// readPlanFile reads a file an agent's arguments name. Only regular files
+// of bounded size are read: a path like /dev/zero, /dev/stdin or a FIFO
+// would otherwise exhaust the gateway's memory or hang the call.
+func readPlanFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if st.Size() > maxPlanFileSize {
+		return nil, fmt.Errorf("%s: %d bytes, larger than the %d a plan may have", path, st.Size(), maxPlanFileSize)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxPlanFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxPlanFileSize {
+		return nil, fmt.Errorf("%s: larger than the %d bytes a plan may have", path, maxPlanFileSize)
+	}
+	return b, nil
 }
