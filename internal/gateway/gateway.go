@@ -223,9 +223,10 @@ func (g *Gateway) CallTool(ctx context.Context, caller *Caller, sessionID, name 
 	if sessionID == "" {
 		// No protocol session (the stateless revision): one rolling
 		// context per agent, so taint is never lost between calls.
-		sessionID = "agent:" + agent.ID
+		sessionID = agentContext(agent.ID)
 	}
 	sess := g.sessions.get(sessionID, agent.ID, start)
+	g.sessions.taintAcross(sess, start)
 	rec := audit.Record{
 		Time: start.UTC(), Actor: agent.ID, OnBehalfOf: agent.OnBehalfOf, Action: "tools/call", Tool: name,
 		Reasoning: reasoningOf(meta),
@@ -448,6 +449,7 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 	}
 	if hasLabel(t.labels, "untrusted_source") {
 		sess.taint(name)
+		g.sessions.taintAcross(sess, g.now())
 	}
 	return res, string(rec.Verdict), nil
 }
@@ -584,6 +586,7 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 	}
 	if injected {
 		sess.taint(t.name)
+		g.sessions.taintAcross(sess, g.now())
 		g.metrics.injection(t.name)
 		if tripped, why := g.breaker.add(agent, eventInjection, 0, g.now()); tripped {
 			g.metrics.breakerTripped(agent)

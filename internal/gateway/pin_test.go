@@ -92,3 +92,21 @@ func TestResponseInspectionReadsEveryTextTheAgentSees(t *testing.T) {
 		}
 	})
 }
+
+func TestTaintCannotBeShedBySwitchingProtocolGenerations(t *testing.T) {
+	r := newRig(t, nil)
+	mail := map[string]any{"to": "carol@example.com", "body": "numbers look right"}
+	t.Run("taint picked up without a session follows the agent into a new session", func(t *testing.T) {
+		mustAllow(t, r.clientAt(r.agentKey, "2026-07-28"), "web.read_inbox", map[string]any{"message": 1})
+		mustRefuse(t, r.clientAt(r.agentKey, "2025-11-25"), CodeApprovalRequired, "web.send_email", mail, "untrusted content")
+	})
+	r2 := newRig(t, nil)
+	t.Run("taint picked up in a session follows the agent into calls without one", func(t *testing.T) {
+		s := r2.clientAt(r2.agentKey, "2025-11-25")
+		mustAllow(t, s, "web.read_inbox", map[string]any{"message": 1})
+		mustRefuse(t, r2.clientAt(r2.agentKey, "2026-07-28"), CodeApprovalRequired, "web.send_email", mail, "untrusted content")
+	})
+	t.Run("another session of the same agent stays separate", func(t *testing.T) {
+		mustAllow(t, r2.clientAt(r2.agentKey, "2025-11-25"), "web.send_email", mail)
+	})
+}

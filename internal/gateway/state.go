@@ -22,6 +22,9 @@ type session struct {
 	agent   string
 	tainted bool
 	taintBy string
+	// directBy names the tool that tainted this context through its own
+	// calls, as opposed to taint passed on from a protocol session.
+	directBy string
 	// history holds the session's last calls as policy input
 	// (input.session.history), converted once when each call is recorded.
 	history  []*ast.Term
@@ -54,8 +57,54 @@ func (s *session) term() *ast.Term {
 func (s *session) taint(by string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.directBy == "" {
+		s.directBy = by
+	}
 	if !s.tainted {
 		s.tainted, s.taintBy = true, by
+	}
+}
+
+// taintFrom marks the session tainted by another context's read.
+func (s *session) taintFrom(by string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.tainted {
+		s.tainted, s.taintBy = true, by
+	}
+}
+
+// directTaint returns the tool that tainted the session through its own
+// calls, if any.
+func (s *session) directTaint() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.directBy
+}
+
+// agentContext is the key of an agent's rolling context: the state of its
+// calls made without a protocol session.
+func agentContext(agent string) string { return "agent:" + agent }
+
+// taintAcross links an agent's protocol sessions with its rolling context,
+// so switching protocol generation cannot shed taint: a session starts
+// tainted when the agent's session-less calls read untrusted content, and
+// a session's taint reaches the agent's session-less calls. Two protocol
+// sessions stay separate from each other.
+func (ss *sessions) taintAcross(s *session, now time.Time) {
+	ctxID := agentContext(s.agent)
+	if s.id == ctxID {
+		return
+	}
+	c := ss.get(ctxID, s.agent, now)
+	if by := c.directTaint(); by != "" {
+		s.taintFrom(by)
+	}
+	s.mu.Lock()
+	tainted, by := s.tainted, s.taintBy
+	s.mu.Unlock()
+	if tainted {
+		c.taintFrom(by)
 	}
 }
 
