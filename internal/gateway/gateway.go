@@ -714,6 +714,10 @@ func commandsIn(args map[string]any) ([]guard.Command, error) {
 		}
 		switch v := args[k].(type) {
 		case string:
+			// "args" next to a "command" string continues that command.
+			if c, ok := commandArg(args); ok && strings.ToLower(k) == "args" {
+				v = c + " " + v
+			}
 			cmds, err := guard.ClassifyCommandLine(v)
 			if err != nil {
 				return nil, fmt.Errorf("arguments.%s: %w", k, err)
@@ -729,7 +733,7 @@ func commandsIn(args map[string]any) ([]guard.Command, error) {
 				argv = append(argv, s)
 			}
 			// "args" next to a "command" string continues that command.
-			if c, ok := args["command"].(string); ok && strings.ToLower(k) == "args" {
+			if c, ok := commandArg(args); ok && strings.ToLower(k) == "args" {
 				argv = append([]string{c}, argv...)
 			}
 			cmds, err := guard.ClassifyArgv(argv)
@@ -740,6 +744,17 @@ func commandsIn(args map[string]any) ([]guard.Command, error) {
 		}
 	}
 	return out, nil
+}
+
+// commandArg returns the string under the "command" key, in any case.
+func commandArg(args map[string]any) (string, bool) {
+	for k, v := range args {
+		if strings.EqualFold(k, "command") {
+			s, ok := v.(string)
+			return s, ok
+		}
+	}
+	return "", false
 }
 
 func describeViolations(v []guard.Violation) string {

@@ -110,3 +110,23 @@ func TestTaintCannotBeShedBySwitchingProtocolGenerations(t *testing.T) {
 		mustAllow(t, r2.clientAt(r2.agentKey, "2025-11-25"), "web.send_email", mail)
 	})
 }
+
+func TestCommandSplitBetweenCommandAndArgsIsClassifiedWhole(t *testing.T) {
+	for _, args := range []map[string]any{
+		{"command": "kubectl", "args": "delete namespace prod"},
+		{"command": "kubectl", "args": []any{"delete", "namespace", "prod"}},
+		{"Command": "kubectl", "Args": "delete namespace prod"},
+	} {
+		cmds, err := commandsIn(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := guard.EffectUnknown
+		for _, c := range cmds {
+			worst = max(worst, c.Effect)
+		}
+		if worst != guard.EffectDestructive {
+			t.Errorf("%v: worst effect %s, want destructive: %+v", args, worst, cmds)
+		}
+	}
+}
