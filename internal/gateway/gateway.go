@@ -87,6 +87,10 @@ type Caller struct {
 
 // Gateway decides on tool calls and forwards the allowed ones.
 type Gateway struct {
+	// egressPassword, when set, gives each stdio upstream its egress
+	// proxy password.
+	egressPassword func(upstream string) string
+
 	cfg       *Config
 	policy    Policy
 	inspector Inspector

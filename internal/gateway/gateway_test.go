@@ -393,7 +393,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 		os.Setenv("AWS_SECRET_ACCESS_KEY", "gateway-own-credential")
 		defer os.Unsetenv("AWS_SECRET_ACCESS_KEY")
 		out := mustAllow(t, cs, "box.env", nil)
-		if strings.Contains(out, "gateway-own-credential") || strings.Contains(out, "HOME=") || !strings.Contains(out, "PARAPET_TEST_MCP_SERVER=1") || !strings.Contains(out, "HTTP_PROXY=http://box@127.0.0.1") {
+		if strings.Contains(out, "gateway-own-credential") || strings.Contains(out, "HOME=") || !strings.Contains(out, "PARAPET_TEST_MCP_SERVER=1") || !strings.Contains(out, "HTTP_PROXY=http://box:") || !strings.Contains(out, "@127.0.0.1") {
 			t.Fatalf("environment:\n%s", out)
 		}
 	})

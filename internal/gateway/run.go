@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,6 +176,13 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 				Verdict: "deny", Reason: err.Error()})
 		},
 	}
+	// Only the gateway's own upstreams may use the proxy, each under its
+	// own name.
+	rt.Egress.Secret = make([]byte, 32)
+	if _, err := rand.Read(rt.Egress.Secret); err != nil {
+		return nil, fmt.Errorf("egress proxy: %w", err)
+	}
+	g.egressPassword = rt.Egress.Password
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("egress proxy: %w", err)

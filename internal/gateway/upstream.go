@@ -75,7 +75,7 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 		cmd.Dir = uc.Dir
 		// An empty environment plus what the configuration gives: never the
 		// gateway's own credentials.
-		cmd.Env = stdioEnv(uc, egressURL)
+		cmd.Env = stdioEnv(uc, egressURL, g.egressPassword)
 		transport = &mcp.CommandTransport{Command: cmd}
 	} else {
 		hc := &http.Client{Transport: &headerTransport{base: upstreamTransport(), headers: uc.Headers}}
@@ -97,7 +97,7 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 // stdioEnv builds a stdio upstream's environment: the configured variables,
 // and the egress proxy for HTTP(S), with the upstream's name as the proxy
 // user so the proxy's decisions name it.
-func stdioEnv(uc Upstream, egressURL string) []string {
+func stdioEnv(uc Upstream, egressURL string, password func(string) string) []string {
 	env := make([]string, 0, len(uc.Env)+6)
 	keys := make([]string, 0, len(uc.Env))
 	for k := range uc.Env {
@@ -111,6 +111,9 @@ func stdioEnv(uc Upstream, egressURL string) []string {
 		p, err := url.Parse(egressURL)
 		if err == nil {
 			p.User = url.User(uc.Name)
+			if password != nil {
+				p.User = url.UserPassword(uc.Name, password(uc.Name))
+			}
 			for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"} {
 				env = append(env, k+"="+p.String())
 			}

@@ -2,6 +2,9 @@ package guard
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +31,11 @@ type EgressProxy struct {
 	OnDecision func(upstream, target string, err error)
 	// DialTimeout bounds each upstream dial; zero means 10 s.
 	DialTimeout time.Duration
+	// Secret, when set, makes the proxy serve only clients presenting
+	// Proxy-Authorization Basic credentials of a name and Password(name):
+	// other local processes cannot use it as a relay, and an upstream
+	// cannot make its connections appear as another's.
+	Secret []byte
 
 	once      sync.Once
 	transport *http.Transport
@@ -87,7 +95,12 @@ var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy
 // ServeHTTP implements the proxy.
 func (p *EgressProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.init()
-	upstream := proxyUser(r)
+	upstream, ok := p.authenticate(r)
+	if !ok {
+		w.Header().Set("Proxy-Authenticate", `Basic realm="parapet egress"`)
+		http.Error(w, "parapet egress proxy: proxy credentials required", http.StatusProxyAuthRequired)
+		return
+	}
 	if r.Method == http.MethodConnect {
 		p.connect(w, r, upstream)
 		return
@@ -176,17 +189,29 @@ func (p *EgressProxy) connect(w http.ResponseWriter, r *http.Request, upstream s
 	client.Close()
 }
 
-// proxyUser returns the user name of Proxy-Authorization Basic credentials,
-// which the gateway sets to the upstream's name so decisions name who asked.
-func proxyUser(r *http.Request) string {
+// Password is the proxy password of the client named name: an HMAC of the
+// name under Secret.
+func (p *EgressProxy) Password(name string) string {
+	m := hmac.New(sha256.New, p.Secret)
+	m.Write([]byte(name))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// authenticate returns the user name of the Proxy-Authorization Basic
+// credentials, which the gateway sets to the upstream's name so decisions
+// name who asked. With a Secret, the password must match the name.
+func (p *EgressProxy) authenticate(r *http.Request) (string, bool) {
 	h := r.Header.Get("Proxy-Authorization")
 	if h == "" {
-		return ""
+		return "", p.Secret == nil
 	}
 	rr := &http.Request{Header: http.Header{"Authorization": {h}}}
-	u, _, ok := rr.BasicAuth()
+	u, pw, ok := rr.BasicAuth()
 	if !ok {
-		return ""
+		return "", p.Secret == nil
 	}
-	return strings.TrimSpace(u)
+	if p.Secret != nil && !hmac.Equal([]byte(pw), []byte(p.Password(u))) {
+		return "", false
+	}
+	return strings.TrimSpace(u), true
 }

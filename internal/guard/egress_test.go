@@ -170,3 +170,42 @@ func TestEgressProxyChecksEveryConnection(t *testing.T) {
 		t.Fatalf("decisions do not name the upstream: %v", decisions)
 	}
 }
+
+func TestEgressProxyServesOnlyItsUpstreams(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer backend.Close()
+	proxy := &EgressProxy{
+		Rules:  HostRules{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}},
+		Secret: []byte("0123456789abcdef0123456789abcdef"),
+	}
+	ps := httptest.NewServer(proxy)
+	defer ps.Close()
+	get := func(user *url.Userinfo) int {
+		pu, _ := url.Parse(ps.URL)
+		pu.User = user
+		client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
+		resp, err := client.Get(backend.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	cases := []struct {
+		name string
+		user *url.Userinfo
+		want int
+	}{
+		{"an upstream with its credentials is served", url.UserPassword("fetch", proxy.Password("fetch")), http.StatusOK},
+		{"a client without credentials is refused", nil, http.StatusProxyAuthRequired},
+		{"an upstream naming another upstream with its own password is refused", url.UserPassword("shell", proxy.Password("fetch")), http.StatusProxyAuthRequired},
+		{"a guessed password is refused", url.UserPassword("fetch", "x"), http.StatusProxyAuthRequired},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := get(c.user); got != c.want {
+				t.Fatalf("status %d, want %d", got, c.want)
+			}
+		})
+	}
+}
