@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -128,5 +129,24 @@ func TestCommandSplitBetweenCommandAndArgsIsClassifiedWhole(t *testing.T) {
 		if worst != guard.EffectDestructive {
 			t.Errorf("%v: worst effect %s, want destructive: %+v", args, worst, cmds)
 		}
+	}
+}
+
+func TestAnUpstreamsOwnEgressRulesAreEnforced(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		for i := range c.Upstreams {
+			if c.Upstreams[i].Name == "box" {
+				c.Upstreams[i].Egress = &HostRulesConfig{AllowHosts: []string{"api.example.com"}}
+			}
+		}
+	})
+	// A name, not a loopback literal: HTTP clients send those to the proxy.
+	r.dns.mu.Lock()
+	r.dns.static["backend.test"] = netip.MustParseAddr("127.0.0.1")
+	r.dns.mu.Unlock()
+	u := strings.Replace(r.backend.URL, "127.0.0.1", "backend.test", 1) + "/"
+	out := mustAllow(t, r.client(r.agentKey), "box.fetch", map[string]any{"url": u})
+	if !strings.Contains(out, "HTTP 403") || !strings.Contains(out, "not in the allowed hosts") {
+		t.Fatalf("the upstream reached a host its egress rules do not allow: %q", out)
 	}
 }

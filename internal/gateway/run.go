@@ -176,6 +176,19 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 				Verdict: "deny", Reason: err.Error()})
 		},
 	}
+	// Upstreams with their own egress rules get them, in place of the
+	// guards' rules.
+	for _, u := range cfg.Upstreams {
+		if u.Egress == nil {
+			continue
+		}
+		ucidrs, _ := u.Egress.rules()
+		if rt.Egress.PerClient == nil {
+			rt.Egress.PerClient = map[string]guard.HostRules{}
+		}
+		rt.Egress.PerClient[u.Name] = guard.HostRules{AllowPrivate: u.Egress.AllowPrivate, AllowCIDRs: ucidrs,
+			AllowHosts: u.Egress.AllowHosts, DenyHosts: u.Egress.DenyHosts, Resolver: h.Resolver}
+	}
 	// Only the gateway's own upstreams may use the proxy, each under its
 	// own name.
 	rt.Egress.Secret = make([]byte, 32)

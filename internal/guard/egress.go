@@ -36,9 +36,49 @@ type EgressProxy struct {
 	// other local processes cannot use it as a relay, and an upstream
 	// cannot make its connections appear as another's.
 	Secret []byte
+	// PerClient replaces Rules for the clients it names (the authenticated
+	// proxy user). It is honoured only with a Secret, since without one
+	// the user name is the client's own claim.
+	PerClient map[string]HostRules
 
-	once      sync.Once
-	transport *http.Transport
+	mu         sync.Mutex
+	transports map[string]*http.Transport
+}
+
+type rulesKey struct{}
+
+// rulesFor returns the rules for a client.
+func (p *EgressProxy) rulesFor(client string) (string, *HostRules) {
+	if p.Secret != nil {
+		if r, ok := p.PerClient[client]; ok {
+			return client, &r
+		}
+	}
+	return "", &p.Rules
+}
+
+// transportFor returns the transport for the clients under one set of
+// rules: connections are pooled per rule set, so a connection one client's
+// rules allowed is never reused for a client whose rules refuse it.
+func (p *EgressProxy) transportFor(key string) *http.Transport {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.transports == nil {
+		p.transports = map[string]*http.Transport{}
+	}
+	t := p.transports[key]
+	if t == nil {
+		t = &http.Transport{
+			DialContext:           p.DialContext,
+			Proxy:                 nil, // never chain to the gateway's own proxy settings
+			MaxIdleConns:          64,
+			IdleConnTimeout:       60 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 60 * time.Second,
+		}
+		p.transports[key] = t
+	}
+	return t
 }
 
 // DialContext connects to addr ("host:port") after checking it against the
@@ -51,7 +91,11 @@ func (p *EgressProxy) DialContext(ctx context.Context, network, addr string) (ne
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return nil, fmt.Errorf("%w: bad port in %q", ErrBlocked, addr)
 	}
-	addrs, err := p.Rules.Resolve(ctx, host)
+	rules, _ := ctx.Value(rulesKey{}).(*HostRules)
+	if rules == nil {
+		rules = &p.Rules
+	}
+	addrs, err := rules.Resolve(ctx, host)
 	if err != nil {
 		return nil, err
 	}
@@ -76,31 +120,19 @@ func mustPort(s string) uint16 {
 	return uint16(n)
 }
 
-func (p *EgressProxy) init() {
-	p.once.Do(func() {
-		p.transport = &http.Transport{
-			DialContext:           p.DialContext,
-			Proxy:                 nil, // never chain to the gateway's own proxy settings
-			MaxIdleConns:          64,
-			IdleConnTimeout:       60 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 60 * time.Second,
-		}
-	})
-}
-
 // hopHeaders are removed when forwarding (RFC 9110, section 7.6.1).
 var hopHeaders = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
 
 // ServeHTTP implements the proxy.
 func (p *EgressProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p.init()
 	upstream, ok := p.authenticate(r)
 	if !ok {
 		w.Header().Set("Proxy-Authenticate", `Basic realm="parapet egress"`)
 		http.Error(w, "parapet egress proxy: proxy credentials required", http.StatusProxyAuthRequired)
 		return
 	}
+	key, rules := p.rulesFor(upstream)
+	r = r.WithContext(context.WithValue(r.Context(), rulesKey{}, rules))
 	if r.Method == http.MethodConnect {
 		p.connect(w, r, upstream)
 		return
@@ -118,7 +150,7 @@ func (p *EgressProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, h := range hopHeaders {
 		out.Header.Del(h)
 	}
-	resp, err := p.transport.RoundTrip(out)
+	resp, err := p.transportFor(key).RoundTrip(out)
 	p.decide(upstream, target, err)
 	if err != nil {
 		refuse(w, err)

@@ -209,3 +209,33 @@ func TestEgressProxyServesOnlyItsUpstreams(t *testing.T) {
 		})
 	}
 }
+
+func TestEgressProxyAppliesEachUpstreamsOwnRules(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer backend.Close()
+	proxy := &EgressProxy{
+		Rules:     HostRules{},
+		PerClient: map[string]HostRules{"fetch": {AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}},
+		Secret:    []byte("0123456789abcdef0123456789abcdef"),
+	}
+	ps := httptest.NewServer(proxy)
+	defer ps.Close()
+	get := func(name string) int {
+		pu, _ := url.Parse(ps.URL)
+		pu.User = url.UserPassword(name, proxy.Password(name))
+		client := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
+		resp, err := client.Get(backend.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// fetch first, so a pooled connection to the backend exists.
+	if got := get("fetch"); got != http.StatusOK {
+		t.Fatalf("the upstream whose rules allow loopback got %d", got)
+	}
+	if got := get("shell"); got != http.StatusForbidden {
+		t.Fatalf("an upstream under the default rules reached loopback: %d", got)
+	}
+}
