@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -25,6 +24,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parapet-sec/parapet/internal/audit"
+	"github.com/parapet-sec/parapet/internal/guard/dnstest"
 	"github.com/parapet-sec/parapet/internal/store"
 )
 
@@ -41,94 +41,6 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// rebindingDNS is a real DNS server on loopback. For names in rebind it
-// answers the first A query with a public address and every later one with
-// the instance-metadata address: DNS rebinding.
-type rebindingDNS struct {
-	mu     sync.Mutex
-	static map[string]netip.Addr
-	rebind map[string]bool
-	seen   map[string]int
-	addr   string
-}
-
-func startRebindingDNS(t testing.TB) *rebindingDNS {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	d := &rebindingDNS{static: map[string]netip.Addr{}, rebind: map[string]bool{}, seen: map[string]int{}, addr: pc.LocalAddr().String()}
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if resp := d.answer(buf[:n]); resp != nil {
-				pc.WriteTo(resp, from)
-			}
-		}
-	}()
-	return d
-}
-
-func (d *rebindingDNS) resolver() *net.Resolver {
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var dl net.Dialer
-		return dl.DialContext(ctx, "udp", d.addr)
-	}}
-}
-
-func (d *rebindingDNS) answer(q []byte) []byte {
-	if len(q) < 12 {
-		return nil
-	}
-	i := 12
-	var labels []string
-	for i < len(q) && q[i] != 0 {
-		l := int(q[i])
-		if i+1+l > len(q) {
-			return nil
-		}
-		labels = append(labels, string(q[i+1:i+1+l]))
-		i += 1 + l
-	}
-	if i+5 > len(q) {
-		return nil
-	}
-	qtype := binary.BigEndian.Uint16(q[i+1:])
-	name := strings.ToLower(strings.Join(labels, "."))
-	resp := append([]byte{}, q[:i+5]...)
-	resp[2], resp[3] = 0x81, 0x80
-	binary.BigEndian.PutUint16(resp[6:], 0)
-	binary.BigEndian.PutUint16(resp[8:], 0)
-	binary.BigEndian.PutUint16(resp[10:], 0)
-	d.mu.Lock()
-	ip, ok := d.static[name]
-	if d.rebind[name] && qtype == 1 {
-		ok = true
-		if d.seen[name] == 0 {
-			ip = netip.MustParseAddr("93.184.215.14")
-		} else {
-			ip = netip.MustParseAddr("169.254.169.254")
-		}
-		d.seen[name]++
-	}
-	d.mu.Unlock()
-	if !ok {
-		resp[3] |= 3
-		return resp
-	}
-	if qtype != 1 || !ip.Is4() {
-		return resp
-	}
-	b := ip.As4()
-	binary.BigEndian.PutUint16(resp[6:], 1)
-	return append(append(resp, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4), b[:]...)
-}
-
 type rig struct {
 	t           testing.TB
 	rt          *Runtime
@@ -139,7 +51,7 @@ type rig struct {
 	clock       *clock
 	web         *mcp.Server // the HTTP upstream, for changing its tools
 	backend     *httptest.Server
-	dns         *rebindingDNS
+	dns         *dnstest.Server
 	storeLoc    string
 	// realClock runs approvals and the breaker on the wall clock (benchmarks).
 	realClock bool
@@ -194,8 +106,10 @@ func newRigWith(t testing.TB, tweak func(*Config), realClock bool, onDurable fun
 		io.WriteString(w, "hello from the backend")
 	}))
 	t.Cleanup(r.backend.Close)
-	r.dns = startRebindingDNS(t)
-	r.dns.rebind["rebind.test"] = true
+	r.dns = dnstest.Start(t)
+	// DNS rebinding: a public address for the argument guard, the metadata
+	// address when the egress proxy connects.
+	r.dns.Rebind("rebind.test", netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("169.254.169.254"))
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -225,7 +139,7 @@ func newRigWith(t testing.TB, tweak func(*Config), realClock bool, onDurable fun
 	if err := r.cfg.validate(); err != nil {
 		t.Fatal(err)
 	}
-	hooks := Hooks{Resolver: r.dns.resolver(), Now: r.clock.Now, OnDurable: r.onDurable}
+	hooks := Hooks{Resolver: r.dns.Resolver(), Now: r.clock.Now, OnDurable: r.onDurable}
 	if r.realClock {
 		hooks.Now = nil
 	}

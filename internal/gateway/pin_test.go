@@ -141,9 +141,7 @@ func TestAnUpstreamsOwnEgressRulesAreEnforced(t *testing.T) {
 		}
 	})
 	// A name, not a loopback literal: HTTP clients send those to the proxy.
-	r.dns.mu.Lock()
-	r.dns.static["backend.test"] = netip.MustParseAddr("127.0.0.1")
-	r.dns.mu.Unlock()
+	r.dns.Set("backend.test", netip.MustParseAddr("127.0.0.1"))
 	u := strings.Replace(r.backend.URL, "127.0.0.1", "backend.test", 1) + "/"
 	out := mustAllow(t, r.client(r.agentKey), "box.fetch", map[string]any{"url": u})
 	if !strings.Contains(out, "HTTP 403") || !strings.Contains(out, "not in the allowed hosts") {

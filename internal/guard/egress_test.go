@@ -1,8 +1,6 @@
 package guard
 
 import (
-	"context"
-	"encoding/binary"
 	"io"
 	"net"
 	"net/http"
@@ -11,84 +9,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/parapet-sec/parapet/internal/guard/dnstest"
 )
-
-// startDNS runs a real DNS server on loopback UDP answering A records from
-// the table, so the proxy's resolution goes through the resolver stack as in
-// production.
-func startDNS(t *testing.T, table map[string]netip.Addr) *net.Resolver {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if resp := answerDNS(buf[:n], table); resp != nil {
-				pc.WriteTo(resp, from)
-			}
-		}
-	}()
-	addr := pc.LocalAddr().String()
-	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "udp", addr)
-	}}
-}
-
-func answerDNS(q []byte, table map[string]netip.Addr) []byte {
-	if len(q) < 12 {
-		return nil
-	}
-	// Read the question name.
-	i := 12
-	var labels []string
-	for i < len(q) && q[i] != 0 {
-		l := int(q[i])
-		if i+1+l > len(q) {
-			return nil
-		}
-		labels = append(labels, string(q[i+1:i+1+l]))
-		i += 1 + l
-	}
-	if i+5 > len(q) {
-		return nil
-	}
-	qtype := binary.BigEndian.Uint16(q[i+1:])
-	qend := i + 5
-	name := strings.ToLower(strings.Join(labels, "."))
-	ip, ok := table[name]
-	resp := append([]byte{}, q[:qend]...)
-	resp[2] = 0x81 // response, recursion desired
-	resp[3] = 0x80 // recursion available, no error
-	binary.BigEndian.PutUint16(resp[6:], 0)
-	binary.BigEndian.PutUint16(resp[8:], 0)
-	binary.BigEndian.PutUint16(resp[10:], 0)
-	if !ok {
-		resp[3] |= 3 // NXDOMAIN
-		return resp
-	}
-	var rdata []byte
-	switch {
-	case qtype == 1 && ip.Is4():
-		b := ip.As4()
-		rdata = b[:]
-	case qtype == 28 && ip.Is6():
-		b := ip.As16()
-		rdata = b[:]
-	default:
-		return resp // no answer of that type
-	}
-	binary.BigEndian.PutUint16(resp[6:], 1)
-	rr := []byte{0xc0, 12, 0, byte(qtype), 0, 1, 0, 0, 0, 30, 0, byte(len(rdata))}
-	return append(append(resp, rr...), rdata...)
-}
 
 func TestEgressProxyChecksEveryConnection(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -104,10 +27,10 @@ func TestEgressProxyChecksEveryConnection(t *testing.T) {
 	defer backend.Close()
 	port := backend.URL[strings.LastIndexByte(backend.URL, ':')+1:]
 
-	res := startDNS(t, map[string]netip.Addr{
-		"imds.evil.test": netip.MustParseAddr("169.254.169.254"),
-		"good.test":      netip.MustParseAddr("127.0.0.1"),
-	})
+	dns := dnstest.Start(t)
+	dns.Set("imds.evil.test", netip.MustParseAddr("169.254.169.254"))
+	dns.Set("good.test", netip.MustParseAddr("127.0.0.1"))
+	res := dns.Resolver()
 	var decisions []string
 	proxy := &EgressProxy{
 		Rules: HostRules{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Resolver: res},
