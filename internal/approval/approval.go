@@ -91,7 +91,17 @@ type Service struct {
 	Now func() time.Time
 	// OnDecision is told of every decision, for the audit log.
 	OnDecision func(r store.ApprovalRecord)
+	// MaxPending caps an agent's requests waiting for a decision (default
+	// DefaultMaxPending), so that an agent cannot flood approvers and push
+	// a real request out of sight; past it, calls needing approval fail.
+	MaxPending int
 }
+
+// DefaultMaxPending is the default of Service.MaxPending.
+const DefaultMaxPending = 20
+
+// ErrTooManyPending means an agent has as many requests waiting as it may.
+var ErrTooManyPending = errors.New("too many approval requests waiting for a decision")
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -141,6 +151,17 @@ func (s *Service) CheckCall(ctx context.Context, c Call) (Status, store.Approval
 				return Pending, r, nil
 			}
 		}
+	}
+	max := s.MaxPending
+	if max <= 0 {
+		max = DefaultMaxPending
+	}
+	n, err := s.State.PendingApprovals(ctx, c.Agent, now)
+	if err != nil {
+		return Pending, store.ApprovalRecord{}, err
+	}
+	if n >= max {
+		return Pending, store.ApprovalRecord{}, fmt.Errorf("agent %s has %d: %w", c.Agent, n, ErrTooManyPending)
 	}
 	args := c.Redacted
 	if args == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -129,5 +130,25 @@ func TestANewRequestIsPostedToTheWebhookAsSlackJSON(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no webhook call")
+	}
+}
+
+func TestAnAgentCannotFloodApprovers(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newService(t)
+	s.MaxPending = 3
+	for i := 0; i < 3; i++ {
+		if st, _, err := s.CheckCall(ctx, Call{Agent: "a", Tool: "t", Arguments: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}); err != nil || st != Pending {
+			t.Fatalf("request %d: %v %v", i, st, err)
+		}
+	}
+	if _, _, err := s.CheckCall(ctx, Call{Agent: "a", Tool: "t", Arguments: json.RawMessage(`{"n":99}`)}); !errors.Is(err, ErrTooManyPending) {
+		t.Fatalf("a fourth request: %v, want ErrTooManyPending", err)
+	}
+	if st, _, err := s.CheckCall(ctx, Call{Agent: "a", Tool: "t", Arguments: json.RawMessage(`{"n":0}`)}); err != nil || st != Pending {
+		t.Fatalf("asking again about a waiting request must still work: %v %v", st, err)
+	}
+	if _, _, err := s.CheckCall(ctx, Call{Agent: "b", Tool: "t", Arguments: json.RawMessage(`{"n":99}`)}); err != nil {
+		t.Fatalf("another agent is not capped by the first: %v", err)
 	}
 }

@@ -162,6 +162,10 @@ type ApprovalConfig struct {
 	// client supports it; off by default, since a client may answer
 	// elicitations automatically.
 	Elicit bool `json:"elicit"`
+	// MaxPending caps each agent's requests waiting for a decision (default
+	// 20): past it, calls that need approval are denied, so an agent cannot
+	// flood approvers.
+	MaxPending int `json:"max_pending"`
 	// PlanKeys is the folder of public keys of allowed plan approvers;
 	// tools labelled applies_infrastructure need a plan signed by one.
 	PlanKeys string `json:"plan_keys"`

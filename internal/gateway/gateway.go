@@ -390,6 +390,9 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 	// Human approval, bound to this exact call.
 	if verdict == policy.Approve {
 		status, ar, err := g.approvals.CheckCall(ctx, approval.Call{Agent: agent.ID, Tool: name, Arguments: rawArgs, Reason: reason, Redacted: rec.Args})
+		if errors.Is(err, approval.ErrTooManyPending) {
+			return refuse(&denial{code: CodeDenied, stage: "approval", reason: err.Error() + "; wait for the pending ones to be decided"})
+		}
 		if err != nil {
 			return refuse(&denial{code: CodeDenied, stage: "approval", reason: "approval store unavailable (failing closed): " + err.Error()})
 		}

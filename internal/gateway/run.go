@@ -129,7 +129,7 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 	if err != nil {
 		return nil, err
 	}
-	apr := &approval.Service{State: rt.State, TTL: time.Duration(cfg.Approvals.TTL), Webhook: cfg.Approvals.Webhook, Now: h.Now}
+	apr := &approval.Service{State: rt.State, TTL: time.Duration(cfg.Approvals.TTL), Webhook: cfg.Approvals.Webhook, Now: h.Now, MaxPending: cfg.Approvals.MaxPending}
 
 	var log DecisionLog
 	if rt.Log != nil {

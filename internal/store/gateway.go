@@ -54,6 +54,9 @@ type GatewayState interface {
 	Approval(ctx context.Context, id string) (ApprovalRecord, error)
 	// ApprovalsForCall returns the approvals bound to a call hash, newest first.
 	ApprovalsForCall(ctx context.Context, callHash string) ([]ApprovalRecord, error)
+	// PendingApprovals counts an agent's requests that still wait for a
+	// decision and have not expired at now.
+	PendingApprovals(ctx context.Context, agent string, now time.Time) (int, error)
 	// Approvals lists approvals with the given status ("" for all), newest first.
 	Approvals(ctx context.Context, status string, limit int) ([]ApprovalRecord, error)
 	// DecideApproval moves a pending, unexpired approval to approved or
@@ -111,6 +114,7 @@ CREATE TABLE IF NOT EXISTS gateway_approvals (
 	decided_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS gateway_approvals_call ON gateway_approvals (call_hash);
+CREATE INDEX IF NOT EXISTS gateway_approvals_agent ON gateway_approvals (agent, status);
 CREATE TABLE IF NOT EXISTS gateway_tool_pins (
 	tool TEXT PRIMARY KEY,
 	hash TEXT NOT NULL
@@ -133,6 +137,7 @@ CREATE TABLE IF NOT EXISTS gateway_approvals (
 	decided_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS gateway_approvals_call ON gateway_approvals (call_hash);
+CREATE INDEX IF NOT EXISTS gateway_approvals_agent ON gateway_approvals (agent, status);
 CREATE TABLE IF NOT EXISTS gateway_tool_pins (
 	tool TEXT PRIMARY KEY,
 	hash TEXT NOT NULL
@@ -203,6 +208,15 @@ func (s *sqliteGateway) query(ctx context.Context, q string, args ...any) ([]App
 
 func (s *sqliteGateway) ApprovalsForCall(ctx context.Context, callHash string) ([]ApprovalRecord, error) {
 	return s.query(ctx, `SELECT `+approvalColumns+` FROM gateway_approvals WHERE call_hash = ? ORDER BY created_at DESC`, callHash)
+}
+
+func (s *sqliteGateway) PendingApprovals(ctx context.Context, agent string, now time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM gateway_approvals WHERE agent = ? AND status = 'pending' AND expires_at > ?`, agent, toNanos(now)).Scan(&n)
+	if err != nil {
+		return 0, s.errf("pending approvals: %w", err)
+	}
+	return n, nil
 }
 
 func (s *sqliteGateway) Approvals(ctx context.Context, status string, limit int) ([]ApprovalRecord, error) {
@@ -298,6 +312,15 @@ func (p *postgresGateway) ApprovalsForCall(ctx context.Context, callHash string)
 		return nil, p.errf("approvals: %w", err)
 	}
 	return out, nil
+}
+
+func (p *postgresGateway) PendingApprovals(ctx context.Context, agent string, now time.Time) (int, error) {
+	var n int
+	err := p.pool.QueryRow(ctx, `SELECT count(*) FROM gateway_approvals WHERE agent = $1 AND status = 'pending' AND expires_at > $2`, agent, toNanos(now)).Scan(&n)
+	if err != nil {
+		return 0, p.errf("pending approvals: %w", err)
+	}
+	return n, nil
 }
 
 func (p *postgresGateway) Approvals(ctx context.Context, status string, limit int) ([]ApprovalRecord, error) {

@@ -39,6 +39,9 @@ func TestGatewayState(t *testing.T) {
 			if err != nil || len(pending) != 2 {
 				t.Fatalf("pending %d, %v", len(pending), err)
 			}
+			if n, err := gs.PendingApprovals(ctx, "agent-1", now); err != nil || n != 1 {
+				t.Fatalf("agent-1 has %d unexpired pending requests (%v), want 1: the expired one does not count", n, err)
+			}
 		})
 		t.Run("an approval is decided once", func(t *testing.T) {
 			if err := gs.DecideApproval(ctx, "a1", store.ApprovalApproved, "alice", "ok", now); err != nil {
