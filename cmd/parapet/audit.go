@@ -222,19 +222,11 @@ stored checkpoint, so that exports publish them.`,
 				_, err = cmd.OutOrStdout().Write(signed)
 				return err
 			}
-			signer, err := audit.LoadSigner(keyPath)
-			if err != nil {
-				return withCode(exitUsage, err)
-			}
-			l, done, err := openLog(ctx, open, nil)
+			_, done, signed, err := signCheckpoint(ctx, open, keyPath)
 			if err != nil {
 				return err
 			}
 			defer done()
-			signed, err := l.Checkpoint(ctx, signer)
-			if err != nil {
-				return err
-			}
 			_, err = cmd.OutOrStdout().Write(signed)
 			return err
 		},
@@ -507,19 +499,11 @@ rewritten, and the checkpoint is replaced last.`,
 			if dir == "" {
 				return withCode(exitUsage, errors.New("--tiles DIR is required"))
 			}
-			signer, err := audit.LoadSigner(keyPath)
-			if err != nil {
-				return withCode(exitUsage, err)
-			}
-			l, done, err := openLog(ctx, open, nil)
+			l, done, signed, err := signCheckpoint(ctx, open, keyPath)
 			if err != nil {
 				return err
 			}
 			defer done()
-			signed, err := l.Checkpoint(ctx, signer)
-			if err != nil {
-				return err
-			}
 			if err := l.ExportTiles(ctx, dir, signed); err != nil {
 				return err
 			}
@@ -656,4 +640,24 @@ signature or a changed file is an error. The Parapet log is verified first.`,
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
 	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of standard output")
 	return cmd
+}
+
+// signCheckpoint opens the log and signs a checkpoint over every durable
+// entry with the key in keyPath. The caller calls done when finished with
+// the log.
+func signCheckpoint(ctx context.Context, open storeOpener, keyPath string) (l *audit.Log, done func(), signed []byte, err error) {
+	signer, err := audit.LoadSigner(keyPath)
+	if err != nil {
+		return nil, nil, nil, withCode(exitUsage, err)
+	}
+	l, done, err = openLog(ctx, open, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	signed, err = l.Checkpoint(ctx, signer)
+	if err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	return l, done, signed, nil
 }
