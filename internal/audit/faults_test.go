@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parapet-sec/parapet/internal/store"
 	"github.com/parapet-sec/parapet/internal/store/storetest"
@@ -80,5 +81,57 @@ func TestAppendReportsTheTruthWhenTheStoreFails(t *testing.T) {
 	fs.mode.Store("")
 	if _, err := reopen(t, loc).Verify(ctx, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// countingStore counts the commits reaching a real store.
+type countingStore struct {
+	store.Store
+	commits atomic.Int64
+	entries atomic.Int64
+}
+
+func (c *countingStore) Commit(ctx context.Context, b store.Batch) error {
+	c.commits.Add(1)
+	c.entries.Add(int64(len(b.Entries)))
+	return c.Store.Commit(ctx, b)
+}
+
+func TestLingerGathersAppendsIntoOneCommit(t *testing.T) {
+	ctx := context.Background()
+	l, _, loc := newTestLog(t, storetest.SQLite)
+	l.Close()
+	cs := &countingStore{Store: storetest.Open(t, loc)}
+	// A linger far longer than the test: the batch commits when it is
+	// full, and the rest when the log closes, never on a timer.
+	l, err := Config{MaxBatch: 16, Linger: time.Hour}.Open(ctx, cs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []*Receipt
+	for i := range 20 {
+		r, err := l.Enqueue(testRecord(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	for _, r := range rs[:16] {
+		<-r.Done()
+	}
+	if n := cs.commits.Load(); n != 1 {
+		t.Fatalf("the first 16 appends took %d commits, want 1", n)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		<-r.Done()
+		if _, err := r.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, e := cs.commits.Load(), cs.entries.Load(); n != 2 || e != 20 {
+		t.Fatalf("%d commits of %d entries, want 2 of 20 (the rest flushed on close)", n, e)
 	}
 }

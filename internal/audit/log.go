@@ -55,6 +55,13 @@ type Config struct {
 	QueueSize     int           // appends waiting for a commit; DefaultQueueSize if zero
 	CommitTimeout time.Duration // DefaultCommitTimeout if zero
 	TileCache     int           // full tiles kept in memory; 1024 if zero
+	// Linger is how long a commit waits, after its first entry, for more
+	// to join it. Under a steady trickle of appends (a gateway's decisions)
+	// each commit would otherwise carry one or two entries, and a commit's
+	// fixed cost (the transaction, the rewritten tile, the sync) would be
+	// paid for each; a few milliseconds of linger let one commit carry
+	// them all, at that much more durability lag. Zero commits at once.
+	Linger time.Duration
 	// Now gives the time stamped on records that lack one; time.Now if nil.
 	Now func() time.Time
 }
@@ -341,6 +348,11 @@ func (l *Log) Close() error {
 func (l *Log) run() {
 	defer close(l.done)
 	batch := make([]*pending, 0, l.cfg.MaxBatch)
+	var linger *time.Timer
+	if l.cfg.Linger > 0 {
+		linger = time.NewTimer(time.Hour)
+		linger.Stop()
+	}
 	for {
 		p, ok := <-l.queue
 		if !ok {
@@ -348,18 +360,37 @@ func (l *Log) run() {
 		}
 		batch = append(batch[:0], p)
 		open := true
+		var deadline <-chan time.Time
+		if linger != nil {
+			linger.Reset(l.cfg.Linger)
+			deadline = linger.C
+		}
 	fill:
 		for len(batch) < l.cfg.MaxBatch {
-			select {
-			case p, ok := <-l.queue:
-				if !ok {
-					open = false
+			var p *pending
+			var ok bool
+			if deadline == nil {
+				select {
+				case p, ok = <-l.queue:
+				default:
 					break fill
 				}
-				batch = append(batch, p)
-			default:
+			} else {
+				select {
+				case p, ok = <-l.queue:
+				case <-deadline:
+					deadline = nil
+					break fill
+				}
+			}
+			if !ok {
+				open = false
 				break fill
 			}
+			batch = append(batch, p)
+		}
+		if deadline != nil {
+			linger.Stop()
 		}
 		l.commit(batch)
 		if !open {

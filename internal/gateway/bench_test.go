@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -26,37 +27,72 @@ import (
 //	go test -run '^$' -bench GatewayOpenLoop -benchtime 1x ./internal/gateway
 //
 // PARAPET_BENCH_RATE (default 1000 calls/s) and PARAPET_BENCH_SECONDS
-// (default 5) set the load.
+// (default 5) set the load. The load generator is the lean JSON-RPC client
+// the gateway itself uses for HTTP upstreams, on both paths alike, so that
+// it takes little of the two cores the client, the gateway and the server
+// share here; PARAPET_BENCH_CLIENT=sdk uses SDK client sessions instead.
 func BenchmarkGatewayOpenLoop(b *testing.B) {
 	TuneGC() // as parapet gateway runs
 	rate := envInt("PARAPET_BENCH_RATE", 1000)
 	secs := envInt("PARAPET_BENCH_SECONDS", 5)
 	var lagMu sync.Mutex
-	var lags []time.Duration
-	r := newRigWith(b, nil, true, func(d time.Duration) {
-		lagMu.Lock()
-		lags = append(lags, d)
-		lagMu.Unlock()
+	var lags, own []time.Duration
+	measuring := false
+	// The server runs in a process of its own, as it would: its garbage
+	// is not the gateway's to collect.
+	server := serverProcess(b)
+	r := newRigWith(b, func(c *Config) {
+		for i := range c.Upstreams {
+			if c.Upstreams[i].URL != "" {
+				c.Upstreams[i].URL = server
+			}
+		}
+	}, true, func(h *Hooks) {
+		h.OnDurable = func(d time.Duration) {
+			lagMu.Lock()
+			lags = append(lags, d)
+			lagMu.Unlock()
+		}
+		h.OnOverhead = func(d time.Duration) {
+			lagMu.Lock()
+			if measuring {
+				own = append(own, d)
+			}
+			lagMu.Unlock()
+		}
 	})
-	direct := directSessions(b, r, envInt("PARAPET_BENCH_DIRECT_SESSIONS", 8))
-	via := make([]*mcp.ClientSession, 8)
-	for i := range via {
-		via[i] = r.benchClient()
+	directSS := directSessions(b, r, 8)
+	viaSS := make([]*mcp.ClientSession, 8)
+	for i := range viaSS {
+		viaSS[i] = r.benchClient()
 	}
 	args := map[string]any{}
+	client := "lean JSON-RPC client"
+	direct, via := callers(directSS, r.upstreamURL(), nil, "report"), callers(viaSS, r.url, bearerTransport{token: r.agentKey, base: upstreamTransport()}, "web.report")
+	if os.Getenv("PARAPET_BENCH_CLIENT") == "sdk" {
+		client = "SDK client sessions"
+		direct, via = sdkCallers(directSS, "report", args), sdkCallers(viaSS, "web.report", args)
+	}
 	// Warm both paths.
 	for i := 0; i < 200; i++ {
-		call(direct[i%len(direct)], "report", args)
-		call(via[i%8], "web.report", args)
+		direct[i%len(direct)]()
+		via[i%len(via)]()
 	}
 	lagMu.Lock()
 	lags = lags[:0]
 	lagMu.Unlock()
 	b.ResetTimer()
-	d := openLoop(b, direct, "report", args, rate, time.Duration(secs)*time.Second)
-	g := openLoop(b, via, "web.report", args, rate, time.Duration(secs)*time.Second)
-	dt := closedLoop(b, direct, "report", args, 16, 3*time.Second)
-	gt := closedLoop(b, via, "web.report", args, 16, 3*time.Second)
+	d := openLoop(direct, rate, time.Duration(secs)*time.Second)
+	lagMu.Lock()
+	measuring = true
+	lagMu.Unlock()
+	g := openLoop(via, rate, time.Duration(secs)*time.Second)
+	lagMu.Lock()
+	measuring = false
+	op50, op99, op999 := pct(own, 50), pct(own, 99), pct(own, 99.9)
+	lagMu.Unlock()
+	dt := closedLoop(direct, 16, 3*time.Second)
+	gt := closedLoop(via, 16, 3*time.Second)
 	b.StopTimer()
 	time.Sleep(200 * time.Millisecond) // let the last records become durable
 	lagMu.Lock()
@@ -64,15 +100,18 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	nl := len(lags)
 	lagMu.Unlock()
 
-	fmt.Printf("\nopen loop at %d calls/s for %ds, 4 KiB responses, whole built-in policy bundle, SQLite decision log\n", rate, secs)
+	fmt.Printf("\nopen loop at %d calls/s for %ds, 4 KiB responses, whole built-in policy bundle, SQLite decision log, %s\n", rate, secs, client)
 	fmt.Printf("%-10s %10s %10s %10s %10s %8s\n", "path", "p50", "p99", "p99.9", "calls/s", "errors")
 	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "direct", d.p(50), d.p(99), d.p(99.9), d.rate, d.errors)
 	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "gateway", g.p(50), g.p(99), g.p(99.9), g.rate, g.errors)
-	fmt.Printf("added latency: p50 %s, p99 %s (target p99 < 1ms)\n", g.pd(50)-d.pd(50), g.pd(99)-d.pd(99))
+	fmt.Printf("added latency, end to end (gateway minus direct): p50 %s, p99 %s (target p99 < 1ms)\n", g.pd(50)-d.pd(50), g.pd(99)-d.pd(99))
+	fmt.Printf("the gateway's own time per call (request read to response written, less the upstream's response time): p50 %s, p99 %s, p99.9 %s\n",
+		op50.Round(time.Microsecond), op99.Round(time.Microsecond), op999.Round(time.Microsecond))
 	fmt.Printf("closed loop, 16 callers: direct %.0f calls/s, gateway %.0f calls/s (ratio %.2f)\n", dt, gt, gt/dt)
 	fmt.Printf("decision-log durability lag over %d records: p50 %s, p99 %s\n", nl, lp50, lp99)
 	b.ReportMetric(float64((g.pd(50) - d.pd(50)).Microseconds()), "added-p50-µs")
 	b.ReportMetric(float64((g.pd(99) - d.pd(99)).Microseconds()), "added-p99-µs")
+	b.ReportMetric(float64(op99.Microseconds()), "own-p99-µs")
 	b.ReportMetric(gt, "gateway-calls/s")
 	b.ReportMetric(dt, "direct-calls/s")
 	b.ReportMetric(float64(lp99.Microseconds()), "durability-p99-µs")
@@ -85,23 +124,61 @@ func envInt(k string, def int) int {
 	return def
 }
 
-// directSessions connects clients straight to the HTTP upstream.
-func directSessions(b *testing.B, r *rig, n int) []*mcp.ClientSession {
-	var url string
+// upstreamURL is the rig's HTTP upstream.
+func (r *rig) upstreamURL() string {
 	for _, u := range r.cfg.Upstreams {
 		if u.URL != "" {
-			url = u.URL
+			return u.URL
 		}
 	}
+	return ""
+}
+
+// directSessions connects clients straight to the HTTP upstream.
+func directSessions(b *testing.B, r *rig, n int) []*mcp.ClientSession {
 	out := make([]*mcp.ClientSession, n)
 	for i := range out {
 		cs, err := mcp.NewClient(&mcp.Implementation{Name: "direct", Version: "1"}, nil).Connect(context.Background(),
-			&mcp.StreamableClientTransport{Endpoint: url, HTTPClient: &http.Client{Transport: upstreamTransport()}}, nil)
+			&mcp.StreamableClientTransport{Endpoint: r.upstreamURL(), HTTPClient: &http.Client{Transport: upstreamTransport()}}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { cs.Close() })
 		out[i] = cs
+	}
+	return out
+}
+
+// A caller makes one tool call and reports whether it failed.
+type caller func() bool
+
+// callers calls tool through lean clients riding on the sessions' protocol
+// (their session IDs, or the stateless revision's headers).
+func callers(ss []*mcp.ClientSession, endpoint string, rt http.RoundTripper, tool string) []caller {
+	if rt == nil {
+		rt = upstreamTransport()
+	}
+	out := make([]caller, len(ss))
+	for i, cs := range ss {
+		c := newRPCClient(endpoint, &http.Client{Transport: rt}, cs, &mcp.Implementation{Name: "bench", Version: "1"})
+		if c == nil {
+			panic("no lean client for protocol " + cs.InitializeResult().ProtocolVersion)
+		}
+		out[i] = func() bool {
+			_, err := c.callTool(context.Background(), tool, json.RawMessage("{}"))
+			return err != nil
+		}
+	}
+	return out
+}
+
+func sdkCallers(ss []*mcp.ClientSession, tool string, args map[string]any) []caller {
+	out := make([]caller, len(ss))
+	for i, cs := range ss {
+		out[i] = func() bool {
+			_, je := call(cs, tool, args)
+			return je != nil
+		}
 	}
 	return out
 }
@@ -126,7 +203,7 @@ func pct(ds []time.Duration, q float64) time.Duration {
 }
 
 // openLoop issues calls at a fixed rate, each timed from when it was due.
-func openLoop(b *testing.B, ss []*mcp.ClientSession, tool string, args map[string]any, rate int, dur time.Duration) loopResult {
+func openLoop(cs []caller, rate int, dur time.Duration) loopResult {
 	n := int(float64(rate) * dur.Seconds())
 	interval := time.Second / time.Duration(rate)
 	lat := make([]time.Duration, n)
@@ -141,7 +218,7 @@ func openLoop(b *testing.B, ss []*mcp.ClientSession, tool string, args map[strin
 		wg.Add(1)
 		go func(i int, due time.Time) {
 			defer wg.Done()
-			if _, je := call(ss[i%len(ss)], tool, args); je != nil {
+			if cs[i%len(cs)]() {
 				errs.Add(1)
 			}
 			lat[i] = time.Since(due)
@@ -152,7 +229,7 @@ func openLoop(b *testing.B, ss []*mcp.ClientSession, tool string, args map[strin
 }
 
 // closedLoop runs workers calling back to back and returns calls per second.
-func closedLoop(b *testing.B, ss []*mcp.ClientSession, tool string, args map[string]any, workers int, dur time.Duration) float64 {
+func closedLoop(cs []caller, workers int, dur time.Duration) float64 {
 	var n atomic.Int64
 	var wg sync.WaitGroup
 	stop := time.Now().Add(dur)
@@ -162,7 +239,7 @@ func closedLoop(b *testing.B, ss []*mcp.ClientSession, tool string, args map[str
 		go func(w int) {
 			defer wg.Done()
 			for time.Now().Before(stop) {
-				if _, je := call(ss[w%len(ss)], tool, args); je == nil {
+				if !cs[w%len(cs)]() {
 					n.Add(1)
 				}
 			}

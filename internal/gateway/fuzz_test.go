@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -25,14 +27,29 @@ func FuzzGatewayJSONRPC(f *testing.F) {
 		`{"jsonrpc":"2.0"`,
 		``,
 	} {
-		f.Add([]byte(s))
+		f.Add([]byte(s), false)
+	}
+	// The stateless revision's requests, which the direct path answers.
+	meta := `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}`
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"box.read_file","arguments":{"path":"/etc/hosts"},` + meta + `}}`,
+		`{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"box.read_file","arguments":{"path":"\u0000\ud800"},` + meta + `}}`,
+		`{"jsonrpc":"2.0","id":-1.5e3,"method":"tools/call","params":{"arguments":{"path":"x"},"name":"box.read_file",` + meta + `}}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"box.read_file","name":"box.run_command",` + meta + `}}`,
+	} {
+		f.Add([]byte(s), true)
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
-	f.Fuzz(func(t *testing.T, body []byte) {
+	f.Fuzz(func(t *testing.T, body []byte, stateless bool) {
 		req, _ := http.NewRequest("POST", r.url, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+r.agentKey)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
+		if stateless {
+			req.Header.Set("Mcp-Protocol-Version", "2026-07-28")
+			req.Header.Set("Mcp-Method", "tools/call")
+			req.Header.Set("Mcp-Name", "box.read_file")
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatalf("gateway failed on %q: %v", body, err)
@@ -86,4 +103,75 @@ func FuzzCanonicalArgs(f *testing.F) {
 			t.Fatalf("canonical form %s is not an object", out)
 		}
 	})
+}
+
+// FuzzParseObject checks the gateway's own JSON object splitter against
+// encoding/json: for any valid object without repeated keys, the same keys
+// and the same values.
+func FuzzParseObject(f *testing.F) {
+	for _, s := range []string{`{}`, ` { "a" : [1, {"b":"}"}], "c\u0022":"\"x\\" } `, `{"a":1,"a":2}`, `[1]`, `{"a":"\ud83d\ude00 \u00e9\n"}`, `{"a":tru}`, "{\"a\":\"\xff\"}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o, err := parseObject(data)
+		var want map[string]json.RawMessage
+		werr := json.Unmarshal(data, &want)
+		if !json.Valid(data) {
+			return // parseObject takes valid JSON only
+		}
+		if err != nil {
+			if werr == nil && len(data) > 0 {
+				// Only repeated keys may be refused.
+				seen := map[string]bool{}
+				dec := json.NewDecoder(bytes.NewReader(data))
+				dec.Token()
+				dup := false
+				for dec.More() {
+					k, _ := dec.Token()
+					var v json.RawMessage
+					dec.Decode(&v)
+					if seen[k.(string)] {
+						dup = true
+					}
+					seen[k.(string)] = true
+				}
+				if !dup {
+					t.Fatalf("refused %q: %v", data, err)
+				}
+			}
+			return
+		}
+		if werr != nil || len(o.keys) != len(want) {
+			t.Fatalf("%q: got %v, encoding/json %v (%v)", data, o.keys, want, werr)
+		}
+		for i, k := range o.keys {
+			if !bytes.Equal(bytes.TrimSpace(o.vals[i]), bytes.TrimSpace(want[k])) {
+				t.Fatalf("%q: key %q: %s, encoding/json %s", data, k, o.vals[i], want[k])
+			}
+			var s1, s2 string
+			if json.Unmarshal(want[k], &s2) == nil {
+				got, err := unquote(o.vals[i])
+				s1 = got
+				if err != nil || s1 != s2 {
+					t.Fatalf("%q: string %q, encoding/json %q (%v)", o.vals[i], s1, s2, err)
+				}
+			}
+		}
+		if !bytes.Equal(o.encode(), compact(t, data)) && len(o.keys) > 0 {
+			var a, b any
+			json.Unmarshal(o.encode(), &a)
+			json.Unmarshal(data, &b)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("%q re-encoded as %s", data, o.encode())
+			}
+		}
+	})
+}
+
+func compact(t *testing.T, data []byte) []byte {
+	var b bytes.Buffer
+	if err := json.Compact(&b, data); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

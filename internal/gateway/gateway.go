@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -91,20 +90,21 @@ type Gateway struct {
 	// proxy password.
 	egressPassword func(upstream string) string
 
-	cfg       *Config
-	policy    Policy
-	inspector Inspector
-	log       DecisionLog
-	approvals *approval.Service
-	plans     PlanVerifier
-	urlRules  *guard.URLRules
-	sessions  *sessions
-	breaker   *breaker
-	budgets   *budgets
-	metrics   *Metrics
-	logger    *slog.Logger
-	now       func() time.Time
-	onDurable func(lag time.Duration)
+	cfg        *Config
+	policy     Policy
+	inspector  Inspector
+	log        DecisionLog
+	approvals  *approval.Service
+	plans      PlanVerifier
+	urlRules   *guard.URLRules
+	sessions   *sessions
+	breaker    *breaker
+	budgets    *budgets
+	metrics    *Metrics
+	logger     *slog.Logger
+	now        func() time.Time
+	onDurable  func(lag time.Duration)
+	onOverhead func(d time.Duration)
 
 	mu        sync.RWMutex
 	tools     map[string]*tool // by namespaced name
@@ -112,6 +112,9 @@ type Gateway struct {
 	// onToolsChanged publishes the tool list to clients after a refresh,
 	// with the names of the tools that went away.
 	onToolsChanged func(gone []string)
+	// noDirect sends every request through the SDK handler (tests compare
+	// the two paths).
+	noDirect bool
 }
 
 // tool is one upstream tool as the gateway exposes it.
@@ -122,6 +125,9 @@ type tool struct {
 	hash     string    // of name, description and schemas
 	labels   []string
 	term     *ast.Term // the tool as policy input (input.tool)
+	// paramHeaders: the input schema binds arguments to HTTP headers
+	// (x-mcp-header), which the SDK's handler validates.
+	paramHeaders bool
 	// blocked holds why the tool may not be called (a changed definition
 	// awaiting approval), or "".
 	mu      sync.Mutex
@@ -154,6 +160,9 @@ type Options struct {
 	// OnDurable, when set, is told how long each decision record took from
 	// being queued to being durable in the log.
 	OnDurable func(lag time.Duration)
+	// OnOverhead, when set, is told the gateway's own time on each tool
+	// call (parapet_gateway_overhead_seconds).
+	OnOverhead func(d time.Duration)
 	// Resolver resolves names for the argument guards; nil uses DNS.
 	Resolver guard.Resolver
 }
@@ -173,14 +182,15 @@ func New(o Options) (*Gateway, error) {
 			AllowPrivate: o.Config.Guards.AllowPrivate, AllowCIDRs: cidrs,
 			AllowHosts: o.Config.Guards.AllowHosts, DenyHosts: o.Config.Guards.DenyHosts, Resolver: o.Resolver,
 		}},
-		sessions:  &sessions{idle: time.Duration(o.Config.SessionIdleTimeout)},
-		breaker:   &breaker{cfg: o.Config.Breaker},
-		budgets:   &budgets{rules: o.Config.Budgets},
-		metrics:   o.Metrics,
-		logger:    o.Logger,
-		now:       o.Now,
-		onDurable: o.OnDurable,
-		tools:     map[string]*tool{},
+		sessions:   &sessions{idle: time.Duration(o.Config.SessionIdleTimeout)},
+		breaker:    &breaker{cfg: o.Config.Breaker},
+		budgets:    &budgets{rules: o.Config.Budgets},
+		metrics:    o.Metrics,
+		logger:     o.Logger,
+		now:        o.Now,
+		onDurable:  o.OnDurable,
+		onOverhead: o.OnOverhead,
+		tools:      map[string]*tool{},
 	}
 	if g.metrics == nil {
 		g.metrics = NewMetrics(nil)
@@ -218,7 +228,7 @@ func (d *denial) rpcError() *jsonrpc.Error {
 // CallTool runs the decision pipeline for one tools/call and, when the call
 // is allowed, forwards it and inspects the response. A refused call returns
 // a *jsonrpc.Error carrying the reason.
-func (g *Gateway) CallTool(ctx context.Context, caller *Caller, sessionID, name string, rawArgs json.RawMessage, meta map[string]any) (*mcp.CallToolResult, error) {
+func (g *Gateway) CallTool(ctx context.Context, caller *Caller, sessionID, name string, rawArgs json.RawMessage, meta map[string]any) (*result, error) {
 	start := g.now()
 	if caller == nil || caller.Agent == nil {
 		return nil, (&denial{code: CodeDenied, stage: "identity", reason: "the caller is not an authenticated agent"}).rpcError()
@@ -265,10 +275,10 @@ func (g *Gateway) CallTool(ctx context.Context, caller *Caller, sessionID, name 
 
 // decideAndCall is the pipeline. It returns the result, the verdict for
 // metrics, and a denial when the call was refused.
-func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *session, name string, args map[string]any, argsErr error, rawArgs json.RawMessage, rec *audit.Record) (*mcp.CallToolResult, string, *denial) {
+func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *session, name string, args map[string]any, argsErr error, rawArgs json.RawMessage, rec *audit.Record) (*result, string, *denial) {
 	agent := caller.Agent
 	now := g.now()
-	refuse := func(d *denial) (*mcp.CallToolResult, string, *denial) {
+	refuse := func(d *denial) (*result, string, *denial) {
 		rec.Verdict = "deny"
 		if d.code == CodeApprovalRequired {
 			rec.Verdict = "approve"
@@ -444,7 +454,11 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 	}
 
 	// The upstream call.
-	res, err := t.upstream.call(ctx, t.def.Name, rawArgs)
+	upstreamStart := time.Now()
+	res, err := t.upstream.call(ctx, t, rawArgs)
+	if ct, ok := ctx.Value(timesKey{}).(*callTimes); ok {
+		ct.upstream = time.Since(upstreamStart)
+	}
 	if err != nil {
 		return nil, "error", &denial{code: CodeDenied, stage: "upstream", reason: fmt.Sprintf("upstream %s: %v", t.upstream.cfg.Name, err)}
 	}
@@ -459,6 +473,29 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 		g.sessions.taintAcross(sess, g.now())
 	}
 	return res, string(rec.Verdict), nil
+}
+
+// callTimes collects where a call's time went, for the overhead metric.
+type callTimes struct {
+	start    time.Time
+	upstream time.Duration // waiting for the upstream's response
+}
+
+type timesKey struct{}
+
+// timed returns ctx carrying a fresh callTimes.
+func timed(ctx context.Context) (context.Context, *callTimes) {
+	ct := &callTimes{start: time.Now()}
+	return context.WithValue(ctx, timesKey{}, ct), ct
+}
+
+// done records the gateway's own time on a call.
+func (g *Gateway) done(ct *callTimes) {
+	d := time.Since(ct.start) - ct.upstream
+	g.metrics.overheadOf(d)
+	if g.onOverhead != nil {
+		g.onOverhead(d)
+	}
 }
 
 // enqueue queues a record; with no log configured it fails unless the
@@ -493,7 +530,7 @@ func (g *Gateway) enqueue(r audit.Record) error {
 // inspectResult runs the detectors on every text the upstream returned:
 // secrets are redacted always; a response carrying instructions for the
 // agent is withheld, the session tainted and the breaker told.
-func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session, t *tool, res *mcp.CallToolResult, redactAll bool) (*mcp.CallToolResult, error) {
+func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session, t *tool, res *result, redactAll bool) (*result, error) {
 	if res == nil {
 		return res, nil
 	}
@@ -502,6 +539,10 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 			return res, nil
 		}
 		return nil, errors.New("no response inspector configured (failing closed)")
+	}
+	rt, err := res.texts()
+	if err != nil {
+		return nil, fmt.Errorf("upstream result: %w", err)
 	}
 	var findings, details []string
 	injected := false
@@ -520,75 +561,25 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 		}
 		return ins.Redacted, nil
 	}
-	out := *res
-	out.Content = make([]mcp.Content, 0, len(res.Content))
-	for _, c := range res.Content {
-		switch x := c.(type) {
-		case *mcp.TextContent:
-			text, err := check(x.Text)
-			if err != nil {
-				return nil, err
-			}
-			cp := *x
-			cp.Text = text
-			out.Content = append(out.Content, &cp)
-		case *mcp.EmbeddedResource:
-			if x.Resource != nil && x.Resource.Text != "" {
-				text, err := check(x.Resource.Text)
-				if err != nil {
-					return nil, err
-				}
-				rc := *x.Resource
-				rc.Text = text
-				cp := *x
-				cp.Resource = &rc
-				out.Content = append(out.Content, &cp)
-				continue
-			}
-			if x.Resource != nil && len(x.Resource.Blob) > 0 && utf8.Valid(x.Resource.Blob) {
-				// Text sent as a blob reaches the agent as text just the same.
-				text, err := check(string(x.Resource.Blob))
-				if err != nil {
-					return nil, err
-				}
-				rc := *x.Resource
-				rc.Blob = []byte(text)
-				cp := *x
-				cp.Resource = &rc
-				out.Content = append(out.Content, &cp)
-				continue
-			}
-			out.Content = append(out.Content, c)
-		case *mcp.ResourceLink:
-			cp := *x
-			for _, f := range []*string{&cp.Title, &cp.Description, &cp.Name} {
-				if *f == "" {
-					continue
-				}
-				text, err := check(*f)
-				if err != nil {
-					return nil, err
-				}
-				*f = text
-			}
-			out.Content = append(out.Content, &cp)
-		default:
-			out.Content = append(out.Content, c)
+	for _, s := range rt.slots {
+		text, err := check(s.text)
+		if err != nil {
+			return nil, err
+		}
+		if text != s.text {
+			s.set(text)
 		}
 	}
-	if res.StructuredContent != nil {
-		b, err := json.Marshal(res.StructuredContent)
-		if err == nil {
-			text, err := check(string(b))
-			if err != nil {
-				return nil, err
-			}
-			if text != string(b) || redactAll {
-				// Secrets were found in structured content: drop it rather
-				// than guess which fields to keep; the text content (which
-				// servers mirror) carries the redacted form.
-				out.StructuredContent = nil
-			}
+	if rt.haveStructured {
+		text, err := check(rt.structured)
+		if err != nil {
+			return nil, err
+		}
+		if text != rt.structured || redactAll {
+			// Secrets were found in structured content: drop it rather
+			// than guess which fields to keep; the text content (which
+			// servers mirror) carries the redacted form.
+			rt.dropStructured()
 		}
 	}
 	if injected {
@@ -604,11 +595,11 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 		if err := g.enqueue(rec); err != nil {
 			return nil, fmt.Errorf("decision log unavailable (failing closed): %w", err)
 		}
-		return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{
+		return &result{dec: &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{
 			Text: fmt.Sprintf("parapet withheld the response of %s: it carries instructions aimed at the agent (%s). The session is now marked as tainted.", t.name, strings.Join(findings, "; ")),
-		}}}, nil
+		}}}}, nil
 	}
-	return &out, nil
+	return rt.build()
 }
 
 func (g *Gateway) tool(name string) *tool {

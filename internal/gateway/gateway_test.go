@@ -55,7 +55,7 @@ type rig struct {
 	storeLoc    string
 	// realClock runs approvals and the breaker on the wall clock (benchmarks).
 	realClock bool
-	onDurable func(time.Duration)
+	observe   func(*Hooks)
 }
 
 func sha(s string) string {
@@ -67,11 +67,12 @@ func newRig(t testing.TB, tweak func(*Config)) *rig {
 	return newRigWith(t, tweak, false, nil)
 }
 
-func newRigWith(t testing.TB, tweak func(*Config), realClock bool, onDurable func(time.Duration)) *rig {
+// newRigWith builds a rig; observe, when set, adds observation hooks.
+func newRigWith(t testing.TB, tweak func(*Config), realClock bool, observe func(*Hooks)) *rig {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	r := &rig{t: t, realClock: realClock, onDurable: onDurable, agentKey: "agent-key-0123456789", approverKey: "approver-token-abcdef", clock: &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}}
+	r := &rig{t: t, realClock: realClock, observe: observe, agentKey: "agent-key-0123456789", approverKey: "approver-token-abcdef", clock: &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}}
 	r.storeLoc = "sqlite:" + filepath.Join(dir, "gateway.db")
 
 	// The decision log.
@@ -139,7 +140,10 @@ func newRigWith(t testing.TB, tweak func(*Config), realClock bool, onDurable fun
 	if err := r.cfg.validate(); err != nil {
 		t.Fatal(err)
 	}
-	hooks := Hooks{Resolver: r.dns.Resolver(), Now: r.clock.Now, OnDurable: r.onDurable}
+	hooks := Hooks{Resolver: r.dns.Resolver(), Now: r.clock.Now}
+	if r.observe != nil {
+		r.observe(&hooks)
+	}
 	if r.realClock {
 		hooks.Now = nil
 	}

@@ -13,6 +13,7 @@ type Metrics struct {
 	trips      *prometheus.CounterVec
 	injections *prometheus.CounterVec
 	durability prometheus.Histogram
+	overhead   prometheus.Histogram
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not
@@ -36,9 +37,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "parapet_gateway_audit_durability_seconds", Help: "Time from queuing a decision record to its being durable in the log.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}),
+		overhead: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "parapet_gateway_overhead_seconds", Help: "Time the gateway spent on a tool call, from reading the request to writing the response, less the upstream's response time.",
+			Buckets: []float64{.00005, .0001, .00025, .0005, .00075, .001, .0025, .005, .01, .05},
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.calls, m.latency, m.trips, m.injections, m.durability)
+		reg.MustRegister(m.calls, m.latency, m.trips, m.injections, m.durability, m.overhead)
 	}
 	return m
 }
@@ -53,3 +58,5 @@ func (m *Metrics) breakerTripped(agent string) { m.trips.WithLabelValues(agent).
 func (m *Metrics) injection(tool string) { m.injections.WithLabelValues(tool).Inc() }
 
 func (m *Metrics) durable(d time.Duration) { m.durability.Observe(d.Seconds()) }
+
+func (m *Metrics) overheadOf(d time.Duration) { m.overhead.Observe(d.Seconds()) }

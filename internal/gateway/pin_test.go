@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -63,33 +64,107 @@ func TestResponseInspectionReadsEveryTextTheAgentSees(t *testing.T) {
 	r := newRig(t, nil)
 	g := r.rt.Gateway
 	tl := g.tool("box.read_file")
-	cases := []struct {
-		name    string
-		content mcp.Content
-	}{
-		{"an injection in a text resource blob is withheld", &mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: "file:///mail.txt", MIMEType: "text/plain", Blob: []byte(injectedMail)}}},
-		{"an injection in a resource link's description is withheld", &mcp.ResourceLink{URI: "file:///mail.txt", Name: "mail", Description: injectedMail}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			sess := g.sessions.get(c.name, "agent-1", g.now())
-			res, err := g.inspectResult(context.Background(), "agent-1", sess, tl, &mcp.CallToolResult{Content: []mcp.Content{c.content}}, false)
-			b, _ := json.Marshal(res)
-			if err == nil && !strings.Contains(string(b), "parapet withheld the response") {
-				t.Fatalf("the response passed: %s", b)
-			}
-		})
-	}
-	t.Run("a secret in a text resource blob is redacted", func(t *testing.T) {
-		sess := g.sessions.get("secret", "agent-1", g.now())
-		res, err := g.inspectResult(context.Background(), "agent-1", sess, tl, &mcp.CallToolResult{Content: []mcp.Content{
-			&mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: "file:///deploy.env", MIMEType: "text/plain", Blob: []byte(secretMail)}}}}, false)
+	// Every case runs on the result as an SDK session decodes it and as an
+	// HTTP upstream sends it: the two must come to the same thing.
+	forms := func(res *mcp.CallToolResult) map[string]*result {
+		raw, err := json.Marshal(res)
 		if err != nil {
 			t.Fatal(err)
 		}
-		blob := string(res.Content[0].(*mcp.EmbeddedResource).Resource.Blob)
-		if strings.Contains(blob, "wJalrXUtnFEMI") || !strings.Contains(blob, "REGION=eu-west-1") {
-			t.Fatalf("want the blob with its secret redacted, got %q", blob)
+		return map[string]*result{"decoded": {dec: res}, "raw": {raw: raw}}
+	}
+	n := 0
+	inspect := func(t *testing.T, in *result) *mcp.CallToolResult {
+		t.Helper()
+		n++
+		sess := g.sessions.get(fmt.Sprint("s", n), "agent-1", g.now())
+		out, err := g.inspectResult(context.Background(), "agent-1", sess, tl, in, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := out.decoded()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	withheld := []struct {
+		name    string
+		content mcp.Content
+	}{
+		{"an injection in a text resource blob", &mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: "file:///mail.txt", MIMEType: "text/plain", Blob: []byte(injectedMail)}}},
+		{"an injection in a resource link's description", &mcp.ResourceLink{URI: "file:///mail.txt", Name: "mail", Description: injectedMail}},
+		{"an injection in a text resource", &mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: "file:///mail.txt", Text: injectedMail}}},
+		{"an injection in text content", &mcp.TextContent{Text: injectedMail}},
+		{"an injection nested in a tool_result block", &mcp.ToolResultContent{ToolUseID: "1", Content: []mcp.Content{&mcp.TextContent{Text: injectedMail}}}},
+	}
+	for _, c := range withheld {
+		for form, in := range forms(&mcp.CallToolResult{Content: []mcp.Content{c.content}}) {
+			t.Run(c.name+" is withheld/"+form, func(t *testing.T) {
+				res := inspect(t, in)
+				b, _ := json.Marshal(res)
+				if !res.IsError || !strings.Contains(string(b), "parapet withheld the response") {
+					t.Fatalf("the response passed: %s", b)
+				}
+			})
+		}
+	}
+	redacted := []struct {
+		name string
+		res  *mcp.CallToolResult
+		text func(*mcp.CallToolResult) string
+	}{
+		{"a secret in a text resource blob", &mcp.CallToolResult{Content: []mcp.Content{
+			&mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: "file:///deploy.env", MIMEType: "text/plain", Blob: []byte(secretMail)}}}},
+			func(r *mcp.CallToolResult) string { return string(r.Content[0].(*mcp.EmbeddedResource).Resource.Blob) }},
+		{"a secret in text content", &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "ok"}, &mcp.TextContent{Text: secretMail}}},
+			func(r *mcp.CallToolResult) string { return r.Content[1].(*mcp.TextContent).Text }},
+		{"a secret in a resource's text", &mcp.CallToolResult{Content: []mcp.Content{
+			&mcp.EmbeddedResource{Resource: &mcp.ResourceContents{URI: "file:///deploy.env", Text: secretMail}}}},
+			func(r *mcp.CallToolResult) string { return r.Content[0].(*mcp.EmbeddedResource).Resource.Text }},
+	}
+	for _, c := range redacted {
+		for form, in := range forms(c.res) {
+			t.Run(c.name+" is redacted/"+form, func(t *testing.T) {
+				got := c.text(inspect(t, in))
+				if strings.Contains(got, "wJalrXUtnFEMI") || !strings.Contains(got, "REGION=eu-west-1") {
+					t.Fatalf("want the text with its secret redacted, got %q", got)
+				}
+			})
+		}
+	}
+	structured := &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "see structured content"}},
+		StructuredContent: map[string]any{"env": secretMail}}
+	for form, in := range forms(structured) {
+		t.Run("structured content with a secret is dropped/"+form, func(t *testing.T) {
+			res := inspect(t, in)
+			if res.StructuredContent != nil || len(res.Content) != 1 {
+				t.Fatalf("got %+v", res)
+			}
+		})
+	}
+	t.Run("a result nothing changed is passed on as it came", func(t *testing.T) {
+		raw := json.RawMessage(`{"content":[{"type":"text","text":"fine","annotations":{"audience":["user"]}}],"x-extension":{"a":1}}`)
+		out, err := g.inspectResult(context.Background(), "agent-1", g.sessions.get("same", "agent-1", g.now()), tl, &result{raw: raw}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.dec != nil || string(out.raw) != string(raw) {
+			t.Fatalf("got %s / %+v", out.raw, out.dec)
+		}
+	})
+	t.Run("an irregular result is read as the SDK reads it", func(t *testing.T) {
+		// A repeated key: the agent's parser and the gateway's could pick
+		// different ones, so the result is decoded and sent re-encoded.
+		mail, _ := json.Marshal(injectedMail)
+		raw := json.RawMessage(`{"content":[{"type":"text","text":"fine","text":` + string(mail) + `}]}`)
+		raw = json.RawMessage(strings.ReplaceAll(string(raw), "\n", "\\n"))
+		out, err := g.inspectResult(context.Background(), "agent-1", g.sessions.get("dup", "agent-1", g.now()), tl, &result{raw: raw}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.dec == nil {
+			t.Fatalf("passed on as sent: %s", out.raw)
 		}
 	})
 }

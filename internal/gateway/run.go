@@ -53,6 +53,8 @@ type Hooks struct {
 	Plans PlanVerifier
 	// OnDurable is told each decision record's queue-to-durable time.
 	OnDurable func(lag time.Duration)
+	// OnOverhead is told the gateway's own time on each tool call.
+	OnOverhead func(d time.Duration)
 }
 
 // Start assembles a gateway from its configuration: opens the state store
@@ -96,7 +98,7 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 			st.Close()
 			return nil, fmt.Errorf("audit log verifier key: %w", err)
 		}
-		rt.Log, err = audit.Config{QueueSize: cfg.Audit.Queue}.Open(ctx, st, v)
+		rt.Log, err = audit.Config{QueueSize: cfg.Audit.Queue, Linger: time.Duration(cfg.Audit.Linger)}.Open(ctx, st, v)
 		if err != nil {
 			st.Close()
 			return nil, err
@@ -137,7 +139,7 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 	}
 	metrics := NewMetrics(rt.Registry)
 	g, err := New(Options{Config: cfg, Policy: eng, Inspector: Detectors{Inspector: det}, Log: log, Approvals: apr,
-		Plans: h.Plans, Metrics: metrics, Logger: h.Logger, Now: h.Now, Resolver: h.Resolver, OnDurable: h.OnDurable})
+		Plans: h.Plans, Metrics: metrics, Logger: h.Logger, Now: h.Now, Resolver: h.Resolver, OnDurable: h.OnDurable, OnOverhead: h.OnOverhead})
 	if err != nil {
 		return nil, err
 	}

@@ -84,7 +84,13 @@ func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 				if ask := g.elicitor(req.Session); ask != nil {
 					ctx = context.WithValue(ctx, elicitKey{}, ask)
 				}
-				return g.CallTool(ctx, callerOf(ctx, req.Extra), sid, name, args, meta)
+				ctx, times := timed(ctx)
+				defer g.done(times)
+				res, err := g.CallTool(ctx, callerOf(ctx, req.Extra), sid, name, args, meta)
+				if err != nil {
+					return nil, err
+				}
+				return res.decoded()
 			})
 		}
 	}
@@ -133,7 +139,11 @@ func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 					if c := callerOf(ctx, req.GetExtra()); c != nil && c.Agent != nil {
 						actor = c.Agent.ID
 					}
-					res, err = nil, g.recovered(method, req, actor, p)
+					tool := ""
+					if ctr, ok := req.(*mcp.CallToolRequest); ok && ctr.Params != nil {
+						tool = ctr.Params.Name
+					}
+					res, err = nil, g.recovered(method, tool, actor, p)
 				}
 			}()
 			return next(ctx, method, req)
@@ -145,15 +155,15 @@ func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 // recovered turns a panic while handling method into a refusal. The panic
 // value is logged only when it is a runtime error: other values may carry
 // the data being handled.
-func (g *Gateway) recovered(method string, req mcp.Request, actor string, p any) error {
+func (g *Gateway) recovered(method, tool, actor string, p any) error {
 	what := "a non-runtime panic value"
 	if re, ok := p.(runtime.Error); ok {
 		what = re.Error()
 	}
 	g.logger.Error("request handler panicked", "method", method, "panic", what, "stack", string(debug.Stack()))
 	d := &denial{code: CodeDenied, stage: "internal", reason: "internal error while handling " + method + " (failing closed)"}
-	if ctr, ok := req.(*mcp.CallToolRequest); ok && ctr.Params != nil {
-		rec := audit.Record{Time: g.now().UTC(), Actor: actor, Action: "tools/call", Tool: ctr.Params.Name, Verdict: "deny", Reason: d.reason,
+	if method == "tools/call" {
+		rec := audit.Record{Time: g.now().UTC(), Actor: actor, Action: "tools/call", Tool: tool, Verdict: "deny", Reason: d.reason,
 			Extra: map[string]json.RawMessage{"stage": jsonString(d.stage)}}
 		if err := g.enqueue(rec); err != nil {
 			d.reason += "; " + err.Error()
@@ -278,7 +288,11 @@ func (g *Gateway) Handler(a *Authenticator, reg prometheus.Gatherer) http.Handle
 	srv := g.MCPServer(nil)
 	getServer := func(*http.Request) *mcp.Server { return srv }
 	stateless := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{Stateless: true})
-	var mcpHandler http.Handler = stateless
+	var mcpHandler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !g.serveDirect(w, r) {
+			stateless.ServeHTTP(w, r)
+		}
+	})
 	if !g.cfg.Stateless {
 		// One endpoint for both protocol generations: clients of the
 		// stateless revision (2026-07-28 and later) announce it in the
@@ -286,7 +300,9 @@ func (g *Gateway) Handler(a *Authenticator, reg prometheus.Gatherer) http.Handle
 		stateful := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{SessionTimeout: time.Duration(g.cfg.SessionIdleTimeout)})
 		mcpHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if v := r.Header.Get("Mcp-Protocol-Version"); v >= statelessProtocolVersion && r.Header.Get("Mcp-Session-Id") == "" {
-				stateless.ServeHTTP(w, r)
+				if !g.serveDirect(w, r) {
+					stateless.ServeHTTP(w, r)
+				}
 				return
 			}
 			stateful.ServeHTTP(w, r)

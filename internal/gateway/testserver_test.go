@@ -1,28 +1,74 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// The test binary doubles as a stdio MCP server: run with
-// PARAPET_TEST_MCP_SERVER=1 it serves testServer on stdin and stdout.
+// The test binary doubles as an MCP server: run with
+// PARAPET_TEST_MCP_SERVER=1 it serves testServer on stdin and stdout; with
+// PARAPET_TEST_MCP_SERVER=http it serves it over streamable HTTP on a
+// loopback port, prints the endpoint's URL and serves until stdin closes.
 func TestMain(m *testing.M) {
-	if os.Getenv("PARAPET_TEST_MCP_SERVER") == "1" {
+	switch os.Getenv("PARAPET_TEST_MCP_SERVER") {
+	case "1":
 		if err := testServer().Run(context.Background(), &mcp.StdioTransport{}); err != nil {
 			fmt.Fprintln(os.Stderr, "test server:", err)
 			os.Exit(1)
 		}
 		os.Exit(0)
+	case "http":
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "test server:", err)
+			os.Exit(1)
+		}
+		s := testServer()
+		go http.Serve(ln, mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil))
+		fmt.Printf("http://%s/mcp\n", ln.Addr())
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// serverProcess starts the test MCP server over HTTP in a process of its
+// own and returns its endpoint.
+func serverProcess(t testing.TB) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PARAPET_TEST_MCP_SERVER=http")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("test server process: %v", err)
+	}
+	return strings.TrimSpace(line)
 }
 
 type pathArgs struct {

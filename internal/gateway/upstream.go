@@ -23,16 +23,34 @@ import (
 type upstream struct {
 	cfg     Upstream
 	session *mcp.ClientSession
-	mu      sync.Mutex
+	// rpc carries tools/call to an HTTP upstream within session's protocol
+	// session; nil for stdio upstreams and stateless ones.
+	rpc *rpcClient
+	mu  sync.Mutex
 }
 
-func (u *upstream) call(ctx context.Context, name string, args json.RawMessage) (*mcp.CallToolResult, error) {
+func (u *upstream) call(ctx context.Context, t *tool, args json.RawMessage) (*result, error) {
+	name := t.def.Name
+	if u.rpc != nil && !(u.rpc.stateless() && (t.paramHeaders || !headerSafe(name))) {
+		raw, err := u.rpc.callTool(ctx, name, args)
+		if err != nil {
+			return nil, err
+		}
+		return &result{raw: raw}, nil
+	}
 	var a any = args
 	if len(bytes.TrimSpace(args)) == 0 {
 		a = map[string]any{}
 	}
-	return u.session.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: a})
+	res, err := u.session.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: a})
+	if err != nil {
+		return nil, err
+	}
+	return &result{dec: res}, nil
 }
+
+// clientImpl is how the gateway names itself to upstreams.
+var clientImpl = &mcp.Implementation{Name: "parapet-gateway", Version: "1"}
 
 // headerTransport adds configured headers to an HTTP upstream's requests.
 type headerTransport struct {
@@ -62,7 +80,7 @@ func (g *Gateway) Connect(ctx context.Context, egressURL string) error {
 
 func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL string) error {
 	u := &upstream{cfg: uc}
-	client := mcp.NewClient(&mcp.Implementation{Name: "parapet-gateway", Version: "1"}, &mcp.ClientOptions{
+	client := mcp.NewClient(clientImpl, &mcp.ClientOptions{
 		ToolListChangedHandler: func(ctx context.Context, _ *mcp.ToolListChangedRequest) {
 			if err := g.refresh(context.WithoutCancel(ctx), u); err != nil {
 				g.logger.Error("refreshing tools", "upstream", uc.Name, "err", err)
@@ -70,6 +88,7 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 		},
 	})
 	var transport mcp.Transport
+	var hc *http.Client
 	if uc.Command != "" {
 		cmd := exec.Command(uc.Command, uc.Args...)
 		cmd.Dir = uc.Dir
@@ -78,7 +97,7 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 		cmd.Env = stdioEnv(uc, egressURL, g.egressPassword)
 		transport = &mcp.CommandTransport{Command: cmd}
 	} else {
-		hc := &http.Client{Transport: &headerTransport{base: upstreamTransport(), headers: uc.Headers}}
+		hc = &http.Client{Transport: &headerTransport{base: upstreamTransport(), headers: uc.Headers}}
 		transport = &mcp.StreamableClientTransport{Endpoint: uc.URL, HTTPClient: hc}
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -88,6 +107,9 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 		return err
 	}
 	u.session = s
+	if hc != nil {
+		u.rpc = newRPCClient(uc.URL, hc, s, clientImpl)
+	}
 	g.mu.Lock()
 	g.upstreams = append(g.upstreams, u)
 	g.mu.Unlock()
@@ -140,6 +162,9 @@ func (g *Gateway) refresh(ctx context.Context, u *upstream) error {
 		name := u.cfg.Name + "." + d.Name
 		t := &tool{name: name, upstream: u, def: d, hash: definitionHash(d), labels: g.cfg.labelsFor(name)}
 		t.term = toolTerm(u.cfg.Name, t)
+		if b, err := json.Marshal(d.InputSchema); err != nil || bytes.Contains(b, []byte(`"x-mcp-header"`)) {
+			t.paramHeaders = true
+		}
 		if err := g.checkPin(ctx, t); err != nil {
 			return err
 		}

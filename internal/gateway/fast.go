@@ -1,0 +1,314 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The direct path. A tools/call of the stateless revision costs the SDK a
+// server session built and torn down for the one request, and a handful of
+// decodes of the same body; the gateway answers the common case itself:
+// one request, method tools/call, its headers and _meta consistent, nothing
+// the SDK would refuse or handle differently. Anything else (and any
+// request the direct path is unsure of) goes to the SDK handler unchanged,
+// so the two never disagree on what a request means: both end in CallTool.
+
+// fastBodyLimit is the largest request body the direct path reads; a larger
+// one goes to the SDK handler.
+const fastBodyLimit = 1 << 20
+
+// Keys of the stateless revision's per-request _meta.
+const (
+	metaProtocolVersion    = "io.modelcontextprotocol/protocolVersion"
+	metaClientInfo         = "io.modelcontextprotocol/clientInfo"
+	metaClientCapabilities = "io.modelcontextprotocol/clientCapabilities"
+	metaServerInfo         = "io.modelcontextprotocol/serverInfo"
+)
+
+// serverImpl is how the gateway names itself to clients.
+var serverImpl = &mcp.Implementation{Name: "parapet-gateway", Title: "Parapet MCP gateway", Version: "1"}
+
+// toolCallRequest is a tools/call request read strictly: every key of the
+// envelope and of params known, none twice, names matched exactly.
+type toolCallRequest struct {
+	id        json.RawMessage
+	name      string
+	arguments json.RawMessage
+	meta      map[string]any
+}
+
+var errNotDirect = errors.New("not for the direct path")
+
+// parseToolCall reads body as one tools/call request, or fails with
+// errNotDirect for anything else.
+func parseToolCall(body []byte) (*toolCallRequest, error) {
+	if !json.Valid(body) {
+		return nil, errNotDirect
+	}
+	env, err := parseObject(body)
+	if err != nil {
+		return nil, errNotDirect
+	}
+	var req toolCallRequest
+	var version, method string
+	var params json.RawMessage
+	for i, k := range env.keys {
+		v := env.vals[i]
+		switch k {
+		case "jsonrpc":
+			version, err = unquote(v)
+		case "id":
+			req.id = v
+		case "method":
+			method, err = unquote(v)
+		case "params":
+			params = v
+		default:
+			return nil, errNotDirect
+		}
+		if err != nil {
+			return nil, errNotDirect
+		}
+	}
+	if version != "2.0" || method != "tools/call" || params == nil {
+		return nil, errNotDirect
+	}
+	// An id is a string or a number.
+	if len(req.id) == 0 || (req.id[0] != '"' && req.id[0] != '-' && (req.id[0] < '0' || req.id[0] > '9')) {
+		return nil, errNotDirect
+	}
+	p, err := parseObject(params)
+	if err != nil {
+		return nil, errNotDirect
+	}
+	haveName := false
+	for i, k := range p.keys {
+		v := p.vals[i]
+		switch k {
+		case "name":
+			haveName = true
+			req.name, err = unquote(v)
+		case "arguments":
+			req.arguments = v
+		case "_meta":
+			if v[0] != '{' {
+				return nil, errNotDirect
+			}
+			err = json.Unmarshal(v, &req.meta)
+		default:
+			return nil, errNotDirect
+		}
+		if err != nil {
+			return nil, errNotDirect
+		}
+	}
+	if !haveName {
+		return nil, errNotDirect
+	}
+	return &req, nil
+}
+
+// serveDirect answers r when it is a tools/call the direct path handles and
+// reports whether it did. When it did not, r's body is as it was.
+func (g *Gateway) serveDirect(w http.ResponseWriter, r *http.Request) bool {
+	times := &callTimes{start: time.Now()}
+	if g.noDirect || r.Method != http.MethodPost || g.cfg.Approvals.Elicit {
+		// Elicitation needs the SDK's server session to ask through.
+		return false
+	}
+	version := r.Header.Get("Mcp-Protocol-Version")
+	if version != statelessProtocolVersion || r.Header.Get("Mcp-Session-Id") != "" ||
+		r.Header.Get("Mcp-Method") != "tools/call" || r.Header.Get("Mcp-Name") == "" {
+		return false
+	}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
+		return false
+	}
+	if jsonOK, streamOK := accepts(r.Header.Values("Accept")); !jsonOK || !streamOK {
+		return false
+	}
+	for k := range r.Header {
+		if strings.HasPrefix(k, "Mcp-Param-") {
+			return false
+		}
+	}
+	ti := auth.TokenInfoFromContext(r.Context())
+	if ti == nil {
+		return false
+	}
+	caller, _ := ti.Extra["caller"].(*Caller)
+	if caller == nil {
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, fastBodyLimit+1))
+	if err != nil || len(body) > fastBodyLimit {
+		r.Body = readCloser{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+		return false
+	}
+	restore := func() bool {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		return false
+	}
+	req, err := parseToolCall(body)
+	if err != nil || req.name != r.Header.Get("Mcp-Name") {
+		return restore()
+	}
+	// The per-request _meta of the stateless revision, as the SDK checks it.
+	if v, _ := req.meta[metaProtocolVersion].(string); v != version {
+		return restore()
+	}
+	if _, ok := req.meta[metaClientCapabilities].(map[string]any); !ok {
+		return restore()
+	}
+	if ci, present := req.meta[metaClientInfo]; present {
+		if m, ok := ci.(map[string]any); !ok || !validImplementation(m) {
+			return restore()
+		}
+	}
+	if t := g.tool(req.name); t == nil || t.paramHeaders {
+		// Unknown tools are the SDK's to refuse; tools that bind arguments
+		// to headers, the SDK's to validate.
+		return restore()
+	}
+
+	ctx := context.WithValue(context.WithValue(r.Context(), timesKey{}, times), callerKey{}, caller)
+	res, err := g.callRecovered(ctx, caller, req)
+	writeRPC(w, req.id, res, err, true)
+	g.done(times)
+	return true
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// validImplementation reports whether m decodes as an Implementation with a
+// name, as the SDK requires of clientInfo.
+func validImplementation(m map[string]any) bool {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return false
+	}
+	var impl mcp.Implementation
+	return json.Unmarshal(b, &impl) == nil
+}
+
+// callRecovered runs CallTool, turning a panic into a logged refusal as the
+// SDK path's middleware does.
+func (g *Gateway) callRecovered(ctx context.Context, caller *Caller, req *toolCallRequest) (res *result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			actor := ""
+			if caller != nil && caller.Agent != nil {
+				actor = caller.Agent.ID
+			}
+			res, err = nil, g.recovered("tools/call", req.name, actor, p)
+		}
+	}()
+	return g.CallTool(ctx, caller, "", req.name, req.arguments, req.meta)
+}
+
+// writeRPC writes the JSON-RPC response to request id.
+func writeRPC(w http.ResponseWriter, id json.RawMessage, res *result, err error, stateless bool) {
+	var out []byte
+	if err == nil {
+		b, eerr := encodeResult(res, stateless)
+		if eerr != nil {
+			err = &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "parapet: encoding the result: " + eerr.Error()}
+		} else {
+			out = response(id, "result", b)
+		}
+	}
+	if err != nil {
+		var je *jsonrpc.Error
+		if !errors.As(err, &je) {
+			je = &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()}
+		}
+		b, _ := json.Marshal(je)
+		out = response(id, "error", b)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-cache, no-transform")
+	w.WriteHeader(http.StatusOK)
+	w.Write(out)
+}
+
+// response frames a result or an error as the response to request id.
+func response(id json.RawMessage, key string, value []byte) []byte {
+	out := make([]byte, 0, len(value)+len(id)+40)
+	out = append(out, `{"jsonrpc":"2.0","id":`...)
+	out = append(out, id...)
+	out = append(out, `,"`...)
+	out = append(out, key...)
+	out = append(out, `":`...)
+	out = append(out, value...)
+	return append(out, '}')
+}
+
+// completeTemplate is a result marked complete, which the SDK only lets
+// its own decoder set.
+var completeTemplate = func() mcp.CallToolResult {
+	var r mcp.CallToolResult
+	if err := r.UnmarshalJSON([]byte(`{"content":[],"resultType":"complete"}`)); err != nil {
+		panic(fmt.Sprintf("gateway: complete result template: %v", err))
+	}
+	return r
+}()
+
+// completed returns res marked complete, with the server named in _meta.
+// res itself is not changed.
+func completed(res *mcp.CallToolResult) *mcp.CallToolResult {
+	out := completeTemplate
+	if !res.NeedsInput() {
+		dst, src := reflect.ValueOf(&out).Elem(), reflect.ValueOf(res).Elem()
+		for i := 0; i < dst.NumField(); i++ {
+			if dst.Type().Field(i).IsExported() {
+				dst.Field(i).Set(src.Field(i))
+			}
+		}
+	} else {
+		out = *res
+	}
+	meta := make(map[string]any, len(res.Meta)+1)
+	for k, v := range res.Meta {
+		meta[k] = v
+	}
+	if _, ok := meta[metaServerInfo]; !ok {
+		meta[metaServerInfo] = serverImpl
+	}
+	out.Meta = meta
+	return &out
+}
+
+// accepts reports whether an Accept header takes JSON and event streams.
+func accepts(values []string) (jsonOK, streamOK bool) {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			base, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+			switch strings.ToLower(strings.TrimSpace(base)) {
+			case "application/json", "application/*":
+				jsonOK = true
+			case "text/event-stream", "text/*":
+				streamOK = true
+			case "*/*":
+				jsonOK, streamOK = true, true
+			}
+		}
+	}
+	return jsonOK, streamOK
+}

@@ -1,0 +1,609 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"unicode/utf8"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// result is a tool's result on its way back to the agent: decoded, as an
+// SDK client session returns it, or as an HTTP upstream sent it, so that a
+// response the gateway did not need to change is passed on as it came
+// instead of decoded and encoded again.
+type result struct {
+	dec *mcp.CallToolResult
+	raw json.RawMessage // a JSON object; used when dec is nil
+}
+
+// decoded returns the result as the SDK's type.
+func (r *result) decoded() (*mcp.CallToolResult, error) {
+	if r == nil {
+		return nil, nil
+	}
+	if r.dec != nil || r.raw == nil {
+		return r.dec, nil
+	}
+	var res mcp.CallToolResult
+	if err := res.UnmarshalJSON(r.raw); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// slot is one text of a result that reaches the agent, and how to replace it.
+type slot struct {
+	text string
+	set  func(string)
+}
+
+// resultTexts is what inspection reads of a result and may change.
+type resultTexts struct {
+	slots []slot
+	// structured is the structured content as JSON, when there is any.
+	structured     string
+	haveStructured bool
+	dropStructured func()
+	// build returns the result with the changes made through slots and
+	// dropStructured.
+	build func() (*result, error)
+}
+
+// texts lists the texts of r an agent sees: text content, the text (or
+// UTF-8 blob) of embedded resources, the title, description and name of
+// resource links, and structured content.
+func (r *result) texts() (*resultTexts, error) {
+	if r.dec == nil && r.raw != nil {
+		if rt, ok := rawTexts(r.raw); ok {
+			return rt, nil
+		}
+		// Anything irregular (repeated keys, unexpected shapes) is read
+		// the way the SDK reads it, and sent on re-encoded.
+		dec, err := r.decoded()
+		if err != nil {
+			return nil, err
+		}
+		r = &result{dec: dec}
+	}
+	return decodedTexts(r.dec), nil
+}
+
+func decodedTexts(res *mcp.CallToolResult) *resultTexts {
+	rt := &resultTexts{}
+	if res == nil {
+		rt.build = func() (*result, error) { return &result{}, nil }
+		return rt
+	}
+	out := *res
+	out.Content = make([]mcp.Content, 0, len(res.Content))
+	for _, c := range res.Content {
+		switch x := c.(type) {
+		case *mcp.TextContent:
+			cp := *x
+			rt.slots = append(rt.slots, slot{cp.Text, func(s string) { cp.Text = s }})
+			out.Content = append(out.Content, &cp)
+		case *mcp.EmbeddedResource:
+			if x.Resource != nil && x.Resource.Text != "" {
+				rc := *x.Resource
+				cp := *x
+				cp.Resource = &rc
+				rt.slots = append(rt.slots, slot{rc.Text, func(s string) { rc.Text = s }})
+				out.Content = append(out.Content, &cp)
+				continue
+			}
+			if x.Resource != nil && len(x.Resource.Blob) > 0 && utf8.Valid(x.Resource.Blob) {
+				// Text sent as a blob reaches the agent as text just the same.
+				rc := *x.Resource
+				cp := *x
+				cp.Resource = &rc
+				rt.slots = append(rt.slots, slot{string(rc.Blob), func(s string) { rc.Blob = []byte(s) }})
+				out.Content = append(out.Content, &cp)
+				continue
+			}
+			out.Content = append(out.Content, c)
+		case *mcp.ResourceLink:
+			cp := *x
+			for _, f := range []*string{&cp.Title, &cp.Description, &cp.Name} {
+				if *f != "" {
+					f := f
+					rt.slots = append(rt.slots, slot{*f, func(s string) { *f = s }})
+				}
+			}
+			out.Content = append(out.Content, &cp)
+		case *mcp.ToolUseContent, *mcp.ToolResultContent:
+			// Sampling blocks have no place in a tool result, but what they
+			// carry reaches the agent all the same: they are read whole and,
+			// when anything in them is redacted, replaced by the redacted
+			// text.
+			i := len(out.Content)
+			out.Content = append(out.Content, c)
+			if b, err := json.Marshal(c); err == nil {
+				rt.slots = append(rt.slots, slot{string(b), func(s string) { out.Content[i] = &mcp.TextContent{Text: s} }})
+			}
+		default:
+			out.Content = append(out.Content, c)
+		}
+	}
+	if res.StructuredContent != nil {
+		if b, err := json.Marshal(res.StructuredContent); err == nil {
+			rt.structured, rt.haveStructured = string(b), true
+			rt.dropStructured = func() { out.StructuredContent = nil }
+		}
+	}
+	rt.build = func() (*result, error) { return &result{dec: &out}, nil }
+	return rt
+}
+
+// rawTexts reads the texts of a result as sent. It reports false for
+// anything it does not read exactly as the SDK would, which then decodes it.
+func rawTexts(raw json.RawMessage) (*resultTexts, bool) {
+	top, err := parseObject(raw)
+	if err != nil {
+		return nil, false
+	}
+	rt := &resultTexts{}
+	changed := false
+	var items []*object
+	if c, ok := top.get("content"); ok && !bytes.Equal(c, []byte("null")) {
+		list, err := splitArray(c)
+		if err != nil {
+			return nil, false
+		}
+		items = make([]*object, len(list))
+		for i, item := range list {
+			o, err := parseObject(item)
+			if err != nil {
+				return nil, false
+			}
+			items[i] = o
+			var typ string
+			if !o.getString("type", &typ) {
+				return nil, false
+			}
+			var fields []string
+			switch typ {
+			case "text":
+				fields = []string{"text"}
+			case "resource_link":
+				fields = []string{"title", "description", "name"}
+			case "image", "audio":
+				continue
+			default:
+				// Sampling blocks and types the SDK refuses: its decoder
+				// decides.
+				return nil, false
+			case "resource":
+				res, ok := o.get("resource")
+				if !ok {
+					continue
+				}
+				ro, err := parseObject(res)
+				if err != nil {
+					return nil, false
+				}
+				var text, blob string
+				if !ro.getString("text", &text) || !ro.getString("blob", &blob) {
+					return nil, false
+				}
+				if text != "" {
+					rt.slots = append(rt.slots, slot{text, func(s string) {
+						ro.setString("text", s)
+						o.set("resource", ro.encode())
+						changed = true
+					}})
+					continue
+				}
+				if blob == "" {
+					continue
+				}
+				b, err := base64.StdEncoding.DecodeString(blob)
+				if err != nil {
+					return nil, false
+				}
+				if utf8.Valid(b) {
+					rt.slots = append(rt.slots, slot{string(b), func(s string) {
+						ro.setString("blob", base64.StdEncoding.EncodeToString([]byte(s)))
+						o.set("resource", ro.encode())
+						changed = true
+					}})
+				}
+				continue
+			}
+			for _, f := range fields {
+				var s string
+				if !o.getString(f, &s) {
+					return nil, false
+				}
+				if s == "" {
+					continue
+				}
+				f := f
+				rt.slots = append(rt.slots, slot{s, func(v string) {
+					o.setString(f, v)
+					changed = true
+				}})
+			}
+		}
+	}
+	if sc, ok := top.get("structuredContent"); ok && !bytes.Equal(sc, []byte("null")) {
+		rt.structured, rt.haveStructured = string(sc), true
+		rt.dropStructured = func() {
+			top.del("structuredContent")
+			changed = true
+		}
+	}
+	rt.build = func() (*result, error) {
+		if !changed {
+			return &result{raw: raw}, nil
+		}
+		list := make([]byte, 0, len(raw))
+		list = append(list, '[')
+		for i, o := range items {
+			if i > 0 {
+				list = append(list, ',')
+			}
+			list = append(list, o.encode()...)
+		}
+		list = append(list, ']')
+		if items != nil {
+			top.set("content", list)
+		}
+		return &result{raw: top.encode()}, nil
+	}
+	return rt, true
+}
+
+// object is a JSON object read strictly (no key twice), its keys in order.
+type object struct {
+	keys []string
+	vals []json.RawMessage
+}
+
+var errIrregular = errors.New("irregular JSON object")
+
+// parseObject splits a JSON object into its keys and values. data must be
+// valid JSON (results are, having been read by encoding/json on arrival);
+// a repeated key, or anything but one object, fails.
+func parseObject(data []byte) (*object, error) {
+	o := &object{}
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return nil, errIrregular
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		if skipSpace(data, i+1) != len(data) {
+			return nil, errIrregular
+		}
+		return o, nil
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return nil, errIrregular
+		}
+		end, err := skipValue(data, i)
+		if err != nil {
+			return nil, err
+		}
+		k, err := unquote(data[i:end])
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := o.get(k); dup {
+			return nil, errIrregular
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) || data[i] != ':' {
+			return nil, errIrregular
+		}
+		i = skipSpace(data, i+1)
+		end, err = skipValue(data, i)
+		if err != nil {
+			return nil, err
+		}
+		o.keys = append(o.keys, k)
+		o.vals = append(o.vals, data[i:end:end])
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return nil, errIrregular
+		}
+		if data[i] == '}' {
+			break
+		}
+		if data[i] != ',' {
+			return nil, errIrregular
+		}
+		i = skipSpace(data, i+1)
+	}
+	if skipSpace(data, i+1) != len(data) {
+		return nil, errIrregular
+	}
+	return o, nil
+}
+
+// splitArray splits a JSON array into its elements.
+func splitArray(data []byte) ([]json.RawMessage, error) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return nil, errIrregular
+	}
+	var out []json.RawMessage
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return out, nil
+	}
+	for {
+		end, err := skipValue(data, i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, data[i:end:end])
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return nil, errIrregular
+		}
+		if data[i] == ']' {
+			return out, nil
+		}
+		if data[i] != ',' {
+			return nil, errIrregular
+		}
+		i = skipSpace(data, i+1)
+	}
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the JSON value starting at i.
+func skipValue(data []byte, i int) (int, error) {
+	if i >= len(data) {
+		return 0, errIrregular
+	}
+	switch data[i] {
+	case '"':
+		for j := i + 1; j < len(data); j++ {
+			switch data[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1, nil
+			}
+		}
+		return 0, errIrregular
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(data); j++ {
+			switch data[j] {
+			case '"':
+				end, err := skipValue(data, j)
+				if err != nil {
+					return 0, err
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1, nil
+				}
+			}
+		}
+		return 0, errIrregular
+	}
+	j := i
+	for j < len(data) && data[j] != ',' && data[j] != '}' && data[j] != ']' && data[j] != ' ' && data[j] != '\t' && data[j] != '\n' && data[j] != '\r' {
+		j++
+	}
+	if j == i {
+		return 0, errIrregular
+	}
+	return j, nil
+}
+
+// unquote decodes a JSON string literal as encoding/json does. The common
+// case (valid UTF-8, no \u escapes) is decoded here; the rest by
+// encoding/json.
+func unquote(lit []byte) (string, error) {
+	if len(lit) < 2 || lit[0] != '"' || lit[len(lit)-1] != '"' {
+		return "", errIrregular
+	}
+	body := lit[1 : len(lit)-1]
+	if utf8.Valid(body) {
+		if out, ok := unescape(body); ok {
+			return out, nil
+		}
+	}
+	var s string
+	if err := json.Unmarshal(lit, &s); err != nil {
+		return "", errIrregular
+	}
+	return s, nil
+}
+
+// unescape decodes the body of a string literal holding only single
+// character escapes; it reports false for anything else.
+func unescape(body []byte) (string, bool) {
+	i := bytes.IndexByte(body, '\\')
+	if i < 0 {
+		for _, c := range body {
+			if c < 0x20 {
+				return "", false
+			}
+		}
+		return string(body), true
+	}
+	out := make([]byte, 0, len(body))
+	for len(body) > 0 {
+		i := bytes.IndexByte(body, '\\')
+		if i < 0 {
+			i = len(body)
+		}
+		for _, c := range body[:i] {
+			if c < 0x20 {
+				return "", false
+			}
+		}
+		out = append(out, body[:i]...)
+		if i == len(body) {
+			break
+		}
+		if i+1 >= len(body) {
+			return "", false
+		}
+		switch e := body[i+1]; e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		default:
+			return "", false
+		}
+		body = body[i+2:]
+	}
+	return string(out), true
+}
+
+func (o *object) get(k string) (json.RawMessage, bool) {
+	for i, key := range o.keys {
+		if key == k {
+			return o.vals[i], true
+		}
+	}
+	return nil, false
+}
+
+// getString reads a string field into s; an absent or null field leaves s
+// empty. It reports false when the field is there and not a string.
+func (o *object) getString(k string, s *string) bool {
+	v, ok := o.get(k)
+	if !ok || bytes.Equal(v, []byte("null")) {
+		return true
+	}
+	if len(v) == 0 || v[0] != '"' {
+		return false
+	}
+	str, err := unquote(v)
+	*s = str
+	return err == nil
+}
+
+func (o *object) set(k string, v json.RawMessage) {
+	for i, key := range o.keys {
+		if key == k {
+			o.vals[i] = v
+			return
+		}
+	}
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+}
+
+func (o *object) setString(k, s string) {
+	b, _ := json.Marshal(s)
+	o.set(k, b)
+}
+
+func (o *object) del(k string) {
+	for i, key := range o.keys {
+		if key == k {
+			o.keys = append(o.keys[:i], o.keys[i+1:]...)
+			o.vals = append(o.vals[:i], o.vals[i+1:]...)
+			return
+		}
+	}
+}
+
+// encode writes the object back; values are written as they were read.
+func (o *object) encode() []byte {
+	n := 2
+	for i := range o.keys {
+		n += len(o.keys[i]) + len(o.vals[i]) + 4
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, k := range o.keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		kb, _ := json.Marshal(k)
+		b = append(b, kb...)
+		b = append(b, ':')
+		b = append(b, o.vals[i]...)
+	}
+	return append(b, '}')
+}
+
+// encodeResult writes a result for a JSON-RPC response. Under the
+// stateless revision a result is marked complete and names the server in
+// its _meta, as the SDK's server does.
+func encodeResult(r *result, stateless bool) ([]byte, error) {
+	if r != nil && r.dec == nil && r.raw != nil {
+		if !stateless {
+			return r.raw, nil
+		}
+		if o, err := parseObject(r.raw); err == nil {
+			if out, ok := completeRaw(o); ok {
+				return out, nil
+			}
+		}
+	}
+	res, err := r.decoded()
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		res = &mcp.CallToolResult{}
+	}
+	if res.Content == nil && !res.NeedsInput() {
+		cp := *res
+		cp.Content = []mcp.Content{} // as the SDK sends it: never null
+		res = &cp
+	}
+	if stateless {
+		res = completed(res)
+	}
+	return json.Marshal(res)
+}
+
+// completeRaw adds resultType and _meta's server name to a raw result, or
+// reports false for a result it should leave to the SDK's encoder.
+func completeRaw(o *object) ([]byte, bool) {
+	if v, ok := o.get("resultType"); ok && string(v) != `"complete"` {
+		return nil, false
+	}
+	if v, ok := o.get("content"); !ok || bytes.Equal(v, []byte("null")) {
+		o.set("content", json.RawMessage("[]"))
+	}
+	o.set("resultType", json.RawMessage(`"complete"`))
+	info, _ := json.Marshal(serverImpl)
+	meta := &object{}
+	if v, ok := o.get("_meta"); ok && !bytes.Equal(v, []byte("null")) {
+		m, err := parseObject(v)
+		if err != nil {
+			return nil, false
+		}
+		meta = m
+	}
+	if _, ok := meta.get(metaServerInfo); !ok {
+		meta.set(metaServerInfo, info)
+	}
+	o.set("_meta", meta.encode())
+	return o.encode(), true
+}

@@ -1,0 +1,157 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The lean client against real SDK servers: session-based and stateless,
+// answering in event streams and in JSON.
+func TestLeanClientCallsSDKServers(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opts *mcp.StreamableHTTPOptions
+	}{
+		{"sessions, event streams", nil},
+		{"sessions, JSON responses", &mcp.StreamableHTTPOptions{JSONResponse: true}},
+		{"stateless", &mcp.StreamableHTTPOptions{Stateless: true}},
+		{"stateless, JSON responses", &mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := testServer()
+			srv := httptest.NewServer(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, c.opts))
+			defer srv.Close()
+			hc := &http.Client{Transport: upstreamTransport()}
+			cs, err := mcp.NewClient(clientImpl, nil).Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: srv.URL, HTTPClient: hc}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cs.Close()
+			rc := newRPCClient(srv.URL, hc, cs, clientImpl)
+			if rc == nil {
+				t.Fatalf("no lean client for protocol %s", cs.InitializeResult().ProtocolVersion)
+			}
+			if want := c.opts != nil && c.opts.Stateless; rc.stateless() != want {
+				t.Fatalf("stateless = %v under %s", rc.stateless(), cs.InitializeResult().ProtocolVersion)
+			}
+			raw, err := rc.callTool(context.Background(), "read_file", json.RawMessage(`{"path":"/etc/motd"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var res mcp.CallToolResult
+			if err := res.UnmarshalJSON(raw); err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Content[0].(*mcp.TextContent).Text; got != "contents of /etc/motd" {
+				t.Fatalf("got %q", got)
+			}
+			// A tool error from the server is a JSON-RPC error.
+			_, err = rc.callTool(context.Background(), "no_such_tool", nil)
+			var je *jsonrpc.Error
+			if !errors.As(err, &je) {
+				t.Fatalf("want a JSON-RPC error, got %v", err)
+			}
+		})
+	}
+}
+
+// streamServer answers every POST with the given event stream, recording
+// the bodies of the requests after the first (answers to its requests).
+type streamServer struct {
+	mu      sync.Mutex
+	answers []string
+	reply   func(w http.ResponseWriter, id string)
+}
+
+func (s *streamServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	m, err := decodeMessage(body)
+	if err != nil || m.Method == "" {
+		s.mu.Lock()
+		s.answers = append(s.answers, string(body))
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	s.reply(w, string(m.ID))
+}
+
+func TestLeanClientReadsResponseStreams(t *testing.T) {
+	result := `{"content":[{"type":"text","text":"done"}]}`
+	sse := func(events ...string) func(w http.ResponseWriter, id string) {
+		return func(w http.ResponseWriter, id string) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			for _, e := range events {
+				io.WriteString(w, strings.ReplaceAll(e, "$ID", id))
+			}
+		}
+	}
+	cases := []struct {
+		name    string
+		reply   func(w http.ResponseWriter, id string)
+		wantErr string
+		answers []string
+	}{
+		{name: "the response after a notification and a comment", reply: sse(
+			": keepalive\n\n",
+			"event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}\n\n",
+			"id: 7\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":$ID,\"result\":"+result+"}\n\n")},
+		{name: "data split over lines, CRLF", reply: sse(
+			"data: {\"jsonrpc\":\"2.0\",\r\ndata: \"id\":$ID,\"result\":" + result + "}\r\n\r\n")},
+		{name: "a ping from the server is answered", reply: sse(
+			"data: {\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"ping\"}\n\n",
+			"data: {\"jsonrpc\":\"2.0\",\"id\":\"s2\",\"method\":\"sampling/createMessage\",\"params\":{}}\n\n",
+			"data: {\"jsonrpc\":\"2.0\",\"id\":$ID,\"result\":"+result+"}\n\n"),
+			answers: []string{`{"jsonrpc":"2.0","id":"s1","result":{}}`, `{"jsonrpc":"2.0","id":"s2","error":{"code":-32601,"message":"method not found"}}`}},
+		{name: "a JSON response", reply: func(w http.ResponseWriter, id string) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			io.WriteString(w, `{"jsonrpc":"2.0","id":`+id+`,"result":`+result+`}`)
+		}},
+		{name: "the stream ends first", reply: sse("data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\"}\n\n"), wantErr: "ended before the response"},
+		{name: "a response to another request", reply: sse("data: {\"jsonrpc\":\"2.0\",\"id\":999,\"result\":{}}\n\n"), wantErr: "not"},
+		{name: "malformed JSON", reply: sse("data: {\"jsonrpc\":\n\n"), wantErr: "malformed"},
+		{name: "an HTTP error", reply: func(w http.ResponseWriter, id string) { http.Error(w, "session not found", http.StatusNotFound) }, wantErr: "HTTP 404: session not found"},
+		{name: "another content type", reply: func(w http.ResponseWriter, id string) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<html>")
+		}, wantErr: "content type"},
+		{name: "a result that is not an object", reply: sse("data: {\"jsonrpc\":\"2.0\",\"id\":$ID,\"result\":[1]}\n\n"), wantErr: "not a JSON object"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ss := &streamServer{reply: c.reply}
+			srv := httptest.NewServer(ss)
+			defer srv.Close()
+			rc := &rpcClient{endpoint: srv.URL, hc: srv.Client(), session: "s", version: "2025-11-25"}
+			raw, err := rc.callTool(context.Background(), "t", nil)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("want an error with %q, got %v (%s)", c.wantErr, err, raw)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(raw, []byte(result)) {
+				t.Fatalf("got %s", raw)
+			}
+			ss.mu.Lock()
+			defer ss.mu.Unlock()
+			if strings.Join(ss.answers, "\n") != strings.Join(c.answers, "\n") {
+				t.Fatalf("answers %q, want %q", ss.answers, c.answers)
+			}
+		})
+	}
+}
