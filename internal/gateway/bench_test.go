@@ -31,6 +31,8 @@ import (
 // the gateway itself uses for HTTP upstreams, on both paths alike, so that
 // it takes little of the two cores the client, the gateway and the server
 // share here; PARAPET_BENCH_CLIENT=sdk uses SDK client sessions instead.
+// Agents speak the newest protocol revision (stateless) unless
+// PARAPET_BENCH_PROTOCOL names another (2025-11-25: sessions).
 func BenchmarkGatewayOpenLoop(b *testing.B) {
 	TuneGC() // as parapet gateway runs
 	rate := envInt("PARAPET_BENCH_RATE", 1000)
@@ -64,7 +66,7 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	directSS := directSessions(b, r, 8)
 	viaSS := make([]*mcp.ClientSession, 8)
 	for i := range viaSS {
-		viaSS[i] = r.benchClient()
+		viaSS[i] = r.benchClient(os.Getenv("PARAPET_BENCH_PROTOCOL"))
 	}
 	args := map[string]any{}
 	client := "lean JSON-RPC client"
@@ -100,7 +102,8 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	nl := len(lags)
 	lagMu.Unlock()
 
-	fmt.Printf("\nopen loop at %d calls/s for %ds, 4 KiB responses, whole built-in policy bundle, SQLite decision log, %s\n", rate, secs, client)
+	fmt.Printf("\nopen loop at %d calls/s for %ds, 4 KiB responses, whole built-in policy bundle, SQLite decision log, %s, agents on MCP %s\n",
+		rate, secs, client, viaSS[0].InitializeResult().ProtocolVersion)
 	fmt.Printf("%-10s %10s %10s %10s %10s %8s\n", "path", "p50", "p99", "p99.9", "calls/s", "errors")
 	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "direct", d.p(50), d.p(99), d.p(99.9), d.rate, d.errors)
 	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "gateway", g.p(50), g.p(99), g.p(99.9), g.rate, g.errors)

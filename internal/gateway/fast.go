@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
@@ -123,15 +124,27 @@ func parseToolCall(body []byte) (*toolCallRequest, error) {
 
 // serveDirect answers r when it is a tools/call the direct path handles and
 // reports whether it did. When it did not, r's body is as it was.
+//
+// Under the stateless revision a request stands alone. Under the
+// session-based ones it must name a live session the SDK initialized for
+// the same agent, whose client cannot take elicitation (asked through the
+// SDK's session), and which the SDK has seen within half its idle timeout
+// (so that its timer, which the direct path does not touch, never ends a
+// session in use).
 func (g *Gateway) serveDirect(w http.ResponseWriter, r *http.Request) bool {
 	times := &callTimes{start: time.Now()}
-	if g.noDirect || r.Method != http.MethodPost || g.cfg.Approvals.Elicit {
-		// Elicitation needs the SDK's server session to ask through.
+	if g.noDirect || r.Method != http.MethodPost {
 		return false
 	}
 	version := r.Header.Get("Mcp-Protocol-Version")
-	if version != statelessProtocolVersion || r.Header.Get("Mcp-Session-Id") != "" ||
-		r.Header.Get("Mcp-Method") != "tools/call" || r.Header.Get("Mcp-Name") == "" {
+	sid := r.Header.Get("Mcp-Session-Id")
+	stateless := sid == ""
+	if stateless {
+		if version != statelessProtocolVersion || g.cfg.Approvals.Elicit ||
+			r.Header.Get("Mcp-Method") != "tools/call" || r.Header.Get("Mcp-Name") == "" {
+			return false
+		}
+	} else if version == "" || version >= statelessProtocolVersion {
 		return false
 	}
 	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
@@ -153,6 +166,9 @@ func (g *Gateway) serveDirect(w http.ResponseWriter, r *http.Request) bool {
 	if caller == nil {
 		return false
 	}
+	if !stateless && !g.live.direct(sid, ti.UserID, g.elicitor) {
+		return false
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, fastBodyLimit+1))
 	if err != nil || len(body) > fastBodyLimit {
 		r.Body = readCloser{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
@@ -163,20 +179,29 @@ func (g *Gateway) serveDirect(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	req, err := parseToolCall(body)
-	if err != nil || req.name != r.Header.Get("Mcp-Name") {
+	if err != nil {
 		return restore()
 	}
-	// The per-request _meta of the stateless revision, as the SDK checks it.
-	if v, _ := req.meta[metaProtocolVersion].(string); v != version {
-		return restore()
-	}
-	if _, ok := req.meta[metaClientCapabilities].(map[string]any); !ok {
-		return restore()
-	}
-	if ci, present := req.meta[metaClientInfo]; present {
-		if m, ok := ci.(map[string]any); !ok || !validImplementation(m) {
+	if stateless {
+		// The per-request _meta of the stateless revision, as the SDK
+		// checks it.
+		if req.name != r.Header.Get("Mcp-Name") {
 			return restore()
 		}
+		if v, _ := req.meta[metaProtocolVersion].(string); v != version {
+			return restore()
+		}
+		if _, ok := req.meta[metaClientCapabilities].(map[string]any); !ok {
+			return restore()
+		}
+		if ci, present := req.meta[metaClientInfo]; present {
+			if m, ok := ci.(map[string]any); !ok || !validImplementation(m) {
+				return restore()
+			}
+		}
+	} else if _, present := req.meta[metaProtocolVersion]; present {
+		// The stateless revision's _meta in a session: the SDK refuses it.
+		return restore()
 	}
 	if t := g.tool(req.name); t == nil || t.paramHeaders {
 		// Unknown tools are the SDK's to refuse; tools that bind arguments
@@ -185,10 +210,104 @@ func (g *Gateway) serveDirect(w http.ResponseWriter, r *http.Request) bool {
 	}
 
 	ctx := context.WithValue(context.WithValue(r.Context(), timesKey{}, times), callerKey{}, caller)
-	res, err := g.callRecovered(ctx, caller, req)
-	writeRPC(w, req.id, res, err, true)
+	res, err := g.callRecovered(ctx, caller, sid, req)
+	writeRPC(w, req.id, res, err, stateless)
 	g.done(times)
 	return true
+}
+
+// liveSessions are the protocol sessions the SDK's handler created, as the
+// direct path needs to know them: whose they are, and when the SDK last
+// saw a request in them.
+type liveSessions struct {
+	mu   sync.Mutex
+	m    map[string]*liveSession
+	idle time.Duration // the SDK's session idle timeout
+}
+
+type liveSession struct {
+	agent   string
+	created time.Time
+	ss      *mcp.ServerSession // once initialized
+	sdkSeen time.Time
+}
+
+// created records a session the SDK just created for agent.
+func (l *liveSessions) created(id, agent string) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]*liveSession{}
+	}
+	// Sessions never initialized are forgotten after a minute.
+	for k, s := range l.m {
+		if s.ss == nil && now.Sub(s.created) > time.Minute {
+			delete(l.m, k)
+		}
+	}
+	l.m[id] = &liveSession{agent: agent, created: now, sdkSeen: now}
+}
+
+// initialized records the SDK's session once its client has initialized
+// it, and forgets it when it ends.
+func (l *liveSessions) initialized(ss *mcp.ServerSession) {
+	id := ss.ID()
+	if id == "" {
+		return
+	}
+	l.mu.Lock()
+	s := l.m[id]
+	if s != nil {
+		s.ss = ss
+	}
+	l.mu.Unlock()
+	if s == nil {
+		return
+	}
+	go func() {
+		ss.Wait()
+		l.forget(id)
+	}()
+}
+
+// ended drops a session its agent ended.
+func (l *liveSessions) ended(id, agent string) {
+	l.mu.Lock()
+	if s := l.m[id]; s != nil && s.agent == agent {
+		delete(l.m, id)
+	}
+	l.mu.Unlock()
+}
+
+// forget drops a session that ended.
+func (l *liveSessions) forget(id string) {
+	l.mu.Lock()
+	delete(l.m, id)
+	l.mu.Unlock()
+}
+
+// seen notes a request the SDK's handler served in session id.
+func (l *liveSessions) seen(id string) {
+	l.mu.Lock()
+	if s := l.m[id]; s != nil {
+		s.sdkSeen = time.Now()
+	}
+	l.mu.Unlock()
+}
+
+// direct reports whether the direct path may serve a call in session id
+// for the agent.
+func (l *liveSessions) direct(id, agent string, elicitor func(*mcp.ServerSession) askPerson) bool {
+	l.mu.Lock()
+	s := l.m[id]
+	ok := s != nil && s.ss != nil && s.agent == agent && (l.idle <= 0 || time.Since(s.sdkSeen) < l.idle/2)
+	var ss *mcp.ServerSession
+	if ok {
+		ss = s.ss
+	}
+	l.mu.Unlock()
+	return ok && elicitor(ss) == nil
 }
 
 type readCloser struct {
@@ -209,7 +328,7 @@ func validImplementation(m map[string]any) bool {
 
 // callRecovered runs CallTool, turning a panic into a logged refusal as the
 // SDK path's middleware does.
-func (g *Gateway) callRecovered(ctx context.Context, caller *Caller, req *toolCallRequest) (res *result, err error) {
+func (g *Gateway) callRecovered(ctx context.Context, caller *Caller, sessionID string, req *toolCallRequest) (res *result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			actor := ""
@@ -219,7 +338,7 @@ func (g *Gateway) callRecovered(ctx context.Context, caller *Caller, req *toolCa
 			res, err = nil, g.recovered("tools/call", req.name, actor, p)
 		}
 	}()
-	return g.CallTool(ctx, caller, "", req.name, req.arguments, req.meta)
+	return g.CallTool(ctx, caller, sessionID, req.name, req.arguments, req.meta)
 }
 
 // writeRPC writes the JSON-RPC response to request id.

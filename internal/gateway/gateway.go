@@ -115,6 +115,8 @@ type Gateway struct {
 	// noDirect sends every request through the SDK handler (tests compare
 	// the two paths).
 	noDirect bool
+	// live are the SDK's protocol sessions, for the direct path.
+	live liveSessions
 }
 
 // tool is one upstream tool as the gateway exposes it.

@@ -175,12 +175,13 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // benchClient connects as the agent with the connection pooling the
-// benchmark gives the direct path too.
-func (r *rig) benchClient() *mcp.ClientSession {
+// benchmark gives the direct path too, at a protocol version ("" for the
+// newest).
+func (r *rig) benchClient(version string) *mcp.ClientSession {
 	r.t.Helper()
 	c := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1"}, nil)
 	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url,
-		HTTPClient: &http.Client{Transport: bearerTransport{token: r.agentKey, base: upstreamTransport()}}}, nil)
+		HTTPClient: &http.Client{Transport: bearerTransport{token: r.agentKey, base: upstreamTransport()}}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		r.t.Fatal(err)
 	}

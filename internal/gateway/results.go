@@ -555,12 +555,16 @@ func (o *object) encode() []byte {
 // its _meta, as the SDK's server does.
 func encodeResult(r *result, stateless bool) ([]byte, error) {
 	if r != nil && r.dec == nil && r.raw != nil {
-		if !stateless {
-			return r.raw, nil
-		}
 		if o, err := parseObject(r.raw); err == nil {
-			if out, ok := completeRaw(o); ok {
-				return out, nil
+			if stateless {
+				if out, ok := completeRaw(o); ok {
+					return out, nil
+				}
+			} else if v, ok := o.get("content"); ok && !bytes.Equal(v, []byte("null")) {
+				return r.raw, nil
+			} else if _, ok := o.get("resultType"); !ok {
+				o.set("content", json.RawMessage("[]")) // as the SDK sends it: never null
+				return o.encode(), nil
 			}
 		}
 	}

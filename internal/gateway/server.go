@@ -37,7 +37,11 @@ const statelessProtocolVersion = "2026-07-28"
 // identity of every call (the stdio transport has no authentication).
 func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "parapet-gateway", Title: "Parapet MCP gateway", Version: "1"},
-		&mcp.ServerOptions{HasTools: true})
+		&mcp.ServerOptions{HasTools: true, InitializedHandler: func(_ context.Context, req *mcp.InitializedRequest) {
+			if req.Session != nil {
+				g.live.initialized(req.Session)
+			}
+		}})
 	callerOf := func(ctx context.Context, extra *mcp.RequestExtra) *Caller {
 		if stdio != nil {
 			return stdio
@@ -298,6 +302,7 @@ func (g *Gateway) Handler(a *Authenticator, reg prometheus.Gatherer) http.Handle
 		// stateless revision (2026-07-28 and later) announce it in the
 		// MCP-Protocol-Version header; older clients initialize a session.
 		stateful := mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{SessionTimeout: time.Duration(g.cfg.SessionIdleTimeout)})
+		g.live.idle = time.Duration(g.cfg.SessionIdleTimeout)
 		mcpHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if v := r.Header.Get("Mcp-Protocol-Version"); v >= statelessProtocolVersion && r.Header.Get("Mcp-Session-Id") == "" {
 				if !g.serveDirect(w, r) {
@@ -305,7 +310,26 @@ func (g *Gateway) Handler(a *Authenticator, reg prometheus.Gatherer) http.Handle
 				}
 				return
 			}
+			sid := r.Header.Get("Mcp-Session-Id")
+			if sid != "" && g.serveDirect(w, r) {
+				return
+			}
+			if sid != "" {
+				g.live.seen(sid)
+			}
 			stateful.ServeHTTP(w, r)
+			if sid != "" && r.Method == http.MethodDelete {
+				if ti := auth.TokenInfoFromContext(r.Context()); ti != nil {
+					g.live.ended(sid, ti.UserID)
+				}
+			} else if sid != "" {
+				g.live.seen(sid)
+			} else if id := w.Header().Get("Mcp-Session-Id"); id != "" && r.Method == http.MethodPost {
+				// A session the SDK just created, for this agent.
+				if ti := auth.TokenInfoFromContext(r.Context()); ti != nil {
+					g.live.created(id, ti.UserID)
+				}
+			}
 		})
 	}
 	metaURL := ""
