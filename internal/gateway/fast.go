@@ -169,7 +169,7 @@ func (g *Gateway) serveDirect(w http.ResponseWriter, r *http.Request) bool {
 	if !stateless && !g.live.direct(sid, ti.UserID, g.elicitor) {
 		return false
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, fastBodyLimit+1))
+	body, err := readAll(r.Body, r.ContentLength, fastBodyLimit+1)
 	if err != nil || len(body) > fastBodyLimit {
 		r.Body = readCloser{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
 		return false

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -203,7 +204,7 @@ func (c *rpcClient) call(ctx context.Context, method, name string, params []byte
 	body = nil
 	switch ct {
 	case "application/json":
-		b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+		b, err := readAll(resp.Body, resp.ContentLength, maxResponseBytes+1)
 		if err != nil {
 			return nil, fmt.Errorf("%s: reading the response: %w", method, err)
 		}
@@ -263,7 +264,12 @@ func (c *rpcClient) result(method, id string, m *rpcMessage) (json.RawMessage, e
 // (ping) or refused (anything else: the gateway declares no client
 // capabilities), so the server is not left waiting.
 func (c *rpcClient) readStream(ctx context.Context, method, id string, r io.Reader) (json.RawMessage, error) {
-	br := bufio.NewReaderSize(r, 8192)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	var data []byte
 	total := 0
 	for {
@@ -318,6 +324,34 @@ func (c *rpcClient) readStream(ctx context.Context, method, id string, r io.Read
 		}
 		// Other fields (event, id, retry) and comments carry nothing the
 		// response needs.
+	}
+}
+
+// readers are the buffered readers of response streams, reused: a call
+// needs one only while it reads its response.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 8192) }}
+
+// readAll reads r whole, up to limit bytes, into a buffer sized from the
+// declared length when there is one.
+func readAll(r io.Reader, length int64, limit int64) ([]byte, error) {
+	size := int64(512)
+	if length > 0 && length < limit {
+		size = length + 1 // room to see the end without growing
+	}
+	b := make([]byte, 0, size)
+	lr := io.LimitReader(r, limit)
+	for {
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
 	}
 }
 
