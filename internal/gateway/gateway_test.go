@@ -369,6 +369,9 @@ func TestGatewayEndToEnd(t *testing.T) {
 		}
 		mustRefuse(t, cs, CodeApprovalRequired, "box.run_command", destroy, "destructive")
 	})
+	t.Run("inline interpreter code waits for approval", func(t *testing.T) {
+		mustRefuse(t, cs, CodeApprovalRequired, "box.run_command", map[string]any{"command": `python3 -c "import os; os.system('aws s3 rb s3://logs --force')"`}, "inline python code")
+	})
 	t.Run("a secret in a refused command does not reach the log", func(t *testing.T) {
 		// The log scan at the end of this test looks for the secret: in the
 		// classified commands and in a policy reason quoting the command.

@@ -3,6 +3,7 @@ package guard
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -207,6 +208,13 @@ func classifyWords(words []string, depth int) ([]Command, error) {
 		}
 	}
 	cmd := Command{Tool: tool, Args: args, Command: strings.Join(words, " ")}
+	if lang, flag, ok := inlineCode(tool, args); ok {
+		// Code given on the command line does whatever it says, and no
+		// command line shows what that is: a person should read it.
+		cmd.Tool, cmd.Verb, cmd.Effect = lang, flag, EffectPrivileged
+		cmd.Reason = fmt.Sprintf("runs inline %s code (%s), which cannot be checked before it runs", lang, flag)
+		return []Command{cmd}, nil
+	}
 	switch tool {
 	case "aws":
 		classifyAWS(&cmd)
@@ -224,6 +232,94 @@ func classifyWords(words []string, depth int) ([]Command, error) {
 		cmd.Reason = "not a recognised cloud or cluster tool"
 	}
 	return []Command{cmd}, nil
+}
+
+// interpreter is how a language runtime takes code on its command line.
+type interpreter struct {
+	lang string
+	// flags take the code as their value ("-c CODE", "--eval=CODE").
+	flags []string
+	// cluster: the code flag may end a cluster of single-letter options
+	// ("python -Ic CODE", "perl -lne CODE").
+	cluster string
+	// subcommand runs code given after it ("deno eval CODE").
+	subcommand string
+	// valued are other options that take a value ("python -W ignore").
+	valued []string
+}
+
+var interpreters = map[string]interpreter{
+	"python":     {lang: "python", flags: []string{"-c"}, cluster: "c", valued: []string{"-W", "-X"}},
+	"pypy":       {lang: "python", flags: []string{"-c"}, cluster: "c", valued: []string{"-W", "-X"}},
+	"node":       {lang: "javascript", flags: []string{"-e", "--eval", "-p", "--print"}, cluster: "ep", valued: []string{"-r", "--require", "--import", "--loader"}},
+	"nodejs":     {lang: "javascript", flags: []string{"-e", "--eval", "-p", "--print"}, cluster: "ep", valued: []string{"-r", "--require", "--import", "--loader"}},
+	"bun":        {lang: "javascript", flags: []string{"-e", "--eval", "-p", "--print"}},
+	"deno":       {lang: "javascript", subcommand: "eval"},
+	"perl":       {lang: "perl", flags: []string{"-e", "-E"}, cluster: "eE"},
+	"ruby":       {lang: "ruby", flags: []string{"-e"}, cluster: "e"},
+	"php":        {lang: "php", flags: []string{"-r"}, cluster: "r"},
+	"lua":        {lang: "lua", flags: []string{"-e"}},
+	"rscript":    {lang: "r", flags: []string{"-e"}},
+	"osascript":  {lang: "applescript", flags: []string{"-e"}},
+	"pwsh":       {lang: "powershell", flags: []string{"-c", "-command", "-ec", "-encodedcommand", "-e"}},
+	"powershell": {lang: "powershell", flags: []string{"-c", "-command", "-ec", "-encodedcommand", "-e"}},
+	"awk":        {lang: "awk"},
+	"gawk":       {lang: "awk"},
+	"mawk":       {lang: "awk"},
+}
+
+// inlineCode reports whether tool runs code given in args, in which
+// language and through which flag.
+func inlineCode(tool string, args []string) (lang, flag string, ok bool) {
+	// python3, python3.12, perl5.36, pwsh-preview: the runtime's own name.
+	name := strings.TrimRight(tool, "0123456789.")
+	name = strings.TrimSuffix(name, "-preview")
+	in, known := interpreters[name]
+	if !known {
+		return "", "", false
+	}
+	if in.lang == "awk" {
+		// awk's program is its first operand, and system() runs commands.
+		for _, a := range args {
+			if !strings.HasPrefix(a, "-") && strings.Contains(a, "system") {
+				return in.lang, "system()", true
+			}
+		}
+		return "", "", false
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if slices.Contains(in.valued, a) {
+			i++
+			continue
+		}
+		if in.subcommand != "" && a == in.subcommand {
+			return in.lang, a, true
+		}
+		if a == "--" || (!strings.HasPrefix(a, "-") && in.subcommand == "") {
+			// A script file, then its own arguments.
+			return "", "", false
+		}
+		la := strings.ToLower(a)
+		for _, f := range in.flags {
+			if la == f || strings.HasPrefix(la, f+"=") {
+				return in.lang, f, i+1 < len(args) || strings.Contains(la, "=")
+			}
+		}
+		if in.cluster != "" && len(a) > 2 && a[0] == '-' && isLetters(a[1:]) && strings.ContainsAny(a[1:], in.cluster) {
+			return in.lang, a, true
+		}
+	}
+	return "", "", false
+}
+
+func isLetters(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 func isEnvAssignment(w string) bool {
