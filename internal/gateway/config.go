@@ -170,6 +170,12 @@ type ApprovalConfig struct {
 	// 20): past it, calls that need approval are denied, so an agent cannot
 	// flood approvers.
 	MaxPending int `json:"max_pending"`
+	// TrustNewTools pins tools an upstream adds after its first connection
+	// on sight, as it does the tools of a first connection. By default
+	// such a tool waits for a person's approval before agents can call
+	// it: a tool that appears later was not there when the upstream was
+	// reviewed.
+	TrustNewTools bool `json:"trust_new_tools"`
 	// PlanKeys is the folder of public keys of allowed plan approvers;
 	// tools labelled applies_infrastructure need a plan signed by one.
 	PlanKeys string `json:"plan_keys"`

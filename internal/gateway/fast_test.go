@@ -112,8 +112,9 @@ func sendFor(t *testing.T, req *http.Request) (reply, http.Header) {
 }
 
 // openSession initializes a 2025-11-25 session with the gateway, as token.
-func openSession(t *testing.T, url, token string) string {
+func openSession(t *testing.T, r *rig, token string) string {
 	t.Helper()
+	url := r.url
 	post := func(body, session string) (reply, http.Header) {
 		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -125,15 +126,29 @@ func openSession(t *testing.T, url, token string) string {
 		}
 		return sendFor(t, req)
 	}
-	r, h := post(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`, "")
+	rep, h := post(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`, "")
 	id := h.Get("Mcp-Session-Id")
-	if r.status != http.StatusOK || id == "" {
-		t.Fatalf("initialize: %d %v", r.status, r.message)
+	if rep.status != http.StatusOK || id == "" {
+		t.Fatalf("initialize: %d %v", rep.status, rep.message)
 	}
 	if r, _ := post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`, id); r.status != http.StatusAccepted {
 		t.Fatalf("initialized: %d %v", r.status, r.message)
 	}
-	return id
+	// The SDK acknowledges the notification before it handles it: wait
+	// until the gateway knows the session initialized.
+	g := r.rt.Gateway
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		g.live.mu.Lock()
+		s := g.live.m[id]
+		ready := s != nil && s.ss != nil
+		g.live.mu.Unlock()
+		if ready {
+			return id
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the session never initialized")
+		}
+	}
 }
 
 var approvalNumber = regexp.MustCompile(`apr_[0-9a-f]+`)
@@ -184,7 +199,7 @@ func TestDirectPathAnswersAsTheSDKDoes(t *testing.T) {
 			direct := newRig(t, nil)
 			var sdkSession, directSession string
 			if gen.name == "sessions" {
-				sdkSession, directSession = openSession(t, viaSDK.url, viaSDK.agentKey), openSession(t, direct.url, direct.agentKey)
+				sdkSession, directSession = openSession(t, viaSDK, viaSDK.agentKey), openSession(t, direct, direct.agentKey)
 			}
 			for _, c := range gen.calls {
 				t.Run(c.name, func(t *testing.T) {
@@ -213,7 +228,7 @@ func TestDirectPathKeepsSessionsToTheirAgents(t *testing.T) {
 	r := newRig(t, func(c *Config) {
 		c.Agents = append(c.Agents, Agent{ID: "agent-2", APIKeySHA256: []string{sha("agent-two-key-0123456789")}})
 	})
-	session := openSession(t, r.url, r.agentKey)
+	session := openSession(t, r, r.agentKey)
 	call := rawCall{tool: "web.report"}
 	if got := send(t, call.request(t, r.url, r.agentKey, session)); !got.direct {
 		t.Fatalf("the session's own agent was not served by the direct path: %d %v", got.status, got.message)
@@ -227,7 +242,7 @@ func TestDirectPathKeepsSessionsToTheirAgents(t *testing.T) {
 func TestDirectPathLetsTheSDKSeeASessionWithinItsIdleTimeout(t *testing.T) {
 	r := newRig(t, nil)
 	g := r.rt.Gateway
-	session := openSession(t, r.url, r.agentKey)
+	session := openSession(t, r, r.agentKey)
 	call := rawCall{tool: "web.report"}
 	if got := send(t, call.request(t, r.url, r.agentKey, session)); !got.direct {
 		t.Fatalf("not served by the direct path: %d %v", got.status, got.message)

@@ -130,6 +130,9 @@ type tool struct {
 	// paramHeaders: the input schema binds arguments to HTTP headers
 	// (x-mcp-header), which the SDK's handler validates.
 	paramHeaders bool
+	// newPin: first seen after its upstream's first connection, the tool
+	// is pinned as new, awaiting approval (see checkPin).
+	newPin bool
 	// blocked holds why the tool may not be called (a changed definition
 	// awaiting approval), or "".
 	mu      sync.Mutex

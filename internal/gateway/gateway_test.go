@@ -470,6 +470,35 @@ func TestGatewayEndToEnd(t *testing.T) {
 			t.Fatalf("got %q", out)
 		}
 	})
+	t.Run("a tool the upstream adds later waits for approval", func(t *testing.T) {
+		r.web.AddTool(&mcp.Tool{Name: "export_contacts", Description: "Export the address book", InputSchema: map[string]any{"type": "object"}},
+			func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "exported"}}}, nil
+			})
+		var je *jsonrpc.Error
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if _, je = call(cs, "web.export_contacts", nil); je != nil && strings.Contains(je.Message, "added by its upstream") {
+				break
+			}
+		}
+		if je == nil || !strings.Contains(je.Message, "added by its upstream") {
+			t.Fatalf("the new tool was not held for approval: %v", je)
+		}
+		_, body := r.api("GET", "/approvals?status=pending", r.approverKey)
+		id := ""
+		for _, a := range body["approvals"].([]any) {
+			if m := a.(map[string]any); m["agent"] == pinAgent && m["tool"] == "web.export_contacts" {
+				id = m["id"].(string)
+			}
+		}
+		if id == "" {
+			t.Fatalf("no approval request for the new tool: %v", body)
+		}
+		r.api("POST", "/approvals/"+id+"/approve", r.approverKey)
+		if out := mustAllow(t, cs, "web.export_contacts", nil); out != "exported" {
+			t.Fatalf("got %q", out)
+		}
+	})
 	t.Run("the gateway serves stdio clients with the configured identity", func(t *testing.T) {
 		srv := r.rt.Gateway.MCPServer(&Caller{Agent: &r.cfg.Agents[0], Via: "stdio"})
 		t1, t2 := mcp.NewInMemoryTransports()

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -221,5 +222,23 @@ func TestAnUpstreamsOwnEgressRulesAreEnforced(t *testing.T) {
 	out := mustAllow(t, r.client(r.agentKey), "box.fetch", map[string]any{"url": u})
 	if !strings.Contains(out, "HTTP 403") || !strings.Contains(out, "not in the allowed hosts") {
 		t.Fatalf("the upstream reached a host its egress rules do not allow: %q", out)
+	}
+}
+
+func TestTrustNewToolsPinsLaterToolsOnSight(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.Approvals.TrustNewTools = true })
+	r.web.AddTool(&mcp.Tool{Name: "export_contacts", Description: "Export the address book", InputSchema: map[string]any{"type": "object"}},
+		func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "exported"}}}, nil
+		})
+	cs := r.client(r.agentKey)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		out, je := call(cs, "web.export_contacts", nil)
+		if je == nil && out == "exported" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new tool was not callable: %q %v", out, je)
+		}
 	}
 }

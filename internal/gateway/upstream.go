@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os/exec"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,10 @@ type upstream struct {
 	// session; nil for stdio upstreams and stateless ones.
 	rpc *rpcClient
 	mu  sync.Mutex
+	// known: the upstream's tools were listed before (by an earlier run,
+	// or earlier in this one), so a tool pinned now for the first time is
+	// new.
+	known *bool
 }
 
 func (u *upstream) call(ctx context.Context, t *tool, args json.RawMessage) (*result, error) {
@@ -157,11 +163,19 @@ func (g *Gateway) refresh(ctx context.Context, u *upstream) error {
 		}
 		defs = append(defs, t)
 	}
+	if u.known == nil {
+		known, err := g.upstreamKnown(ctx, u)
+		if err != nil {
+			return err
+		}
+		u.known = &known
+	}
 	fresh := map[string]*tool{}
 	for _, d := range defs {
 		name := u.cfg.Name + "." + d.Name
 		t := &tool{name: name, upstream: u, def: d, hash: definitionHash(d), labels: g.cfg.labelsFor(name)}
 		t.term = toolTerm(u.cfg.Name, t)
+		t.newPin = *u.known && !g.cfg.Approvals.TrustNewTools
 		if b, err := json.Marshal(d.InputSchema); err != nil || bytes.Contains(b, []byte(`"x-mcp-header"`)) {
 			t.paramHeaders = true
 		}
@@ -170,6 +184,7 @@ func (g *Gateway) refresh(ctx context.Context, u *upstream) error {
 		}
 		fresh[name] = t
 	}
+	*u.known = true
 	g.mu.Lock()
 	var gone []string
 	for name, t := range g.tools {
@@ -215,11 +230,37 @@ func definitionHash(t *mcp.Tool) string {
 // pinAgent is the identity approvals of tool-definition changes are bound to.
 const pinAgent = "parapet:tool-definition"
 
+// newPin marks the pin of a tool first seen after its upstream's first
+// connection: it holds until a person approves the tool.
+const newPin = "new:"
+
+// upstreamKnown reports whether the upstream was connected before, and
+// records that it now has been. The record is a pin of its own, under a
+// name no tool can have, holding a value only this call could have
+// written: it comes back unchanged only when there was none.
+func (g *Gateway) upstreamKnown(ctx context.Context, u *upstream) (bool, error) {
+	var nonce [12]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return false, err
+	}
+	mark := "connected:" + hex.EncodeToString(nonce[:])
+	got, err := g.approvals.State.PinTool(ctx, "parapet:upstream/"+u.cfg.Name, mark)
+	if err != nil {
+		return false, err
+	}
+	return got != mark, nil
+}
+
 // checkPin compares a tool's definition with the one pinned on first sight.
 // A changed definition (a rug pull) blocks the tool until a person approves
-// the change, which re-pins it.
+// the change, which re-pins it; so does a tool first seen after its
+// upstream's first connection, unless approvals.trust_new_tools is set.
 func (g *Gateway) checkPin(ctx context.Context, t *tool) error {
-	pinned, err := g.approvals.State.PinTool(ctx, t.name, t.hash)
+	first := t.hash
+	if t.newPin {
+		first = newPin + t.hash
+	}
+	pinned, err := g.approvals.State.PinTool(ctx, t.name, first)
 	if err != nil {
 		return err
 	}
@@ -227,9 +268,13 @@ func (g *Gateway) checkPin(ctx context.Context, t *tool) error {
 		t.setBlocked("")
 		return nil
 	}
+	added := strings.HasPrefix(pinned, newPin)
+	reason := "the tool's definition changed since it was pinned"
+	if added {
+		reason = "the upstream added this tool after it was first connected"
+	}
 	args, _ := json.Marshal(map[string]string{"tool": t.name, "pinned_sha256": pinned, "new_sha256": t.hash, "new_description": t.def.Description})
-	status, ar, err := g.approvals.CheckCall(ctx, approval.Call{Agent: pinAgent, Tool: t.name, Arguments: args,
-		Reason: "the tool's definition changed since it was pinned"})
+	status, ar, err := g.approvals.CheckCall(ctx, approval.Call{Agent: pinAgent, Tool: t.name, Arguments: args, Reason: reason})
 	if err != nil {
 		return err
 	}
@@ -240,9 +285,17 @@ func (g *Gateway) checkPin(ctx context.Context, t *tool) error {
 		}
 		t.setBlocked("")
 	case approval.Denied:
-		t.setBlocked(fmt.Sprintf("tool %s changed its definition and %s refused the change (%s)", t.name, ar.Approver, ar.ID))
+		if added {
+			t.setBlocked(fmt.Sprintf("tool %s was added by its upstream and %s refused it (%s)", t.name, ar.Approver, ar.ID))
+		} else {
+			t.setBlocked(fmt.Sprintf("tool %s changed its definition and %s refused the change (%s)", t.name, ar.Approver, ar.ID))
+		}
 	default:
-		t.setBlocked(fmt.Sprintf("tool %s changed its definition since it was pinned (possible rug pull); it is blocked until a person approves the change: parapet approvals approve %s", t.name, ar.ID))
+		if added {
+			t.setBlocked(fmt.Sprintf("tool %s was added by its upstream after it was first connected; it is blocked until a person approves it: parapet approvals approve %s", t.name, ar.ID))
+		} else {
+			t.setBlocked(fmt.Sprintf("tool %s changed its definition since it was pinned (possible rug pull); it is blocked until a person approves the change: parapet approvals approve %s", t.name, ar.ID))
+		}
 	}
 	return nil
 }
