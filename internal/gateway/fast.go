@@ -56,7 +56,7 @@ var errNotDirect = errors.New("not for the direct path")
 // parseToolCall reads body as one tools/call request, or fails with
 // errNotDirect for anything else.
 func parseToolCall(body []byte) (*toolCallRequest, error) {
-	if !json.Valid(body) {
+	if !validJSON(body) {
 		return nil, errNotDirect
 	}
 	env, err := parseObject(body)

@@ -175,3 +175,15 @@ func compact(t *testing.T, data []byte) []byte {
 	}
 	return b.Bytes()
 }
+
+// FuzzValidJSON holds the gateway's JSON validator to encoding/json's.
+func FuzzValidJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `[1,2,{"a":"\u00e9\n"}]`, `"\ud800"`, `-0.5e+10`, `01`, `1.`, `"\x"`, "\"a\x01\"", `{"a":1,}`, `[`, ` true `, `nul`, "\"\xff\"", `1e`, `{"a" 1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := validJSON(data), json.Valid(data); got != want {
+			t.Fatalf("validJSON(%q) = %v, encoding/json says %v", data, got, want)
+		}
+	})
+}

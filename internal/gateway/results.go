@@ -369,15 +369,7 @@ func skipValue(data []byte, i int) (int, error) {
 	}
 	switch data[i] {
 	case '"':
-		for j := i + 1; j < len(data); j++ {
-			switch data[j] {
-			case '\\':
-				j++
-			case '"':
-				return j + 1, nil
-			}
-		}
-		return 0, errIrregular
+		return stringEnd(data, i)
 	case '{', '[':
 		depth := 0
 		for j := i; j < len(data); j++ {
@@ -407,6 +399,27 @@ func skipValue(data []byte, i int) (int, error) {
 		return 0, errIrregular
 	}
 	return j, nil
+}
+
+// stringEnd returns the end of the string literal starting at i: the
+// first quote not escaped, that is, not preceded by an odd number of
+// backslashes.
+func stringEnd(data []byte, i int) (int, error) {
+	for j := i + 1; ; {
+		k := bytes.IndexByte(data[j:], '"')
+		if k < 0 {
+			return 0, errIrregular
+		}
+		j += k
+		n := 0
+		for b := j - 1; b > i && data[b] == '\\'; b-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j + 1, nil
+		}
+		j++
+	}
 }
 
 // unquote decodes a JSON string literal as encoding/json does. The common

@@ -94,7 +94,7 @@ type rpcMessage struct {
 // decodeMessage reads one JSON-RPC message. The values it keeps raw
 // (id, params, result) are valid JSON: the message is checked whole first.
 func decodeMessage(b []byte) (*rpcMessage, error) {
-	if !json.Valid(b) {
+	if !validJSON(b) {
 		return nil, errors.New("not valid JSON")
 	}
 	o, err := parseObject(b)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -82,4 +83,24 @@ func BenchmarkPolicyToolCallWithHistory(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkValidJSON checks a tool call's response (a 4 KiB result) with
+// the gateway's validator and with encoding/json's.
+func BenchmarkValidJSON(b *testing.B) {
+	text, _ := json.Marshal(buildReport)
+	msg := []byte(`{"jsonrpc":"2.0","id":12,"result":{"content":[{"type":"text","text":` + string(text) + `}]}}`)
+	for _, c := range []struct {
+		name  string
+		valid func([]byte) bool
+	}{{"encoding-json", json.Valid}, {"gateway", validJSON}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(msg)))
+			for range b.N {
+				if !c.valid(msg) {
+					b.Fatal("invalid")
+				}
+			}
+		})
+	}
 }
