@@ -39,6 +39,8 @@ type rpcClient struct {
 	version  string // the negotiated protocol version
 	// meta is the stateless revision's per-request _meta, encoded once.
 	meta []byte
+	// headers are set on every request (an upstream's configured headers).
+	headers map[string]string
 	next atomic.Int64
 }
 
@@ -228,6 +230,9 @@ func (c *rpcClient) post(ctx context.Context, body []byte, method, name string) 
 		return nil, err
 	}
 	h := req.Header
+	for k, v := range c.headers {
+		h.Set(k, v)
+	}
 	h["Content-Type"] = []string{"application/json"}
 	h["Accept"] = []string{"application/json, text/event-stream"}
 	h["Mcp-Protocol-Version"] = []string{c.version}

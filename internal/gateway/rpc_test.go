@@ -155,3 +155,41 @@ func TestLeanClientReadsResponseStreams(t *testing.T) {
 		})
 	}
 }
+
+// An HTTP upstream's configured headers go with every request, tools/call
+// through the lean client included; the agent's own token never does.
+func TestUpstreamHeadersGoWithEveryRequest(t *testing.T) {
+	s := testServer()
+	sdk := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil)
+	var mu sync.Mutex
+	var leaked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer upstream-secret" {
+			mu.Lock()
+			leaked = append(leaked, r.Header.Get("Authorization"))
+			mu.Unlock()
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		sdk.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close) // after the gateway's own cleanup ends its streams
+	r := newRig(t, func(c *Config) {
+		for i := range c.Upstreams {
+			if c.Upstreams[i].URL != "" {
+				c.Upstreams[i].URL = srv.URL
+				c.Upstreams[i].Headers = map[string]string{"Authorization": "Bearer upstream-secret"}
+			}
+		}
+	})
+	for _, version := range []string{"2026-07-28", "2025-11-25"} {
+		if out := mustAllow(t, r.clientAt(r.agentKey, version), "web.read_file", map[string]any{"path": "/srv/a"}); out != "contents of /srv/a" {
+			t.Fatalf("got %q", out)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(leaked) > 0 {
+		t.Fatalf("requests reached the upstream without its headers (Authorization %q)", leaked)
+	}
+}

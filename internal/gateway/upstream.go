@@ -94,7 +94,7 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 		},
 	})
 	var transport mcp.Transport
-	var hc *http.Client
+	var base http.RoundTripper
 	if uc.Command != "" {
 		cmd := exec.Command(uc.Command, uc.Args...)
 		cmd.Dir = uc.Dir
@@ -103,7 +103,8 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 		cmd.Env = stdioEnv(uc, egressURL, g.egressPassword)
 		transport = &mcp.CommandTransport{Command: cmd}
 	} else {
-		hc = &http.Client{Transport: &headerTransport{base: upstreamTransport(), headers: uc.Headers}}
+		base = upstreamTransport()
+		hc := &http.Client{Transport: &headerTransport{base: base, headers: uc.Headers}}
 		transport = &mcp.StreamableClientTransport{Endpoint: uc.URL, HTTPClient: hc}
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -113,8 +114,13 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 		return err
 	}
 	u.session = s
-	if hc != nil {
-		u.rpc = newRPCClient(uc.URL, hc, s, clientImpl)
+	if base != nil {
+		// The same connection pool; the configured headers set on each
+		// request rather than by cloning it.
+		u.rpc = newRPCClient(uc.URL, &http.Client{Transport: base}, s, clientImpl)
+		if u.rpc != nil {
+			u.rpc.headers = uc.Headers
+		}
 	}
 	g.mu.Lock()
 	g.upstreams = append(g.upstreams, u)
