@@ -41,7 +41,7 @@ type rpcClient struct {
 	meta []byte
 	// headers are set on every request (an upstream's configured headers).
 	headers map[string]string
-	next atomic.Int64
+	next    atomic.Int64
 }
 
 // newRPCClient returns the lean client for an SDK client session over
