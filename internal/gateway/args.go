@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 )
 
 // canonicalArgs checks raw tool-call arguments and returns them re-encoded
@@ -39,6 +40,20 @@ func canonicalArgs(raw json.RawMessage) (json.RawMessage, error) {
 	return b, nil
 }
 
+// foldKey maps keys that Unicode simple case folding makes equal (as
+// bytes.EqualFold and encoding/json's field matching do) to one string.
+func foldKey(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
+}
+
 // maxArgsDepth bounds nesting in arguments.
 const maxArgsDepth = 64
 
@@ -62,10 +77,16 @@ func decodeStrict(dec *json.Decoder, path string, depth int) (any, error) {
 					return nil, err
 				}
 				k := kt.(string)
-				if prev, ok := seen[strings.ToLower(k)]; ok {
+				if strings.ContainsAny(k, "\u017f\u212a") {
+					// ſ and the Kelvin sign K read as s and k to decoders
+					// matching keys without regard to case (Go's
+					// encoding/json among them), but not to policy.
+					return nil, fmt.Errorf("%s: key %q has a character that case-insensitive decoders read as an ASCII letter", path, k)
+				}
+				if prev, ok := seen[foldKey(k)]; ok {
 					return nil, fmt.Errorf("%s: key %q is given twice (as %q and %q); which one a tool reads is undefined", path, k, prev, k)
 				}
-				seen[strings.ToLower(k)] = k
+				seen[foldKey(k)] = k
 				if m[k], err = decodeStrict(dec, path+"."+k, depth+1); err != nil {
 					return nil, err
 				}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -178,7 +179,9 @@ func compact(t *testing.T, data []byte) []byte {
 
 // FuzzValidJSON holds the gateway's JSON validator to encoding/json's.
 func FuzzValidJSON(f *testing.F) {
-	for _, s := range []string{`{}`, `[1,2,{"a":"\u00e9\n"}]`, `"\ud800"`, `-0.5e+10`, `01`, `1.`, `"\x"`, "\"a\x01\"", `{"a":1,}`, `[`, ` true `, `nul`, "\"\xff\"", `1e`, `{"a" 1}`} {
+	for _, s := range []string{`{}`, `[1,2,{"a":"\u00e9\n"}]`, `"\ud800"`, `-0.5e+10`, `01`, `1.`, `"\x"`, "\"a\x01\"", `{"a":1,}`, `[`, ` true `, `nul`, "\"\xff\"", `1e`, `{"a" 1}`,
+		strings.Repeat("[", 10000) + strings.Repeat("]", 10000), strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+		strings.Repeat(`{"a":`, 10000) + "{}" + strings.Repeat("}", 10000)} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

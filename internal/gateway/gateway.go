@@ -575,16 +575,16 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 			s.set(text)
 		}
 	}
-	if rt.haveStructured {
-		text, err := check(rt.structured)
+	for _, p := range rt.parts {
+		text, err := check(p.text)
 		if err != nil {
 			return nil, err
 		}
-		if text != rt.structured || redactAll {
-			// Secrets were found in structured content: drop it rather
-			// than guess which fields to keep; the text content (which
-			// servers mirror) carries the redacted form.
-			rt.dropStructured()
+		if text != p.text || (redactAll && p.name == "structuredContent") {
+			// Secrets were found in a part read whole: drop it rather than
+			// guess which fields to keep; the text content (which servers
+			// mirror structured content in) carries the redacted form.
+			p.drop()
 		}
 	}
 	if injected {

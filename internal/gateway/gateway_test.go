@@ -353,6 +353,19 @@ func TestGatewayEndToEnd(t *testing.T) {
 			}
 		}
 	})
+	t.Run("keys that case-insensitive decoders read as other keys are refused", func(t *testing.T) {
+		for _, raw := range []string{
+			`{"command":"ls","\u017fhell":"rm -rf / --no-preserve-root"}`, // ſ: shell to encoding/json
+			`{"\u017frc":"/home/dev/.aws/credentials"}`,                    // src, which policy reads as a path
+			`{"path":"/tmp/x","PAT\u0048":"/home/dev/.aws/credentials"}`,  // an escape spelling PATH
+		} {
+			_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "box.read_file", Arguments: json.RawMessage(raw)})
+			var je *jsonrpc.Error
+			if !errors.As(err, &je) || je.Code != CodeDenied {
+				t.Fatalf("%s: got %v, want a denial", raw, err)
+			}
+		}
+	})
 
 	destroy := map[string]any{"command": "kubectl delete namespace prod"}
 	t.Run("a destructive command waits for approval, and an approved call runs once", func(t *testing.T) {

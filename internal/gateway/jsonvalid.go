@@ -20,7 +20,8 @@ type validator struct {
 	i    int
 }
 
-// maxDepth bounds nesting, as encoding/json's scanner does (10000).
+// maxDepth bounds nesting, as encoding/json's scanner does: at most 10000
+// objects and arrays open at once.
 const maxDepth = 10000
 
 func (v *validator) space() {
@@ -35,11 +36,14 @@ func (v *validator) space() {
 }
 
 func (v *validator) value(depth int) bool {
-	if v.i >= len(v.data) || depth > maxDepth {
+	if v.i >= len(v.data) {
 		return false
 	}
 	switch c := v.data[v.i]; {
 	case c == '{':
+		if depth+1 > maxDepth {
+			return false
+		}
 		v.i++
 		v.space()
 		if v.i < len(v.data) && v.data[v.i] == '}' {
@@ -74,6 +78,9 @@ func (v *validator) value(depth int) bool {
 			v.space()
 		}
 	case c == '[':
+		if depth+1 > maxDepth {
+			return false
+		}
 		v.i++
 		v.space()
 		if v.i < len(v.data) && v.data[v.i] == ']' {

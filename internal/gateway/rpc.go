@@ -339,9 +339,11 @@ var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 8192) 
 // readAll reads r whole, up to limit bytes, into a buffer sized from the
 // declared length when there is one.
 func readAll(r io.Reader, length int64, limit int64) ([]byte, error) {
+	// The declared length sizes the buffer only up to a point: a peer
+	// that declares much and sends little must not make it allocate.
 	size := int64(512)
 	if length > 0 && length < limit {
-		size = length + 1 // room to see the end without growing
+		size = min(length+1, 64<<10) // room to see the end without growing
 	}
 	b := make([]byte, 0, size)
 	lr := io.LimitReader(r, limit)

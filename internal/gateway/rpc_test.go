@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -191,5 +192,25 @@ func TestUpstreamHeadersGoWithEveryRequest(t *testing.T) {
 	defer mu.Unlock()
 	if len(leaked) > 0 {
 		t.Fatalf("requests reached the upstream without its headers (Authorization %q)", leaked)
+	}
+}
+
+// A peer declaring a large body and sending little makes readAll allocate
+// little.
+func TestReadAllDoesNotTrustTheDeclaredLength(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b, err := readAll(strings.NewReader("{"), maxResponseBytes-1, maxResponseBytes+1)
+	runtime.ReadMemStats(&after)
+	if err != nil || string(b) != "{" {
+		t.Fatalf("got %q, %v", b, err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("allocated %d bytes for a 1-byte body", n)
+	}
+	// And a body longer than its declared length is still read whole.
+	long := strings.Repeat("x", 100<<10)
+	if b, err := readAll(strings.NewReader(long), 10, maxResponseBytes+1); err != nil || len(b) != len(long) {
+		t.Fatalf("read %d of %d bytes: %v", len(b), len(long), err)
 	}
 }
