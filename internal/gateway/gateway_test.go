@@ -356,7 +356,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 	t.Run("keys that case-insensitive decoders read as other keys are refused", func(t *testing.T) {
 		for _, raw := range []string{
 			`{"command":"ls","\u017fhell":"rm -rf / --no-preserve-root"}`, // ſ: shell to encoding/json
-			`{"\u017frc":"/home/dev/.aws/credentials"}`,                    // src, which policy reads as a path
+			`{"\u017frc":"/home/dev/.aws/credentials"}`,                   // src, which policy reads as a path
 			`{"path":"/tmp/x","PAT\u0048":"/home/dev/.aws/credentials"}`,  // an escape spelling PATH
 		} {
 			_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "box.read_file", Arguments: json.RawMessage(raw)})
