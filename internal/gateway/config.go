@@ -108,6 +108,10 @@ type Upstream struct {
 	Headers map[string]string `json:"headers"`
 	// Egress overrides the host rules for this upstream's connections.
 	Egress *HostRulesConfig `json:"egress"`
+	// Timeout bounds one tool call to this upstream (default 10m): a
+	// server that never answers does not hold the call, and what the
+	// gateway keeps for it, for ever.
+	Timeout Duration `json:"timeout"`
 }
 
 // ToolRule labels tools.
@@ -342,6 +346,12 @@ func (c *Config) validate() error {
 		names[u.Name] = true
 		if (u.Command == "") == (u.URL == "") {
 			return fmt.Errorf("%s: give exactly one of command and url", field)
+		}
+		if u.Timeout < 0 {
+			return fmt.Errorf("%s.timeout: %s is negative", field, time.Duration(u.Timeout))
+		}
+		if u.Timeout == 0 {
+			c.Upstreams[i].Timeout = Duration(10 * time.Minute)
 		}
 		if u.Egress != nil {
 			if _, err := u.Egress.rules(); err != nil {

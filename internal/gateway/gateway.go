@@ -460,9 +460,15 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 
 	// The upstream call.
 	upstreamStart := time.Now()
-	res, err := t.upstream.call(ctx, t, rawArgs)
+	callCtx, cancel := context.WithTimeout(ctx, time.Duration(t.upstream.cfg.Timeout))
+	res, err := t.upstream.call(callCtx, t, rawArgs)
+	timedOut := callCtx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+	cancel()
 	if ct, ok := ctx.Value(timesKey{}).(*callTimes); ok {
 		ct.upstream = time.Since(upstreamStart)
+	}
+	if err != nil && timedOut {
+		return nil, "error", &denial{code: CodeDenied, stage: "upstream", reason: fmt.Sprintf("upstream %s did not answer within %s (upstreams[].timeout)", t.upstream.cfg.Name, time.Duration(t.upstream.cfg.Timeout))}
 	}
 	if err != nil {
 		return nil, "error", &denial{code: CodeDenied, stage: "upstream", reason: fmt.Sprintf("upstream %s: %v", t.upstream.cfg.Name, err)}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -172,9 +173,31 @@ func (c *rpcClient) toolCallParams(name string, args json.RawMessage) []byte {
 }
 
 // call sends one request and returns its result; name is the Mcp-Name
-// header of the stateless revision ("" for methods without one).
+// header of the stateless revision ("" for methods without one). A call
+// given up (ctx cancelled, or past its deadline) is cancelled at the
+// server too, so that it stops working on it.
 func (c *rpcClient) call(ctx context.Context, method, name string, params []byte) (json.RawMessage, error) {
 	id := strconv.FormatInt(c.next.Add(1), 10)
+	res, err := c.exchange(ctx, id, method, name, params)
+	if err != nil && ctx.Err() != nil {
+		c.cancel(id, ctx.Err().Error())
+	}
+	return res, err
+}
+
+// cancel tells the server that request id is no longer wanted.
+func (c *rpcClient) cancel(id, reason string) {
+	ctx, done := context.WithTimeout(context.Background(), 2*time.Second)
+	defer done()
+	r, _ := json.Marshal(reason)
+	body := []byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":` + id + `,"reason":` + string(r) + `}}`)
+	if resp, err := c.post(ctx, body, "notifications/cancelled", ""); err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+func (c *rpcClient) exchange(ctx context.Context, id, method, name string, params []byte) (json.RawMessage, error) {
 	body := make([]byte, 0, len(params)+len(method)+48)
 	body = append(body, `{"jsonrpc":"2.0","id":`...)
 	body = append(body, id...)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -212,5 +213,24 @@ func TestReadAllDoesNotTrustTheDeclaredLength(t *testing.T) {
 	long := strings.Repeat("x", 100<<10)
 	if b, err := readAll(strings.NewReader(long), 10, maxResponseBytes+1); err != nil || len(b) != len(long) {
 		t.Fatalf("read %d of %d bytes: %v", len(b), len(long), err)
+	}
+}
+
+func TestAnUpstreamThatDoesNotAnswerIsCutOff(t *testing.T) {
+	r := newRig(t, func(c *Config) {
+		for i := range c.Upstreams {
+			c.Upstreams[i].Timeout = Duration(200 * time.Millisecond)
+		}
+	})
+	cs := r.client(r.agentKey)
+	for _, tool := range []string{"web.wait", "box.wait"} {
+		start := time.Now()
+		mustRefuse(t, cs, CodeDenied, tool, map[string]any{"millis": 30000}, "did not answer within 200ms")
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("%s: refused after %s", tool, d)
+		}
+		if out := mustAllow(t, cs, tool, map[string]any{"millis": 1}); out != "waited" {
+			t.Fatalf("%s: got %q", tool, out)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -144,6 +145,15 @@ func testServer() *mcp.Server {
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "report", Description: "Return a build report"}, func(ctx context.Context, _ *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
 		return text(buildReport), nil, nil
+	})
+	mcp.AddTool(s, &mcp.Tool{Name: "wait", Description: "Answer after a while"}, func(ctx context.Context, _ *mcp.CallToolRequest, a struct {
+		Millis int `json:"millis"`
+	}) (*mcp.CallToolResult, any, error) {
+		select {
+		case <-time.After(time.Duration(a.Millis) * time.Millisecond):
+		case <-ctx.Done():
+		}
+		return text("waited"), nil, nil
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "env", Description: "Show the server's environment"}, func(ctx context.Context, _ *mcp.CallToolRequest, _ struct{}) (*mcp.CallToolResult, any, error) {
 		return text(strings.Join(os.Environ(), "\n")), nil, nil
