@@ -45,12 +45,7 @@ func (v *validator) value(depth int) bool {
 			return false
 		}
 		v.i++
-		v.space()
-		if v.i < len(v.data) && v.data[v.i] == '}' {
-			v.i++
-			return true
-		}
-		for {
+		return v.members('}', func() bool {
 			if v.i >= len(v.data) || v.data[v.i] != '"' || !v.str() {
 				return false
 			}
@@ -60,51 +55,14 @@ func (v *validator) value(depth int) bool {
 			}
 			v.i++
 			v.space()
-			if !v.value(depth + 1) {
-				return false
-			}
-			v.space()
-			if v.i >= len(v.data) {
-				return false
-			}
-			if v.data[v.i] == '}' {
-				v.i++
-				return true
-			}
-			if v.data[v.i] != ',' {
-				return false
-			}
-			v.i++
-			v.space()
-		}
+			return v.value(depth + 1)
+		})
 	case c == '[':
 		if depth+1 > maxDepth {
 			return false
 		}
 		v.i++
-		v.space()
-		if v.i < len(v.data) && v.data[v.i] == ']' {
-			v.i++
-			return true
-		}
-		for {
-			if !v.value(depth + 1) {
-				return false
-			}
-			v.space()
-			if v.i >= len(v.data) {
-				return false
-			}
-			if v.data[v.i] == ']' {
-				v.i++
-				return true
-			}
-			if v.data[v.i] != ',' {
-				return false
-			}
-			v.i++
-			v.space()
-		}
+		return v.members(']', func() bool { return v.value(depth + 1) })
 	case c == '"':
 		return v.str()
 	case c == '-' || c >= '0' && c <= '9':
@@ -117,6 +75,34 @@ func (v *validator) value(depth int) bool {
 		return v.literal("null")
 	}
 	return false
+}
+
+// members checks the comma-separated members of an object or array after
+// its opening bracket, each with member, through the closing bracket.
+func (v *validator) members(closing byte, member func() bool) bool {
+	v.space()
+	if v.i < len(v.data) && v.data[v.i] == closing {
+		v.i++
+		return true
+	}
+	for {
+		if !member() {
+			return false
+		}
+		v.space()
+		if v.i >= len(v.data) {
+			return false
+		}
+		if v.data[v.i] == closing {
+			v.i++
+			return true
+		}
+		if v.data[v.i] != ',' {
+			return false
+		}
+		v.i++
+		v.space()
+	}
 }
 
 func (v *validator) literal(lit string) bool {
