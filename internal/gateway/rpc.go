@@ -364,7 +364,7 @@ var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 8192) 
 func readAll(r io.Reader, length int64, limit int64) ([]byte, error) {
 	// The declared length sizes the buffer only up to a point: a peer
 	// that declares much and sends little must not make it allocate.
-	size := int64(512)
+	size := int64(4096)
 	if length > 0 && length < limit {
 		size = min(length+1, 64<<10) // room to see the end without growing
 	}
