@@ -20,13 +20,16 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// The direct path. A tools/call of the stateless revision costs the SDK a
-// server session built and torn down for the one request, and a handful of
-// decodes of the same body; the gateway answers the common case itself:
-// one request, method tools/call, its headers and _meta consistent, nothing
-// the SDK would refuse or handle differently. Anything else (and any
-// request the direct path is unsure of) goes to the SDK handler unchanged,
-// so the two never disagree on what a request means: both end in CallTool.
+// The direct path. Through the SDK's handler, a tools/call costs a server
+// session built and torn down for the one request (stateless revision) or
+// a round through the session's dispatch (session-based revisions), and a
+// handful of decodes of the same body. The gateway answers the common case
+// itself: one request, method tools/call, its headers and _meta
+// consistent, in a session the SDK created for the same agent when there
+// is one, nothing the SDK would refuse or handle differently. Anything else
+// (and any request the direct path is unsure of) goes to the SDK handler
+// unchanged, so the two never disagree on what a request means: both end
+// in CallTool.
 
 // fastBodyLimit is the largest request body the direct path reads; a larger
 // one goes to the SDK handler.

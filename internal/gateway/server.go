@@ -36,7 +36,7 @@ const statelessProtocolVersion = "2026-07-28"
 // caller, every tools/call through the pipeline. stdio, when not nil, is the
 // identity of every call (the stdio transport has no authentication).
 func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
-	s := mcp.NewServer(&mcp.Implementation{Name: "parapet-gateway", Title: "Parapet MCP gateway", Version: "1"},
+	s := mcp.NewServer(serverImpl,
 		&mcp.ServerOptions{HasTools: true, InitializedHandler: func(_ context.Context, req *mcp.InitializedRequest) {
 			if req.Session != nil {
 				g.live.initialized(req.Session)
