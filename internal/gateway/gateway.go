@@ -188,7 +188,7 @@ func New(o Options) (*Gateway, error) {
 			AllowHosts: o.Config.Guards.AllowHosts, DenyHosts: o.Config.Guards.DenyHosts, Resolver: o.Resolver,
 		}},
 		sessions:   &sessions{idle: time.Duration(o.Config.SessionIdleTimeout)},
-		breaker:    &breaker{cfg: o.Config.Breaker},
+		breaker:    &breaker{cfg: o.Config.Breaker, logger: o.Logger},
 		budgets:    &budgets{rules: o.Config.Budgets},
 		metrics:    o.Metrics,
 		logger:     o.Logger,
@@ -206,7 +206,34 @@ func New(o Options) (*Gateway, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
+	g.breaker.logger = g.logger
+	if o.Approvals != nil && o.Approvals.State != nil {
+		g.breaker.state = o.Approvals.State
+	}
 	return g, nil
+}
+
+// breakerSyncInterval is how often a gateway takes the trips other
+// replicas made or reset.
+const breakerSyncInterval = 2 * time.Second
+
+// syncBreaker takes the shared trips now and then every interval until
+// stop is closed.
+func (g *Gateway) syncBreaker(stop <-chan struct{}, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), interval)
+			if err := g.breaker.sync(ctx, g.now()); err != nil {
+				g.logger.Error("circuit breaker: reading shared trips", "err", err)
+			}
+			cancel()
+		}
+	}
 }
 
 // denial is a refused call: the stage that refused it, why, and for
@@ -268,10 +295,7 @@ func (g *Gateway) CallTool(ctx context.Context, caller *Caller, sessionID, name 
 	sess.record(policy.PastCall{Server: upstreamOf(name), Tool: name, Verdict: verdict, Time: start.UTC().Format(time.RFC3339)})
 	if d != nil {
 		if d.code == CodeDenied {
-			if tripped, why := g.breaker.add(agent.ID, eventDenial, 0, start); tripped {
-				g.metrics.breakerTripped(agent.ID)
-				g.logger.Warn("circuit breaker tripped", "agent", agent.ID, "why", why)
-			}
+			g.breakerEvent(agent.ID, eventDenial, 0, start)
 		}
 		return nil, d.rpcError()
 	}
@@ -396,8 +420,7 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 		return refuse(&denial{code: CodeDenied, stage: "budget", reason: refused})
 	}
 	if cost > 0 {
-		if tripped, why := g.breaker.add(agent.ID, eventSpend, cost, now); tripped {
-			g.metrics.breakerTripped(agent.ID)
+		if tripped, why := g.breakerEvent(agent.ID, eventSpend, cost, now); tripped {
 			return refuse(&denial{code: CodeDenied, stage: "breaker", reason: "circuit breaker tripped: " + why})
 		}
 	}
@@ -437,8 +460,7 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 
 	// Destructive calls that are about to run count towards the breaker.
 	if destructive || hasLabel(t.labels, "destructive") {
-		if tripped, why := g.breaker.add(agent.ID, eventDestructive, 0, now); tripped {
-			g.metrics.breakerTripped(agent.ID)
+		if tripped, why := g.breakerEvent(agent.ID, eventDestructive, 0, now); tripped {
 			return refuse(&denial{code: CodeDenied, stage: "breaker", reason: "circuit breaker tripped: " + why})
 		}
 	}
@@ -484,6 +506,19 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 		g.sessions.taintAcross(sess, g.now())
 	}
 	return res, string(rec.Verdict), nil
+}
+
+// breakerEvent counts an event towards the agent's circuit breaker and
+// reports whether the agent is blocked; a trip is counted, logged and
+// shared with the other replicas.
+func (g *Gateway) breakerEvent(agent, kind string, amount float64, now time.Time) (bool, string) {
+	tripped, why, newly := g.breaker.add(agent, kind, amount, now)
+	if newly {
+		g.metrics.breakerTripped(agent)
+		g.logger.Warn("circuit breaker tripped", "agent", agent, "why", why)
+		g.breaker.save(agent, why, now)
+	}
+	return tripped, why
 }
 
 // callTimes collects where a call's time went, for the overhead metric.
@@ -597,10 +632,7 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 		sess.taint(t.name)
 		g.sessions.taintAcross(sess, g.now())
 		g.metrics.injection(t.name)
-		if tripped, why := g.breaker.add(agent, eventInjection, 0, g.now()); tripped {
-			g.metrics.breakerTripped(agent)
-			g.logger.Warn("circuit breaker tripped", "agent", agent, "why", why)
-		}
+		g.breakerEvent(agent, eventInjection, 0, g.now())
 		rec := audit.Record{Time: g.now().UTC(), Actor: agent, Action: "tools/result", Tool: t.name, Verdict: "deny",
 			Reason: "response withheld: " + strings.Join(details, "; ")}
 		if err := g.enqueue(rec); err != nil {

@@ -155,6 +155,13 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 		}
 	}
 	rt.Gateway = g
+	// Trips made before this start, or by other replicas, hold here.
+	if err := g.breaker.sync(ctx, g.now()); err != nil {
+		return nil, fmt.Errorf("circuit breaker: %w", err)
+	}
+	stopSync := make(chan struct{})
+	go g.syncBreaker(stopSync, breakerSyncInterval)
+	rt.closers = append(rt.closers, func() error { close(stopSync); return nil })
 
 	var jwt *JWTVerifier
 	if cfg.Auth != nil {

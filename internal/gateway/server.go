@@ -485,19 +485,26 @@ func (g *Gateway) approvalsAPI(mux *http.ServeMux, a *Authenticator) {
 	}))
 	mux.Handle("POST /agents/{id}/reset", withApprover(func(w http.ResponseWriter, r *http.Request, approver string) {
 		id := r.PathValue("id")
-		was := g.ResetAgent(id, approver)
+		was, err := g.ResetAgent(r.Context(), id, approver)
+		if err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "the reset did not reach the state store, so other replicas would keep the agent blocked: " + err.Error()})
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"agent": id, "was_blocked": was, "reset_by": approver})
 	}))
 }
 
-// ResetAgent unblocks an agent the circuit breaker tripped, and logs who
-// did it.
-func (g *Gateway) ResetAgent(agent, by string) bool {
-	was := g.breaker.reset(agent)
+// ResetAgent unblocks an agent the circuit breaker tripped, on every
+// replica sharing the state store, and logs who did it.
+func (g *Gateway) ResetAgent(ctx context.Context, agent, by string) (bool, error) {
+	was, err := g.breaker.reset(ctx, agent)
+	if err != nil {
+		return false, err
+	}
 	if err := g.enqueue(auditReset(agent, by, g.now())); err != nil {
 		g.logger.Error("breaker reset not recorded", "agent", agent, "err", err)
 	}
-	return was
+	return was, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"context"
+	"log/slog"
 	"path"
 	"strconv"
 	"sync"
@@ -165,21 +167,35 @@ type event struct {
 }
 
 // breaker trips an agent into a blocked state when its recent events pass
-// the configured limits; a person resets it.
+// the configured limits; a person resets it. Trips are kept in the state
+// store too, so that they hold across restarts and on every replica
+// sharing the store; the events that lead to a trip are counted per
+// process.
 type breaker struct {
 	mu      sync.Mutex
 	cfg     BreakerConfig
 	events  map[string][]event
 	tripped map[string]string // agent -> why
+	// unsaved are trips the store has not taken yet: kept here, and
+	// offered to the store again, until a person resets them.
+	unsaved map[string]string
+	state   tripStore // nil: this process only
+	logger  *slog.Logger
 }
 
-// add records an event and reports whether the agent is now tripped.
-func (b *breaker) add(agent, kind string, amount float64, now time.Time) (tripped bool, why string) {
+// tripStore is where trips are shared (store.GatewayState).
+type tripStore interface {
+	TripAgent(ctx context.Context, agent, why string, at time.Time) error
+	ResetAgent(ctx context.Context, agent string) (bool, error)
+	TrippedAgents(ctx context.Context) (map[string]string, error)
+}
+
+// add records an event and reports whether the agent is tripped, and
+// whether this event tripped it.
+func (b *breaker) add(agent, kind string, amount float64, now time.Time) (tripped bool, why string, newly bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.events == nil {
-		b.events, b.tripped = map[string][]event{}, map[string]string{}
-	}
+	b.init()
 	window := time.Duration(b.cfg.Window)
 	evs := b.events[agent]
 	keep := evs[:0]
@@ -191,7 +207,7 @@ func (b *breaker) add(agent, kind string, amount float64, now time.Time) (trippe
 	keep = append(keep, event{now, kind, amount})
 	b.events[agent] = keep
 	if why, ok := b.tripped[agent]; ok {
-		return true, why
+		return true, why, false
 	}
 	var n = map[string]int{}
 	var spend float64
@@ -211,11 +227,76 @@ func (b *breaker) add(agent, kind string, amount float64, now time.Time) (trippe
 	case b.cfg.MaxSpend > 0 && spend > b.cfg.MaxSpend:
 		why = "spend limit reached"
 	default:
-		return false, ""
+		return false, "", false
 	}
 	why = why + " within " + window.String()
 	b.tripped[agent] = why
-	return true, why
+	return true, why, true
+}
+
+func (b *breaker) init() {
+	if b.events == nil {
+		b.events, b.tripped, b.unsaved = map[string][]event{}, map[string]string{}, map[string]string{}
+	}
+}
+
+// save shares a trip through the store; a trip the store does not take
+// stays in force here.
+func (b *breaker) save(agent, why string, at time.Time) {
+	if b.state == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := b.state.TripAgent(ctx, agent, why, at); err != nil {
+		b.mu.Lock()
+		b.unsaved[agent] = why
+		b.mu.Unlock()
+		if b.logger != nil {
+			b.logger.Error("circuit breaker trip not shared; it holds on this replica", "agent", agent, "err", err)
+		}
+	}
+}
+
+// sync takes the trips in the store: trips made elsewhere block here, and
+// trips reset elsewhere are lifted here (with the events that led to
+// them). Trips the store has not taken are offered again.
+func (b *breaker) sync(ctx context.Context, now time.Time) error {
+	if b.state == nil {
+		return nil
+	}
+	b.mu.Lock()
+	b.init()
+	retry := make(map[string]string, len(b.unsaved))
+	for a, why := range b.unsaved {
+		retry[a] = why
+	}
+	b.mu.Unlock()
+	for a, why := range retry {
+		if err := b.state.TripAgent(ctx, a, why, now); err == nil {
+			b.mu.Lock()
+			delete(b.unsaved, a)
+			b.mu.Unlock()
+		}
+	}
+	shared, err := b.state.TrippedAgents(ctx)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for a := range b.tripped {
+		if _, ok := shared[a]; !ok {
+			if _, local := b.unsaved[a]; !local {
+				delete(b.tripped, a)
+				delete(b.events, a)
+			}
+		}
+	}
+	for a, why := range shared {
+		b.tripped[a] = why
+	}
+	return nil
 }
 
 func (b *breaker) isTripped(agent string) (bool, string) {
@@ -225,14 +306,22 @@ func (b *breaker) isTripped(agent string) (bool, string) {
 	return ok, why
 }
 
-// reset unblocks an agent and forgets its events.
-func (b *breaker) reset(agent string) bool {
+// reset unblocks an agent and forgets its events, here and in the store.
+func (b *breaker) reset(ctx context.Context, agent string) (bool, error) {
+	shared := false
+	if b.state != nil {
+		var err error
+		if shared, err = b.state.ResetAgent(ctx, agent); err != nil {
+			return false, err
+		}
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	_, was := b.tripped[agent]
 	delete(b.tripped, agent)
+	delete(b.unsaved, agent)
 	delete(b.events, agent)
-	return was
+	return was || shared, nil
 }
 
 func (b *breaker) trippedAgents() map[string]string {

@@ -71,6 +71,13 @@ type GatewayState interface {
 	// RepinTool replaces the pinned definition of tool (after a person
 	// approved the change).
 	RepinTool(ctx context.Context, tool, hash string) error
+	// TripAgent records that the circuit breaker blocked agent (the first
+	// reason stays while it is blocked).
+	TripAgent(ctx context.Context, agent, why string, at time.Time) error
+	// ResetAgent unblocks agent; it reports whether the agent was blocked.
+	ResetAgent(ctx context.Context, agent string) (bool, error)
+	// TrippedAgents returns the blocked agents and why.
+	TrippedAgents(ctx context.Context) (map[string]string, error)
 	Close() error
 }
 
@@ -119,6 +126,11 @@ CREATE TABLE IF NOT EXISTS gateway_tool_pins (
 	tool TEXT PRIMARY KEY,
 	hash TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS gateway_breaker (
+	agent TEXT PRIMARY KEY,
+	why TEXT NOT NULL,
+	tripped_at INTEGER NOT NULL
+);
 `
 
 const gatewaySchemaPostgres = `
@@ -141,6 +153,11 @@ CREATE INDEX IF NOT EXISTS gateway_approvals_agent ON gateway_approvals (agent, 
 CREATE TABLE IF NOT EXISTS gateway_tool_pins (
 	tool TEXT PRIMARY KEY,
 	hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gateway_breaker (
+	agent TEXT PRIMARY KEY,
+	why TEXT NOT NULL,
+	tripped_at BIGINT NOT NULL
 );
 `
 
@@ -270,6 +287,39 @@ func (s *sqliteGateway) RepinTool(ctx context.Context, tool, hash string) error 
 	return nil
 }
 
+func (s *sqliteGateway) TripAgent(ctx context.Context, agent, why string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO gateway_breaker (agent, why, tripped_at) VALUES (?, ?, ?) ON CONFLICT (agent) DO NOTHING`, agent, why, toNanos(at)); err != nil {
+		return s.errf("trip agent %s: %w", agent, err)
+	}
+	return nil
+}
+
+func (s *sqliteGateway) ResetAgent(ctx context.Context, agent string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM gateway_breaker WHERE agent = ?`, agent)
+	if err != nil {
+		return false, s.errf("reset agent %s: %w", agent, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+func (s *sqliteGateway) TrippedAgents(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT agent, why FROM gateway_breaker`)
+	if err != nil {
+		return nil, s.errf("tripped agents: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var agent, why string
+		if err := rows.Scan(&agent, &why); err != nil {
+			return nil, s.errf("tripped agents: %w", err)
+		}
+		out[agent] = why
+	}
+	return out, rows.Err()
+}
+
 type postgresGateway struct{ *Postgres }
 
 func (p *postgresGateway) CreateApproval(ctx context.Context, r ApprovalRecord) error {
@@ -376,4 +426,36 @@ func (p *postgresGateway) RepinTool(ctx context.Context, tool, hash string) erro
 		return p.errf("repin tool %s: %w", tool, err)
 	}
 	return nil
+}
+
+func (p *postgresGateway) TripAgent(ctx context.Context, agent, why string, at time.Time) error {
+	if _, err := p.pool.Exec(ctx, `INSERT INTO gateway_breaker (agent, why, tripped_at) VALUES ($1, $2, $3) ON CONFLICT (agent) DO NOTHING`, agent, why, toNanos(at)); err != nil {
+		return p.errf("trip agent %s: %w", agent, err)
+	}
+	return nil
+}
+
+func (p *postgresGateway) ResetAgent(ctx context.Context, agent string) (bool, error) {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM gateway_breaker WHERE agent = $1`, agent)
+	if err != nil {
+		return false, p.errf("reset agent %s: %w", agent, err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+func (p *postgresGateway) TrippedAgents(ctx context.Context) (map[string]string, error) {
+	rows, err := p.pool.Query(ctx, `SELECT agent, why FROM gateway_breaker`)
+	if err != nil {
+		return nil, p.errf("tripped agents: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var agent, why string
+		if err := rows.Scan(&agent, &why); err != nil {
+			return nil, p.errf("tripped agents: %w", err)
+		}
+		out[agent] = why
+	}
+	return out, rows.Err()
 }

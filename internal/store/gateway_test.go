@@ -106,3 +106,40 @@ func TestAnApprovalIsUsedOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestBreakerTripsAreShared(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, k storetest.Kind) {
+		ctx := context.Background()
+		loc := k.New(t)
+		a, err := store.OpenGatewayState(ctx, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		b, err := store.OpenGatewayState(ctx, loc) // another replica
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		now := time.Now().UTC()
+		if err := a.TripAgent(ctx, "agent-1", "too many denied calls within 10m0s", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.TripAgent(ctx, "agent-1", "a later reason", now); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.TrippedAgents(ctx)
+		if err != nil || len(got) != 1 || got["agent-1"] != "too many denied calls within 10m0s" {
+			t.Fatalf("the other replica sees %v, %v", got, err)
+		}
+		if was, err := b.ResetAgent(ctx, "agent-1"); err != nil || !was {
+			t.Fatalf("reset: %v, %v", was, err)
+		}
+		if was, _ := b.ResetAgent(ctx, "agent-1"); was {
+			t.Fatal("reset twice reports the agent blocked the second time")
+		}
+		if got, _ := a.TrippedAgents(ctx); len(got) != 0 {
+			t.Fatalf("still tripped after reset: %v", got)
+		}
+	})
+}

@@ -1,0 +1,98 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parapet-sec/parapet/internal/store"
+)
+
+// flakyTrips is a real state store whose breaker writes can be made to
+// fail.
+type flakyTrips struct {
+	store.GatewayState
+	down atomic.Bool
+}
+
+func (f *flakyTrips) TripAgent(ctx context.Context, agent, why string, at time.Time) error {
+	if f.down.Load() {
+		return errors.New("store unavailable")
+	}
+	return f.GatewayState.TripAgent(ctx, agent, why, at)
+}
+
+// Two gateways sharing a state store (replicas, or one gateway before and
+// after a restart): a trip on one blocks the agent on the other, and a
+// reset on either lifts it on both.
+func TestBreakerTripsHoldOnEveryReplica(t *testing.T) {
+	ctx := context.Background()
+	loc := "sqlite:" + filepath.Join(t.TempDir(), "state.db")
+	open := func() store.GatewayState {
+		st, err := store.OpenGatewayState(ctx, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	cfg := BreakerConfig{Window: Duration(time.Minute), MaxDenials: 2, MaxDestructive: 100, MaxInjections: 100}
+	replica := func(st tripStore) *Gateway {
+		return &Gateway{breaker: &breaker{cfg: cfg, state: st}, metrics: NewMetrics(nil), logger: slog.New(slog.DiscardHandler)}
+	}
+	flaky := &flakyTrips{GatewayState: open()}
+	a, b := replica(flaky), replica(open())
+	now := time.Now()
+
+	a.breakerEvent("agent-1", eventDenial, 0, now)
+	if tripped, _ := a.breakerEvent("agent-1", eventDenial, 0, now); !tripped {
+		t.Fatal("two denials did not trip the breaker")
+	}
+	if tripped, _ := b.breaker.isTripped("agent-1"); tripped {
+		t.Fatal("tripped on the other replica before it read the store")
+	}
+	if err := b.breaker.sync(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if tripped, why := b.breaker.isTripped("agent-1"); !tripped || why != "too many denied calls within 1m0s" {
+		t.Fatalf("the other replica: tripped %v (%s)", tripped, why)
+	}
+	restarted := replica(open())
+	restarted.breaker.sync(ctx, now)
+	if tripped, _ := restarted.breaker.isTripped("agent-1"); !tripped {
+		t.Fatal("a restart lifted the trip")
+	}
+
+	if was, err := b.breaker.reset(ctx, "agent-1"); err != nil || !was {
+		t.Fatalf("reset: %v %v", was, err)
+	}
+	a.breaker.sync(ctx, now)
+	if tripped, _ := a.breaker.isTripped("agent-1"); tripped {
+		t.Fatal("a reset on one replica did not reach the other")
+	}
+	// The events that led to the trip went with it: one more denial does
+	// not trip again.
+	if tripped, _ := a.breakerEvent("agent-1", eventDenial, 0, now); tripped {
+		t.Fatal("tripped again on the first denial after a reset")
+	}
+
+	t.Run("a trip the store does not take holds where it was made", func(t *testing.T) {
+		flaky.down.Store(true)
+		a.breakerEvent("agent-2", eventDenial, 0, now)
+		a.breakerEvent("agent-2", eventDenial, 0, now)
+		a.breaker.sync(ctx, now)
+		if tripped, _ := a.breaker.isTripped("agent-2"); !tripped {
+			t.Fatal("an unsaved trip was dropped")
+		}
+		flaky.down.Store(false)
+		a.breaker.sync(ctx, now) // offered to the store again
+		b.breaker.sync(ctx, now)
+		if tripped, _ := b.breaker.isTripped("agent-2"); !tripped {
+			t.Fatal("the trip never reached the other replica")
+		}
+	})
+}
