@@ -395,18 +395,17 @@ var completeTemplate = func() mcp.CallToolResult {
 }()
 
 // completed returns res marked complete, with the server named in _meta.
-// res itself is not changed.
+// res itself is not changed. Results asking for input never get here
+// (result.texts refuses them).
 func completed(res *mcp.CallToolResult) *mcp.CallToolResult {
+	// Copy the exported fields onto a result the SDK's decoder marked
+	// complete: the mark is unexported.
 	out := completeTemplate
-	if !res.NeedsInput() {
-		dst, src := reflect.ValueOf(&out).Elem(), reflect.ValueOf(res).Elem()
-		for i := 0; i < dst.NumField(); i++ {
-			if dst.Type().Field(i).IsExported() {
-				dst.Field(i).Set(src.Field(i))
-			}
+	dst, src := reflect.ValueOf(&out).Elem(), reflect.ValueOf(res).Elem()
+	for i := 0; i < dst.NumField(); i++ {
+		if dst.Type().Field(i).IsExported() {
+			dst.Field(i).Set(src.Field(i))
 		}
-	} else {
-		out = *res
 	}
 	meta := make(map[string]any, len(res.Meta)+1)
 	for k, v := range res.Meta {

@@ -188,7 +188,7 @@ func New(o Options) (*Gateway, error) {
 			AllowHosts: o.Config.Guards.AllowHosts, DenyHosts: o.Config.Guards.DenyHosts, Resolver: o.Resolver,
 		}},
 		sessions:   &sessions{idle: time.Duration(o.Config.SessionIdleTimeout)},
-		breaker:    &breaker{cfg: o.Config.Breaker, logger: o.Logger},
+		breaker:    &breaker{cfg: o.Config.Breaker},
 		budgets:    &budgets{rules: o.Config.Budgets},
 		metrics:    o.Metrics,
 		logger:     o.Logger,
@@ -580,15 +580,17 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 	if res == nil {
 		return res, nil
 	}
+	// Read first: a result asking for input is refused even when
+	// inspection may fail open.
+	rt, err := res.texts()
+	if err != nil {
+		return nil, fmt.Errorf("upstream result: %w", err)
+	}
 	if g.inspector == nil {
 		if g.cfg.failOpen("inspection") {
 			return res, nil
 		}
 		return nil, errors.New("no response inspector configured (failing closed)")
-	}
-	rt, err := res.texts()
-	if err != nil {
-		return nil, fmt.Errorf("upstream result: %w", err)
 	}
 	var findings, details []string
 	injected := false

@@ -690,17 +690,19 @@ func (o *object) encode() []byte {
 // stateless revision a result is marked complete and names the server in
 // its _meta, as the SDK's server does.
 func encodeResult(r *result, stateless bool) ([]byte, error) {
+	// Results asking for input never get here (result.texts refuses them).
 	if r != nil && r.dec == nil && r.raw != nil {
 		if o, err := parseObject(r.raw); err == nil {
-			if stateless {
-				if out, ok := completeRaw(o); ok {
-					return out, nil
-				}
-			} else if v, ok := o.get("content"); ok && !bytes.Equal(v, []byte("null")) {
-				return r.raw, nil
-			} else if _, ok := o.get("resultType"); !ok {
+			if v, ok := o.get("content"); !ok || bytes.Equal(v, []byte("null")) {
 				o.set("content", json.RawMessage("[]")) // as the SDK sends it: never null
+			} else if !stateless {
+				return r.raw, nil
+			}
+			if !stateless {
 				return o.encode(), nil
+			}
+			if out, ok := completeRaw(o); ok {
+				return out, nil
 			}
 		}
 	}
@@ -711,7 +713,7 @@ func encodeResult(r *result, stateless bool) ([]byte, error) {
 	if res == nil {
 		res = &mcp.CallToolResult{}
 	}
-	if res.Content == nil && !res.NeedsInput() {
+	if res.Content == nil {
 		cp := *res
 		cp.Content = []mcp.Content{} // as the SDK sends it: never null
 		res = &cp
@@ -722,17 +724,10 @@ func encodeResult(r *result, stateless bool) ([]byte, error) {
 	return json.Marshal(res)
 }
 
-// completeRaw adds resultType and _meta's server name to a raw result, or
-// reports false for a result it should leave to the SDK's encoder.
+// completeRaw marks a raw result complete and names the server in its
+// _meta; it reports false for a _meta it cannot read, left to the SDK's
+// encoder.
 func completeRaw(o *object) ([]byte, bool) {
-	if v, ok := o.get("resultType"); ok && string(v) != `"complete"` {
-		return nil, false
-	}
-	if v, ok := o.get("content"); !ok || bytes.Equal(v, []byte("null")) {
-		o.set("content", json.RawMessage("[]"))
-	}
-	o.set("resultType", json.RawMessage(`"complete"`))
-	info, _ := json.Marshal(serverImpl)
 	meta := &object{}
 	if v, ok := o.get("_meta"); ok && !bytes.Equal(v, []byte("null")) {
 		m, err := parseObject(v)
@@ -742,8 +737,10 @@ func completeRaw(o *object) ([]byte, bool) {
 		meta = m
 	}
 	if _, ok := meta.get(metaServerInfo); !ok {
+		info, _ := json.Marshal(serverImpl)
 		meta.set(metaServerInfo, info)
 	}
+	o.set("resultType", json.RawMessage(`"complete"`))
 	o.set("_meta", meta.encode())
 	return o.encode(), true
 }

@@ -195,7 +195,7 @@ type tripStore interface {
 func (b *breaker) add(agent, kind string, amount float64, now time.Time) (tripped bool, why string, newly bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.init()
+	b.maps()
 	window := time.Duration(b.cfg.Window)
 	evs := b.events[agent]
 	keep := evs[:0]
@@ -234,7 +234,7 @@ func (b *breaker) add(agent, kind string, amount float64, now time.Time) (trippe
 	return true, why, true
 }
 
-func (b *breaker) init() {
+func (b *breaker) maps() {
 	if b.events == nil {
 		b.events, b.tripped, b.unsaved = map[string][]event{}, map[string]string{}, map[string]string{}
 	}
@@ -266,7 +266,7 @@ func (b *breaker) sync(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	b.mu.Lock()
-	b.init()
+	b.maps()
 	retry := make(map[string]string, len(b.unsaved))
 	for a, why := range b.unsaved {
 		retry[a] = why
