@@ -96,3 +96,28 @@ func TestBreakerTripsHoldOnEveryReplica(t *testing.T) {
 		}
 	})
 }
+
+// A sync between a trip and its saving must not lift the trip.
+func TestASyncBeforeATripIsSavedKeepsIt(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenGatewayState(ctx, "sqlite:"+filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b := &breaker{cfg: BreakerConfig{Window: Duration(time.Minute), MaxDenials: 1, MaxDestructive: 9, MaxInjections: 9}, state: st}
+	now := time.Now()
+	if tripped, _, newly := b.add("agent-1", eventDenial, 0, now); !tripped || !newly {
+		t.Fatal("did not trip")
+	}
+	if err := b.sync(ctx, now); err != nil { // before save
+		t.Fatal(err)
+	}
+	if tripped, _ := b.isTripped("agent-1"); !tripped {
+		t.Fatal("the sync lifted a trip not yet saved")
+	}
+	b.save("agent-1", "x", now)
+	if got, _ := st.TrippedAgents(ctx); len(got) != 1 {
+		t.Fatalf("store holds %v", got)
+	}
+}

@@ -176,8 +176,9 @@ type breaker struct {
 	cfg     BreakerConfig
 	events  map[string][]event
 	tripped map[string]string // agent -> why
-	// unsaved are trips the store has not taken yet: kept here, and
-	// offered to the store again, until a person resets them.
+	// unsaved are trips the store has not taken yet (just made, or
+	// refused by it): kept here, and offered to the store again, until a
+	// person resets them.
 	unsaved map[string]string
 	state   tripStore // nil: this process only
 	logger  *slog.Logger
@@ -231,6 +232,9 @@ func (b *breaker) add(agent, kind string, amount float64, now time.Time) (trippe
 	}
 	why = why + " within " + window.String()
 	b.tripped[agent] = why
+	// Unsaved until the store has it, so that a sync in between does not
+	// take it for a trip reset elsewhere.
+	b.unsaved[agent] = why
 	return true, why, true
 }
 
@@ -248,13 +252,15 @@ func (b *breaker) save(agent, why string, at time.Time) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := b.state.TripAgent(ctx, agent, why, at); err != nil {
+	err := b.state.TripAgent(ctx, agent, why, at)
+	if err == nil {
 		b.mu.Lock()
-		b.unsaved[agent] = why
+		delete(b.unsaved, agent)
 		b.mu.Unlock()
-		if b.logger != nil {
-			b.logger.Error("circuit breaker trip not shared; it holds on this replica", "agent", agent, "err", err)
-		}
+		return
+	}
+	if b.logger != nil {
+		b.logger.Error("circuit breaker trip not shared yet; it holds on this replica and is offered again", "agent", agent, "err", err)
 	}
 }
 
