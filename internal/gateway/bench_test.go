@@ -1,11 +1,14 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"io"
 	"os"
+	"os/exec"
 	"sort"
 	"strconv"
 	"sync"
@@ -27,7 +30,8 @@ import (
 //	go test -run '^$' -bench GatewayOpenLoop -benchtime 1x ./internal/gateway
 //
 // PARAPET_BENCH_RATE (default 1000 calls/s) and PARAPET_BENCH_SECONDS
-// (default 5) set the load. The load generator is the lean JSON-RPC client
+// (default 5) set the load. The load generator, in a process of its own,
+// is the lean JSON-RPC client
 // the gateway itself uses for HTTP upstreams, on both paths alike, so that
 // it takes little of the two cores the client, the gateway and the server
 // share here; PARAPET_BENCH_CLIENT=sdk uses SDK client sessions instead.
@@ -40,8 +44,9 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	var lagMu sync.Mutex
 	var lags, own []time.Duration
 	measuring := false
-	// The server runs in a process of its own, as it would: its garbage
-	// is not the gateway's to collect.
+	// The server and the load generator run in processes of their own, as
+	// they would: their garbage is not the gateway's to collect, and the
+	// gateway's process holds nothing but the gateway.
 	server := serverProcess(b)
 	r := newRigWith(b, func(c *Config) {
 		for i := range c.Upstreams {
@@ -63,38 +68,28 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 			lagMu.Unlock()
 		}
 	})
-	directSS := directSessions(b, r, 8)
-	viaSS := make([]*mcp.ClientSession, 8)
-	for i := range viaSS {
-		viaSS[i] = r.benchClient(os.Getenv("PARAPET_BENCH_PROTOCOL"))
+	direct := loadSpec{URL: r.upstreamURL(), Tool: "report", Protocol: os.Getenv("PARAPET_BENCH_PROTOCOL"),
+		Client: os.Getenv("PARAPET_BENCH_CLIENT"), Rate: rate, Seconds: secs}
+	via := direct
+	via.URL, via.Tool, via.Token = r.url, "web.report", r.agentKey
+	setMeasuring := func(on bool) {
+		lagMu.Lock()
+		measuring = on
+		if on {
+			lags = lags[:0]
+		}
+		lagMu.Unlock()
 	}
-	args := map[string]any{}
-	client := "lean JSON-RPC client"
-	direct, via := callers(directSS, r.upstreamURL(), nil, "report"), callers(viaSS, r.url, bearerTransport{token: r.agentKey, base: upstreamTransport()}, "web.report")
-	if os.Getenv("PARAPET_BENCH_CLIENT") == "sdk" {
-		client = "SDK client sessions"
-		direct, via = sdkCallers(directSS, "report", args), sdkCallers(viaSS, "web.report", args)
-	}
-	// Warm both paths.
-	for i := 0; i < 200; i++ {
-		direct[i%len(direct)]()
-		via[i%len(via)]()
-	}
-	lagMu.Lock()
-	lags = lags[:0]
-	lagMu.Unlock()
 	b.ResetTimer()
-	d := openLoop(direct, rate, time.Duration(secs)*time.Second)
+	d := loadProcess(b, direct, nil)
+	g := loadProcess(b, via, func() { setMeasuring(true) })
+	setMeasuring(false)
 	lagMu.Lock()
-	measuring = true
-	lagMu.Unlock()
-	g := openLoop(via, rate, time.Duration(secs)*time.Second)
-	lagMu.Lock()
-	measuring = false
 	op50, op99, op999 := pct(own, 50), pct(own, 99), pct(own, 99.9)
 	lagMu.Unlock()
-	dt := closedLoop(direct, 16, 3*time.Second)
-	gt := closedLoop(via, 16, 3*time.Second)
+	direct.Closed, via.Closed = 16, 16
+	dt := loadProcess(b, direct, nil).rate
+	gt := loadProcess(b, via, nil).rate
 	b.StopTimer()
 	time.Sleep(200 * time.Millisecond) // let the last records become durable
 	lagMu.Lock()
@@ -103,7 +98,7 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	lagMu.Unlock()
 
 	fmt.Printf("\nopen loop at %d calls/s for %ds, 4 KiB responses, whole built-in policy bundle, SQLite decision log, %s, agents on MCP %s\n",
-		rate, secs, client, viaSS[0].InitializeResult().ProtocolVersion)
+		rate, secs, g.client, g.protocol)
 	fmt.Printf("%-10s %10s %10s %10s %10s %8s\n", "path", "p50", "p99", "p99.9", "calls/s", "errors")
 	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "direct", d.p(50), d.p(99), d.p(99.9), d.rate, d.errors)
 	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "gateway", g.p(50), g.p(99), g.p(99.9), g.rate, g.errors)
@@ -118,6 +113,112 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	b.ReportMetric(gt, "gateway-calls/s")
 	b.ReportMetric(dt, "direct-calls/s")
 	b.ReportMetric(float64(lp99.Microseconds()), "durability-p99-µs")
+}
+
+// loadSpec is what a load generator process runs: calls to Tool at URL
+// (with Token as bearer token), open loop at Rate calls per second for
+// Seconds, or closed loop with Closed callers.
+type loadSpec struct {
+	URL, Token, Tool string
+	Protocol         string // MCP revision; "" for the newest
+	Client           string // "sdk" for SDK client sessions; else the lean client
+	Rate, Seconds    int
+	Closed           int
+}
+
+// loadReport is what a load generator process prints when done.
+type loadReport struct {
+	Latencies []time.Duration
+	Rate      float64
+	Errors    int64
+	Client    string
+	Protocol  string
+}
+
+// loadProcess runs spec in a load generator process of its own (the test
+// binary with PARAPET_TEST_LOADGEN set) and returns its results. started,
+// if not nil, is called once the generator has connected and warmed up,
+// just before the measured calls begin.
+func loadProcess(b *testing.B, spec loadSpec, started func()) loopResult {
+	b.Helper()
+	js, _ := json.Marshal(spec)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PARAPET_TEST_LOADGEN="+string(js))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer stdin.Close()
+	out := bufio.NewReader(stdout)
+	if line, err := out.ReadString('\n'); err != nil || line != "ready\n" {
+		b.Fatalf("load generator: %q %v", line, err)
+	}
+	if started != nil {
+		started()
+	}
+	if _, err := io.WriteString(stdin, "go\n"); err != nil {
+		b.Fatal(err)
+	}
+	var rep loadReport
+	if err := json.NewDecoder(out).Decode(&rep); err != nil {
+		b.Fatalf("load generator: %v", err)
+	}
+	return loopResult{lat: rep.Latencies, rate: rep.Rate, errors: rep.Errors, client: rep.Client, protocol: rep.Protocol}
+}
+
+// runLoad is the load generator process's main: it connects eight
+// sessions, warms the path with 200 calls, prints "ready", waits for a
+// line on stdin, runs the load and prints a loadReport.
+func runLoad(js string) error {
+	var spec loadSpec
+	if err := json.Unmarshal([]byte(js), &spec); err != nil {
+		return err
+	}
+	var rt http.RoundTripper = upstreamTransport()
+	if spec.Token != "" {
+		rt = bearerTransport{token: spec.Token, base: upstreamTransport()}
+	}
+	ss := make([]*mcp.ClientSession, 8)
+	for i := range ss {
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil).Connect(context.Background(),
+			&mcp.StreamableClientTransport{Endpoint: spec.URL, HTTPClient: &http.Client{Transport: rt}}, &mcp.ClientSessionOptions{ProtocolVersion: spec.Protocol})
+		if err != nil {
+			return err
+		}
+		defer cs.Close()
+		ss[i] = cs
+	}
+	rep := loadReport{Client: "lean JSON-RPC client", Protocol: ss[0].InitializeResult().ProtocolVersion}
+	cs := callers(ss, spec.URL, rt, spec.Tool)
+	if spec.Client == "sdk" {
+		rep.Client = "SDK client sessions"
+		cs = sdkCallers(ss, spec.Tool, map[string]any{})
+	}
+	for i := 0; i < 200; i++ {
+		if cs[i%len(cs)]() {
+			return fmt.Errorf("warm-up call %d to %s failed", i, spec.URL)
+		}
+	}
+	fmt.Println("ready")
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return err
+	}
+	if spec.Closed > 0 {
+		rep.Rate = closedLoop(cs, spec.Closed, 3*time.Second)
+	} else {
+		l := openLoop(cs, spec.Rate, time.Duration(spec.Seconds)*time.Second)
+		rep.Latencies, rep.Rate, rep.Errors = l.lat, l.rate, l.errors
+	}
+	return json.NewEncoder(os.Stdout).Encode(rep)
 }
 
 func envInt(k string, def int) int {
@@ -135,21 +236,6 @@ func (r *rig) upstreamURL() string {
 		}
 	}
 	return ""
-}
-
-// directSessions connects clients straight to the HTTP upstream.
-func directSessions(b *testing.B, r *rig, n int) []*mcp.ClientSession {
-	out := make([]*mcp.ClientSession, n)
-	for i := range out {
-		cs, err := mcp.NewClient(&mcp.Implementation{Name: "direct", Version: "1"}, nil).Connect(context.Background(),
-			&mcp.StreamableClientTransport{Endpoint: r.upstreamURL(), HTTPClient: &http.Client{Transport: upstreamTransport()}}, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { cs.Close() })
-		out[i] = cs
-	}
-	return out
 }
 
 // A caller makes one tool call and reports whether it failed.
@@ -187,9 +273,10 @@ func sdkCallers(ss []*mcp.ClientSession, tool string, args map[string]any) []cal
 }
 
 type loopResult struct {
-	lat    []time.Duration
-	rate   float64
-	errors int64
+	lat              []time.Duration
+	rate             float64
+	errors           int64
+	client, protocol string
 }
 
 func (l loopResult) pd(q float64) time.Duration { return pct(l.lat, q) }

@@ -20,7 +20,16 @@ import (
 // PARAPET_TEST_MCP_SERVER=1 it serves testServer on stdin and stdout; with
 // PARAPET_TEST_MCP_SERVER=http it serves it over streamable HTTP on a
 // loopback port, prints the endpoint's URL and serves until stdin closes.
+// With PARAPET_TEST_LOADGEN set it is a benchmark's load generator
+// (runLoad).
 func TestMain(m *testing.M) {
+	if spec := os.Getenv("PARAPET_TEST_LOADGEN"); spec != "" {
+		if err := runLoad(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "load generator:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	switch os.Getenv("PARAPET_TEST_MCP_SERVER") {
 	case "1":
 		if err := testServer().Run(context.Background(), &mcp.StdioTransport{}); err != nil {

@@ -59,21 +59,30 @@ func (e *Engine) eval(ctx context.Context, k string, input ast.Value, opts ...re
 	if q == nil {
 		return nil, fmt.Errorf("policy: no query for input kind %q", k)
 	}
-	return e.evalQuery(ctx, q, k, input, opts...)
+	return e.evalQuery(ctx, q, k, input, "", opts...)
 }
 
-// evalQuery is eval with the prepared query q.
-func (e *Engine) evalQuery(ctx context.Context, q *rego.PreparedEvalQuery, k string, input ast.Value, opts ...rego.EvalOption) ([]Result, error) {
+// evalQuery is eval with the prepared query q, whose results are the
+// value of its expression, or of the variable named by binding if not "".
+func (e *Engine) evalQuery(ctx context.Context, q *rego.PreparedEvalQuery, k string, input ast.Value, binding string, opts ...rego.EvalOption) ([]Result, error) {
 	rs, err := q.Eval(ctx, append(opts, rego.EvalParsedInput(input))...)
 	if err != nil {
 		return nil, e.describe(k, err)
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+	var v any
+	switch {
+	case len(rs) == 0:
 		return nil, nil
+	case binding != "":
+		v = rs[0].Bindings[binding]
+	case len(rs[0].Expressions) == 0:
+		return nil, nil
+	default:
+		v = rs[0].Expressions[0].Value
 	}
-	raw, ok := rs[0].Expressions[0].Value.([]any)
+	raw, ok := v.([]any)
 	if !ok {
-		return nil, &Error{Kind: k, Err: fmt.Errorf("results are %T, not a set", rs[0].Expressions[0].Value)}
+		return nil, &Error{Kind: k, Err: fmt.Errorf("results are %T, not a set", v)}
 	}
 	out := make([]Result, 0, len(raw))
 	for _, x := range raw {
@@ -236,7 +245,10 @@ func (e *Engine) ToolCall(ctx context.Context, in ToolCallInput) (Decision, erro
 // history) once and reuses them, instead of converting them each time.
 func (e *Engine) ToolCallValue(ctx context.Context, v ast.Value) (Decision, error) {
 	e.dataMu.RLock()
-	rs, err := e.eval(ctx, KindToolCall, v)
+	rs, ok, err := e.toolCallSpecialised(ctx, v)
+	if !ok {
+		rs, err = e.eval(ctx, KindToolCall, v)
+	}
 	e.dataMu.RUnlock()
 	if err != nil {
 		return Decision{Verdict: Deny, Reason: err.Error(), Results: []Result{errorResult(err)}}, err
@@ -357,7 +369,7 @@ func (e *Engine) resource(ctx context.Context, q *rego.PreparedEvalQuery, n *inv
 		ast.Item(ast.StringTerm("kind"), ast.StringTerm(KindResource)),
 		ast.Item(ast.StringTerm("resource"), ast.NewTerm(nv)),
 	)
-	rs, err := e.evalQuery(ctx, q, KindResource, input)
+	rs, err := e.evalQuery(ctx, q, KindResource, input, "")
 	if err != nil {
 		return nil, err
 	}
@@ -512,6 +524,7 @@ func (e *Engine) writeData(ctx context.Context, p storage.Path, v any) error {
 	if _, ok := v.(ast.Value); !ok {
 		v = jsonValue(v)
 	}
+	e.dataGen++ // specialised tool-call queries may have read the old data
 	return storage.Txn(ctx, e.store, storage.WriteParams, func(txn storage.Transaction) error {
 		return e.store.Write(ctx, txn, storage.ReplaceOp, p, v)
 	})

@@ -93,8 +93,20 @@ type Engine struct {
 	byIndex map[int]*Check
 	queries map[string]*rego.PreparedEvalQuery
 	store   storage.Store
-	// compiler is the compiled bundle the queries are prepared from.
+	// compiler is the compiled bundle the queries are prepared from;
+	// parsed holds its modules as parsed, by file.
 	compiler *ast.Compiler
+	parsed   map[string]*ast.Module
+
+	// specs are tool-call queries specialised per tool (specialize.go);
+	// dataGen counts writes of data, which make them stale. dataGen is
+	// written with dataMu locked and read with it read-locked.
+	specs   toolSpecs
+	dataGen uint64
+	// noInline lists the rules partial evaluation keeps out of line
+	// (conflictable), computed once.
+	noInline     []string
+	noInlineOnce sync.Once
 
 	// dataMu serialises writes of per-run data (the inventory) with the
 	// evaluations that read it.
@@ -227,6 +239,7 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	}
 
 	e.compiler = compiler
+	e.parsed = modules
 
 	cfg := opts.Config
 	if cfg == nil {

@@ -32,7 +32,7 @@ func (e *Engine) referenceResources(ctx context.Context, snap *inventory.Snapsho
 		if err != nil {
 			return nil, err
 		}
-		rs, err := e.evalQuery(ctx, &q, KindResource, input)
+		rs, err := e.evalQuery(ctx, &q, KindResource, input, "")
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n.ID, err)
 		}

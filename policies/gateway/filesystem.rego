@@ -44,10 +44,13 @@ clean(p) := c if {
 	c := regex.replace(b, `/\.$`, "")
 }
 
+# credential_store matches what any credential pattern matches: one
+# expression to match, however many patterns there are.
+credential_store := concat("|", [sprintf("(?:%s)", [p]) | some p in credential_patterns])
+
 deny contains msg if {
 	gateway.is_filesystem
 	some p in gateway.paths
-	some pattern in credential_patterns
-	regex.match(pattern, clean(p))
+	regex.match(credential_store, clean(p))
 	msg := sprintf("%s.%s may not touch %q: it is a credential store", [input.tool.server, input.tool.name, p])
 }
