@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"sort"
@@ -30,11 +30,11 @@ import (
 //	go test -run '^$' -bench GatewayOpenLoop -benchtime 1x ./internal/gateway
 //
 // PARAPET_BENCH_RATE (default 1000 calls/s) and PARAPET_BENCH_SECONDS
-// (default 5) set the load. The load generator, in a process of its own,
-// is the lean JSON-RPC client
-// the gateway itself uses for HTTP upstreams, on both paths alike, so that
-// it takes little of the two cores the client, the gateway and the server
-// share here; PARAPET_BENCH_CLIENT=sdk uses SDK client sessions instead.
+// (default 5) set the load. The load generator runs in a process of its
+// own and is the lean JSON-RPC client the gateway itself uses for HTTP
+// upstreams, on both paths alike, so that it takes little of the two cores
+// the client, the gateway and the server share here;
+// PARAPET_BENCH_CLIENT=sdk uses SDK client sessions instead.
 // Agents speak the newest protocol revision (stateless) unless
 // PARAPET_BENCH_PROTOCOL names another (2025-11-25: sessions).
 func BenchmarkGatewayOpenLoop(b *testing.B) {
