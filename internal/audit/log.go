@@ -236,11 +236,14 @@ func (r *Receipt) Wait(ctx context.Context) (uint64, error) {
 
 // Append logs a record and returns its index once it is durable.
 func (l *Log) Append(ctx context.Context, r Record) (uint64, error) {
-	data, err := l.encode(r)
+	p, err := l.prepareRecord(r)
 	if err != nil {
 		return 0, err
 	}
-	return l.AppendJSON(ctx, data)
+	if err := l.send(ctx, p, true); err != nil {
+		return 0, err
+	}
+	return (&Receipt{p}).Wait(ctx)
 }
 
 // AppendJSON logs a record given as JSON (see Canonical) and returns its
@@ -260,11 +263,14 @@ func (l *Log) AppendJSON(ctx context.Context, raw []byte) (uint64, error) {
 // a Receipt to wait on. It fails at once with ErrQueueFull, ErrClosed or
 // ErrUnavailable, so a caller that may not act unrecorded can refuse.
 func (l *Log) Enqueue(r Record) (*Receipt, error) {
-	data, err := l.encode(r)
+	p, err := l.prepareRecord(r)
 	if err != nil {
 		return nil, err
 	}
-	return l.EnqueueJSON(data)
+	if err := l.send(context.Background(), p, false); err != nil {
+		return nil, err
+	}
+	return &Receipt{p}, nil
 }
 
 // EnqueueJSON is Enqueue for a record given as JSON.
@@ -279,11 +285,18 @@ func (l *Log) EnqueueJSON(raw []byte) (*Receipt, error) {
 	return &Receipt{p}, nil
 }
 
-func (l *Log) encode(r Record) ([]byte, error) {
+// prepareRecord is prepare for a record, with time filled in when zero.
+func (l *Log) prepareRecord(r Record) (*pending, error) {
 	if r.Time.IsZero() {
 		r.Time = l.cfg.Now()
 	}
-	return r.MarshalJSON()
+	l.prep <- struct{}{}
+	defer func() { <-l.prep }()
+	data, err := r.canonical(l.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &pending{data: data, leaf: leafHash(data), done: make(chan struct{})}, nil
 }
 
 func (l *Log) prepare(raw []byte) (*pending, error) {

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parapet-sec/parapet/internal/inspect"
 	"github.com/parapet-sec/parapet/internal/store"
@@ -125,6 +127,96 @@ func Canonical(raw []byte, now time.Time) ([]byte, error) {
 	if !ok {
 		return nil, errors.New("record is not a JSON object")
 	}
+	return canonicalObject(obj, len(raw), now)
+}
+
+// canonical is Canonical(r.MarshalJSON(), now) without the round trips
+// through JSON: the record's fields go straight into the object Canonical
+// would have decoded (TestRecordCanonicalMatchesMarshalled holds the two to
+// the same bytes).
+func (r Record) canonical(now time.Time) ([]byte, error) {
+	obj := make(map[string]any, 12+len(r.Extra))
+	if r.Time.Year() < 0 || r.Time.Year() > 9999 {
+		return nil, errors.New("record: field \"time\": year outside of range [0,9999]")
+	}
+	size := 0
+	put := func(k, v string, always bool) {
+		if v != "" || always {
+			v = validUTF8(v)
+			obj[k] = v
+			size += len(k) + len(v) + 6
+		}
+	}
+	put("time", r.Time.Format(time.RFC3339Nano), true)
+	put("actor", r.Actor, true)
+	put("on_behalf_of", r.OnBehalfOf, false)
+	put("action", r.Action, true)
+	put("tool", r.Tool, false)
+	put("args_sha256", r.ArgsSHA256, false)
+	put("verdict", r.Verdict, true)
+	put("reason", r.Reason, false)
+	put("approver", r.Approver, false)
+	put("reasoning", r.Reasoning, false)
+	if len(r.Args) > 0 {
+		v, err := parseJSON(r.Args)
+		if err != nil {
+			return nil, fmt.Errorf("record: field \"args\": %w", err)
+		}
+		obj["args"] = v
+		size += len(r.Args)
+	}
+	if r.Policy != nil {
+		pm := map[string]any{"name": validUTF8(r.Policy.Name)}
+		if r.Policy.Version != "" {
+			pm["version"] = validUTF8(r.Policy.Version)
+		}
+		obj["policy"] = pm
+	}
+	for k := range r.Extra {
+		if _, ok := obj[k]; ok {
+			return nil, fmt.Errorf("record: extra field %q shadows a documented field", k)
+		}
+	}
+	for k, raw := range r.Extra {
+		var v any // a nil json.RawMessage is null
+		if raw != nil {
+			var err error
+			if v, err = parseJSON(raw); err != nil {
+				return nil, fmt.Errorf("record: field %q: %w", k, err)
+			}
+		}
+		vk := validUTF8(k)
+		if _, ok := obj[vk]; ok {
+			return nil, fmt.Errorf("record: field %q given twice", vk)
+		}
+		obj[vk] = v
+		size += len(k) + len(raw)
+	}
+	return canonicalObject(obj, size, now)
+}
+
+// validUTF8 replaces each byte of s that is not part of valid UTF-8 with
+// U+FFFD, as encoding/json does.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteString("\uFFFD")
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// canonicalObject is Canonical for a record already decoded into obj;
+// size is about its length in bytes.
+func canonicalObject(obj map[string]any, size int, now time.Time) ([]byte, error) {
 	for _, f := range []string{"actor", "action", "verdict"} {
 		s, ok := obj[f].(string)
 		if !ok || s == "" {
@@ -179,7 +271,7 @@ func Canonical(raw []byte, now time.Time) ([]byte, error) {
 		obj["args"] = redact(args)
 	}
 	var buf bytes.Buffer
-	buf.Grow(len(raw) + 256) // the record, plus a filled-in time or hash
+	buf.Grow(size + 256) // the record, plus a filled-in time or hash
 	if err := writeCanonical(&buf, obj); err != nil {
 		return nil, err
 	}
