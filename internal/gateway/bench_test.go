@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,7 +83,9 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	}
 	b.ResetTimer()
 	d := loadProcess(b, direct, nil)
-	g := loadProcess(b, via, func() { setMeasuring(true) })
+	var cpu0 time.Duration
+	g := loadProcess(b, via, func() { setMeasuring(true); cpu0 = processCPU() })
+	cpuPerCall := (processCPU() - cpu0) / time.Duration(max(len(g.lat), 1))
 	setMeasuring(false)
 	lagMu.Lock()
 	op50, op99, op999 := pct(own, 50), pct(own, 99), pct(own, 99.9)
@@ -105,11 +108,13 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	fmt.Printf("added latency, end to end (gateway minus direct): p50 %s, p99 %s (target p99 < 1ms)\n", g.pd(50)-d.pd(50), g.pd(99)-d.pd(99))
 	fmt.Printf("the gateway's own time per call (request read to response written, less the upstream's response time): p50 %s, p99 %s, p99.9 %s\n",
 		op50.Round(time.Microsecond), op99.Round(time.Microsecond), op999.Round(time.Microsecond))
+	fmt.Printf("the gateway process's CPU time per call: %s\n", cpuPerCall.Round(time.Microsecond))
 	fmt.Printf("closed loop, 16 callers: direct %.0f calls/s, gateway %.0f calls/s (ratio %.2f)\n", dt, gt, gt/dt)
 	fmt.Printf("decision-log durability lag over %d records: p50 %s, p99 %s\n", nl, lp50, lp99)
 	b.ReportMetric(float64((g.pd(50) - d.pd(50)).Microseconds()), "added-p50-µs")
 	b.ReportMetric(float64((g.pd(99) - d.pd(99)).Microseconds()), "added-p99-µs")
 	b.ReportMetric(float64(op99.Microseconds()), "own-p99-µs")
+	b.ReportMetric(float64(cpuPerCall.Microseconds()), "gateway-cpu-µs/call")
 	b.ReportMetric(gt, "gateway-calls/s")
 	b.ReportMetric(dt, "direct-calls/s")
 	b.ReportMetric(float64(lp99.Microseconds()), "durability-p99-µs")
@@ -219,6 +224,15 @@ func runLoad(js string) error {
 		rep.Latencies, rep.Rate, rep.Errors = l.lat, l.rate, l.errors
 	}
 	return json.NewEncoder(os.Stdout).Encode(rep)
+}
+
+// processCPU is the CPU time this process (the gateway's) has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func envInt(k string, def int) int {
