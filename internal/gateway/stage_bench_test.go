@@ -41,10 +41,11 @@ func BenchmarkInspect4KiB(b *testing.B) {
 }
 
 // BenchmarkPolicyToolCallWithHistory times a decision as the gateway makes
-// it (input built part by part, policyInput) in a session that has made
-// maxHistory calls already, as every busy session has; and, for
-// comparison, the same decision with the input converted whole through
-// JSON (policy.Engine.ToolCall).
+// it (input built part by part, policyInput, and decided by the tool's
+// specialised query once its specialisation, started by the first call,
+// is ready) in a session that has made maxHistory calls already, as every
+// busy session has; and, for comparison, the same decision with the input
+// converted whole through JSON (policy.Engine.ToolCall).
 func BenchmarkPolicyToolCallWithHistory(b *testing.B) {
 	eng, err := policy.Load(context.Background(), policy.Options{Builtin: true})
 	if err != nil {
