@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -48,7 +50,7 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	// The server and the load generator run in processes of their own, as
 	// they would: their garbage is not the gateway's to collect, and the
 	// gateway's process holds nothing but the gateway.
-	server := serverProcess(b)
+	server, serverPID := serverProcess(b)
 	r := newRigWith(b, func(c *Config) {
 		for i := range c.Upstreams {
 			if c.Upstreams[i].URL != "" {
@@ -82,10 +84,12 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 		lagMu.Unlock()
 	}
 	b.ResetTimer()
-	d := loadProcess(b, direct, nil)
-	var cpu0 time.Duration
-	g := loadProcess(b, via, func() { setMeasuring(true); cpu0 = processCPU() })
+	var srv0, cpu0 time.Duration
+	d := loadProcess(b, direct, func() { srv0 = childCPU(serverPID) })
+	srvDirect := (childCPU(serverPID) - srv0) / time.Duration(max(len(d.lat), 1))
+	g := loadProcess(b, via, func() { setMeasuring(true); cpu0, srv0 = processCPU(), childCPU(serverPID) })
 	cpuPerCall := (processCPU() - cpu0) / time.Duration(max(len(g.lat), 1))
+	srvVia := (childCPU(serverPID) - srv0) / time.Duration(max(len(g.lat), 1))
 	setMeasuring(false)
 	lagMu.Lock()
 	op50, op99, op999 := pct(own, 50), pct(own, 99), pct(own, 99.9)
@@ -108,7 +112,11 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	fmt.Printf("added latency, end to end (gateway minus direct): p50 %s, p99 %s (target p99 < 1ms)\n", g.pd(50)-d.pd(50), g.pd(99)-d.pd(99))
 	fmt.Printf("the gateway's own time per call (request read to response written, less the upstream's response time): p50 %s, p99 %s, p99.9 %s\n",
 		op50.Round(time.Microsecond), op99.Round(time.Microsecond), op999.Round(time.Microsecond))
-	fmt.Printf("the gateway process's CPU time per call: %s\n", cpuPerCall.Round(time.Microsecond))
+	perCall := func(l loopResult) time.Duration {
+		return (l.cpu / time.Duration(max(len(l.lat), 1))).Round(time.Microsecond)
+	}
+	fmt.Printf("CPU time per call: the gateway's process %s; the server's %s directly, %s through the gateway; the caller's %s directly, %s through the gateway\n",
+		cpuPerCall.Round(time.Microsecond), srvDirect.Round(time.Microsecond), srvVia.Round(time.Microsecond), perCall(d), perCall(g))
 	fmt.Printf("closed loop, 16 callers: direct %.0f calls/s, gateway %.0f calls/s (ratio %.2f)\n", dt, gt, gt/dt)
 	fmt.Printf("decision-log durability lag over %d records: p50 %s, p99 %s\n", nl, lp50, lp99)
 	b.ReportMetric(float64((g.pd(50) - d.pd(50)).Microseconds()), "added-p50-µs")
@@ -134,6 +142,7 @@ type loadSpec struct {
 // loadReport is what a load generator process prints when done.
 type loadReport struct {
 	Latencies []time.Duration
+	CPU       time.Duration // the generator's own CPU time while calling
 	Rate      float64
 	Errors    int64
 	Client    string
@@ -177,7 +186,7 @@ func loadProcess(b *testing.B, spec loadSpec, started func()) loopResult {
 	if err := json.NewDecoder(out).Decode(&rep); err != nil {
 		b.Fatalf("load generator: %v", err)
 	}
-	return loopResult{lat: rep.Latencies, rate: rep.Rate, errors: rep.Errors, client: rep.Client, protocol: rep.Protocol}
+	return loopResult{lat: rep.Latencies, rate: rep.Rate, errors: rep.Errors, client: rep.Client, protocol: rep.Protocol, cpu: rep.CPU}
 }
 
 // runLoad is the load generator process's main: it connects eight
@@ -217,12 +226,14 @@ func runLoad(js string) error {
 	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
 		return err
 	}
+	cpu0 := processCPU()
 	if spec.Closed > 0 {
 		rep.Rate = closedLoop(cs, spec.Closed, 3*time.Second)
 	} else {
 		l := openLoop(cs, spec.Rate, time.Duration(spec.Seconds)*time.Second)
 		rep.Latencies, rep.Rate, rep.Errors = l.lat, l.rate, l.errors
 	}
+	rep.CPU = processCPU() - cpu0
 	return json.NewEncoder(os.Stdout).Encode(rep)
 }
 
@@ -233,6 +244,25 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// childCPU is the CPU time process pid has used, from /proc (0 where
+// there is none).
+func childCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) in parentheses;
+	// utime and stime are the 14th and 15th fields, in clock ticks (100 Hz
+	// on Linux).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond
 }
 
 func envInt(k string, def int) int {
@@ -291,6 +321,7 @@ type loopResult struct {
 	rate             float64
 	errors           int64
 	client, protocol string
+	cpu              time.Duration // the load generator's
 }
 
 func (l loopResult) pd(q float64) time.Duration { return pct(l.lat, q) }

@@ -53,8 +53,8 @@ func TestMain(m *testing.M) {
 }
 
 // serverProcess starts the test MCP server over HTTP in a process of its
-// own and returns its endpoint.
-func serverProcess(t testing.TB) string {
+// own and returns its endpoint and process ID.
+func serverProcess(t testing.TB) (string, int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "PARAPET_TEST_MCP_SERVER=http")
@@ -78,7 +78,7 @@ func serverProcess(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("test server process: %v", err)
 	}
-	return strings.TrimSpace(line)
+	return strings.TrimSpace(line), cmd.Process.Pid
 }
 
 type pathArgs struct {
