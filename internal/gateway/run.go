@@ -127,6 +127,9 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if why := eng.ToolCallSpecialisation(); why != nil && h.Logger != nil {
+		h.Logger.Info("policy: tool-call decisions are not specialised per tool; each call evaluates the whole bundle", "why", why.Error())
+	}
 	det, err := inspect.New(inspect.Options{})
 	if err != nil {
 		return nil, err

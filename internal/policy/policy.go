@@ -103,10 +103,10 @@ type Engine struct {
 	// written with dataMu locked and read with it read-locked.
 	specs   toolSpecs
 	dataGen uint64
-	// noInline lists the rules partial evaluation keeps out of line
-	// (conflictable), computed once.
-	noInline     []string
-	noInlineOnce sync.Once
+	// unspecialisable says why tool-call decisions are never specialised
+	// for this bundle (nil if they are), computed once.
+	unspecialisable     error
+	unspecialisableOnce sync.Once
 
 	// dataMu serialises writes of per-run data (the inventory) with the
 	// evaluations that read it.
@@ -429,7 +429,7 @@ func parseModule(file, src string, builtin bool) (*module, error) {
 		return m, nil
 	}
 	pkg := strings.TrimPrefix(mod.Package.Path.String(), "data.")
-	for _, reserved := range []string{enginePkg, "parapet_gk"} {
+	for _, reserved := range []string{enginePkg, enginePkg + "_partial", "parapet_gk"} {
 		if pkg == reserved || strings.HasPrefix(pkg, reserved+".") {
 			return nil, fmt.Errorf("policy: %s: package %s is reserved", file, pkg)
 		}

@@ -22,17 +22,32 @@ import (
 // a residual query holding only what still depends on the call (its
 // arguments, agent, session and task). The residual is compiled with just
 // the modules it still refers to and evaluated instead of the whole query
-// from then on. Partial evaluation preserves the policy's meaning, and
-// TestSpecialisedToolCallMatchesWhole and FuzzSpecialisedToolCall hold
-// the two to the same decisions.
+// from then on.
+//
+// Partial evaluation keeps a policy's answers but not always its errors,
+// and a policy error must deny. A rule or function that can produce
+// conflicting values fails when evaluated whole; inlined into its callers,
+// or called with its result already bound (as partial evaluation does
+// with comparisons to constants), or skipped by rule indexing on a value
+// that only became known, it may not. Specialisation is therefore only
+// used for bundles in which no rule the tool-call query reaches can
+// conflict (safeForSpecialisation): every such rule is a set rule, or
+// has one constant value however many times it is defined, or is a single
+// definition (else branches allowed for rules, not for functions) whose
+// body cannot iterate; and none uses "with" (partial evaluation reuses a
+// helper derived under one override for another) or a built-in function
+// that reads the clock or the network without being marked
+// non-deterministic. The built-in bundle qualifies. TestSpecialised* and
+// FuzzSpecialisedToolCall hold the two paths to the same decisions.
 //
 // A tool is specialised in the background the first time it is decided on
 // (the call itself is decided by the whole query), so no call waits for
 // it. The whole query stays in use for a tool whenever specialisation
-// fails or does not apply: partial evaluation gave no single residual, the
-// cache is full, the data the policies read changed since (the residual
-// may have read it), or the input carries keys the specialisation did not
-// treat as unknown.
+// fails or does not apply: the bundle does not qualify, partial evaluation
+// gave no single residual, the cache is full, the data the policies read
+// changed since (the residual may have read it), the residual fails (the
+// whole query then names the file and rule), or the input carries keys
+// the specialisation did not treat as unknown.
 
 // specialisedKeys are the input keys a specialised decision treats as
 // unknown; an input with any other key besides kind and tool is decided by
@@ -45,7 +60,7 @@ const maxSpecialised = 4096
 
 // specialised is one tool's residual query, or why there is none.
 type specialised struct {
-	tool  ast.Value
+	tool  ast.Object
 	gen   uint64 // data generation the residual was derived under
 	ready chan struct{}
 	q     *rego.PreparedEvalQuery // nil: use the whole query
@@ -74,7 +89,10 @@ func (e *Engine) toolCallSpecialised(ctx context.Context, input ast.Value) (rs [
 	if !isObj || !specialisable(obj) {
 		return nil, false, nil
 	}
-	tool := obj.Get(ast.InternedTerm("tool")).Value
+	tool, isObj := obj.Get(ast.InternedTerm("tool")).Value.(ast.Object)
+	if !isObj || e.safeForSpecialisation() != nil {
+		return nil, false, nil
+	}
 	s := e.specialisation(tool)
 	if s == nil {
 		return nil, false, nil
@@ -92,8 +110,9 @@ func (e *Engine) toolCallSpecialised(ctx context.Context, input ast.Value) (rs [
 	}
 	rs, err = e.evalQuery(ctx, s.q, KindToolCall, input, "x")
 	if err != nil {
-		// The whole query fails too, and names the file and rule (the
-		// residual's error names generated modules): let it decide.
+		// Let the whole query decide: it is the reference, and where it
+		// fails it names the file and rule (the residual's error names
+		// generated modules).
 		return nil, false, nil
 	}
 	return rs, true, nil
@@ -125,7 +144,7 @@ func specialisable(obj ast.Object) bool {
 // specialisation returns tool's entry, creating it and starting its
 // specialisation on first sight (in the background, or at once when
 // specs.sync); nil when the cache is full. Called with dataMu read-locked.
-func (e *Engine) specialisation(tool ast.Value) *specialised {
+func (e *Engine) specialisation(tool ast.Object) *specialised {
 	s, fresh := e.specEntry(tool)
 	if fresh {
 		if e.specs.sync {
@@ -143,14 +162,14 @@ func (e *Engine) specialisation(tool ast.Value) *specialised {
 
 // specEntry finds tool's entry, or makes a new one (fresh) when there is
 // none or the one there is stale; nil when the cache is full.
-func (e *Engine) specEntry(tool ast.Value) (s *specialised, fresh bool) {
+func (e *Engine) specEntry(tool ast.Object) (s *specialised, fresh bool) {
 	h := tool.Hash()
 	e.specs.mu.Lock()
 	defer e.specs.mu.Unlock()
 	list := e.specs.byKey[h]
 	at := -1
 	for i, s := range list {
-		if s.tool == tool || s.tool.Compare(tool) == 0 {
+		if sameTool(s.tool, tool) {
 			if s.gen == e.dataGen {
 				return s, false
 			}
@@ -172,6 +191,13 @@ func (e *Engine) specEntry(tool ast.Value) (s *specialised, fresh bool) {
 		e.specs.n++
 	}
 	return s, true
+}
+
+// sameTool reports whether two tools are the same value written the same
+// way: Compare holds 1 and 1.0 equal, but a residual may have read how a
+// number was written (json.marshal).
+func sameTool(a, b ast.Value) bool {
+	return a == b || (a.Compare(b) == 0 && a.String() == b.String())
 }
 
 // runSpecialisation derives s's residual query. Called with dataMu
@@ -205,7 +231,6 @@ func (e *Engine) specialiseToolCall(ctx context.Context, tool ast.Value) (*rego.
 		rego.Query("x = data."+enginePkg+"."+KindToolCall+".results"),
 		rego.ParsedInput(known),
 		rego.Unknowns(unknowns),
-		rego.DisableInlining(e.conflictable()),
 		rego.PartialNamespace(enginePkg+"_partial"),
 	).Partial(ctx)
 	if err != nil {
@@ -215,10 +240,14 @@ func (e *Engine) specialiseToolCall(ctx context.Context, tool ast.Value) (*rego.
 		return nil, fmt.Errorf("%w: partial evaluation gave %d queries", errNotSpecialised, len(pq.Queries))
 	}
 	mods := map[string]*ast.Module{}
-	for i, m := range pq.Support {
-		mods[fmt.Sprintf("%s_partial/%d.rego", enginePkg, i)] = m
-	}
 	e.addReferenced(mods, pq.Queries[0], pq.Support)
+	for i, m := range pq.Support {
+		key := fmt.Sprintf("%s_partial/%d.rego", enginePkg, i)
+		for mods[key] != nil { // a bundle file of that name: pick another
+			key += "_"
+		}
+		mods[key] = m
+	}
 	c := ast.NewCompiler().WithEnablePrintStatements(false)
 	c.Compile(mods)
 	if c.Failed() {
@@ -231,60 +260,23 @@ func (e *Engine) specialiseToolCall(ctx context.Context, tool ast.Value) (*rego.
 	return &prep, nil
 }
 
-// conflictable lists the rules whose evaluation can fail on a conflict:
-// complete rules and functions defined more than once with values that
-// are not all one constant, and rules building objects by key. Inlining
-// such a rule into its callers (what partial evaluation does by default)
-// would turn the conflict, an error that must deny, into several answers;
-// kept out of line, the residual evaluates them as rules and fails as the
-// whole query does.
-func (e *Engine) conflictable() []string {
-	e.noInlineOnce.Do(func() {
-		type group struct {
-			rules  []*ast.Rule
-			object bool
-		}
-		groups := map[string]*group{}
-		for _, m := range e.compiler.Modules {
-			ast.WalkRules(m, func(r *ast.Rule) bool {
-				if r.Default {
-					return true // a default is taken only when nothing else answers
-				}
-				key := r.Ref().String()
-				if r.Head.RuleKind() == ast.MultiValue {
-					return true // sets take every answer
-				}
-				g := groups[key]
-				if g == nil {
-					g = &group{}
-					groups[key] = g
-				}
-				g.rules = append(g.rules, r)
-				if !r.Head.Ref().IsGround() || r.Head.Key != nil {
-					g.object = true
-				}
-				return true // else branches are walked too: their values count
-			})
-		}
-		for key, g := range groups {
-			same := true
-			for _, r := range g.rules {
-				if r.Head.Value == nil || !r.Head.Value.IsGround() || !r.Head.Value.Equal(g.rules[0].Head.Value) {
-					same = false
-				}
-			}
-			if g.object || (len(g.rules) > 1 && !same) {
-				e.noInline = append(e.noInline, key)
-			}
-		}
-		sort.Strings(e.noInline)
-	})
-	return e.noInline
-}
-
 // addReferenced adds to mods every module of the bundle that the residual
 // query and support modules refer to, and those they refer to in turn.
 func (e *Engine) addReferenced(mods map[string]*ast.Module, q ast.Body, support []*ast.Module) {
+	roots := []any{q}
+	for _, m := range support {
+		roots = append(roots, m)
+	}
+	for file := range e.referencedModules(roots...) {
+		mods[file] = e.parsed[file]
+	}
+}
+
+// referencedModules returns the files of the bundle's modules that roots
+// refer to, and those they refer to in turn (a module is included whole
+// when a reference reaches its package or anything under it).
+func (e *Engine) referencedModules(roots ...any) map[string]bool {
+	out := map[string]bool{}
 	var queue []ast.Ref
 	collect := func(x any) {
 		ast.WalkRefs(x, func(r ast.Ref) bool {
@@ -294,22 +286,189 @@ func (e *Engine) addReferenced(mods map[string]*ast.Module, q ast.Body, support 
 			return false
 		})
 	}
-	collect(q)
-	for _, m := range support {
-		collect(m)
+	for _, r := range roots {
+		collect(r)
 	}
 	for len(queue) > 0 {
 		r := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
 		for file, m := range e.compiler.Modules {
-			if _, done := mods[file]; done {
+			if out[file] {
 				continue
 			}
 			p := m.Package.Path
 			if r.HasPrefix(p) || p.HasPrefix(r) {
-				mods[file] = e.parsed[file]
+				out[file] = true
 				collect(m) // compiled: references resolved to data paths
 			}
 		}
 	}
+	return out
+}
+
+// clockBuiltins read the wall clock or the network, which partial
+// evaluation would do once, at specialisation, though OPA does not mark
+// all of them non-deterministic.
+var clockBuiltins = map[string]bool{
+	"crypto.x509.parse_and_verify_certificates":              true,
+	"crypto.x509.parse_and_verify_certificates_with_options": true,
+	"io.jwt.decode_verify":                                   true,
+	"http.send":                                              true,
+	"net.lookup_ip_addr":                                     true,
+}
+
+// ToolCallSpecialisation returns nil when the bundle's tool-call decisions
+// are specialised per tool, and otherwise why they are not (the rule that
+// keeps them from it, with its file and line).
+func (e *Engine) ToolCallSpecialisation() error { return e.safeForSpecialisation() }
+
+// safeForSpecialisation returns nil when every rule the tool-call query
+// can reach is one whose errors partial evaluation cannot hide (see the
+// comment at the top of this file), and otherwise why not.
+func (e *Engine) safeForSpecialisation() error {
+	e.unspecialisableOnce.Do(func() {
+		e.unspecialisable = e.checkSpecialisable()
+	})
+	return e.unspecialisable
+}
+
+func (e *Engine) checkSpecialisable() error {
+	var files []string
+	root := ast.MustParseRef("data." + enginePkg + "." + KindToolCall)
+	for file := range e.referencedModules(root) {
+		files = append(files, file)
+	}
+	sort.Strings(files)
+	groups := map[string][]*ast.Rule{}
+	var order []string
+	for _, file := range files {
+		m := e.compiler.Modules[file]
+		for _, r := range m.Rules {
+			key := r.Ref().String()
+			if groups[key] == nil {
+				order = append(order, key)
+			}
+			groups[key] = append(groups[key], r)
+		}
+		var bad error
+		ast.WalkExprs(m, func(x *ast.Expr) bool {
+			if bad == nil && len(x.With) > 0 {
+				bad = fmt.Errorf("%s:%d uses with", file, x.Location.Row)
+			}
+			return bad != nil
+		})
+		ast.WalkTerms(m, func(t *ast.Term) bool {
+			if bad != nil {
+				return true
+			}
+			var op ast.Ref
+			switch v := t.Value.(type) {
+			case ast.Call:
+				op, _ = v[0].Value.(ast.Ref)
+			case ast.Ref:
+				op = v
+			}
+			if op != nil && clockBuiltins[op.String()] {
+				bad = fmt.Errorf("%s:%d calls %s", file, t.Location.Row, op)
+			}
+			return bad != nil
+		})
+		if bad != nil {
+			return bad
+		}
+	}
+	for _, key := range order {
+		if err := conflictFree(groups[key]); err != nil {
+			r := groups[key][0]
+			return fmt.Errorf("%s:%d: %s %w", r.Location.File, r.Location.Row, key, err)
+		}
+	}
+	return nil
+}
+
+// conflictFree returns nil when the definitions rs of one rule or
+// function cannot give conflicting values, or bound outputs change
+// which definition answers.
+func conflictFree(rs []*ast.Rule) error {
+	head := rs[0].Head
+	if head.RuleKind() == ast.MultiValue {
+		return nil // a set takes every answer
+	}
+	function := len(head.Args) > 0
+	var defs []*ast.Rule
+	for _, r := range rs {
+		if r.Default {
+			if function {
+				return errors.New("is a function with a default")
+			}
+			continue // a rule's default answers only when nothing else does
+		}
+		if !r.Head.Ref().IsGround() || r.Head.Key != nil {
+			return errors.New("builds an object by key")
+		}
+		defs = append(defs, r)
+	}
+	// One constant value, however many definitions and branches give it.
+	var value *ast.Term
+	same := true
+	for _, r := range defs {
+		for b := r; b != nil; b = b.Else {
+			if b.Head.Value == nil || !b.Head.Value.IsGround() || (value != nil && !value.Equal(b.Head.Value)) {
+				same = false
+			}
+			value = b.Head.Value
+		}
+	}
+	if same && !(function && hasElse(defs)) {
+		return nil
+	}
+	if len(defs) > 1 {
+		return errors.New("has several definitions with different values")
+	}
+	if function && hasElse(defs) {
+		return errors.New("is a function with else branches")
+	}
+	for b := defs[0]; b != nil; b = b.Else {
+		if iterates(b.Body) {
+			return errors.New("may give several values (its body iterates)")
+		}
+	}
+	return nil
+}
+
+func hasElse(rs []*ast.Rule) bool {
+	for _, r := range rs {
+		if r.Else != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// iterates reports whether body may succeed more than once: whether it
+// declares variables with some or looks anything up by a variable
+// (comprehensions and every, which give one value, aside). It errs on
+// the side of yes.
+func iterates(body ast.Body) bool {
+	found := false
+	vis := ast.NewGenericVisitor(func(x any) bool {
+		if found {
+			return true
+		}
+		switch v := x.(type) {
+		case *ast.SomeDecl:
+			found = true
+		case *ast.ArrayComprehension, *ast.SetComprehension, *ast.ObjectComprehension, *ast.Every:
+			return true // one value, whatever it iterates over inside
+		case ast.Ref:
+			for _, t := range v[1:] {
+				if _, isVar := t.Value.(ast.Var); isVar {
+					found = true
+				}
+			}
+		}
+		return found
+	})
+	vis.Walk(body)
+	return found
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,6 +114,9 @@ func wholeAndSpecialised(t testing.TB, opts Options) (whole, spec *Engine) {
 func TestSpecialisedToolCallMatchesWhole(t *testing.T) {
 	ctx := context.Background()
 	opts := Options{Builtin: true, Dirs: []string{"testdata/user", "testdata/specialise"}}
+	if err := (load(t, opts)).safeForSpecialisation(); err != nil {
+		t.Fatalf("the test bundle does not qualify for specialisation: %v", err)
+	}
 	whole, spec := wholeAndSpecialised(t, opts)
 	var failed []string
 	spec.specs.hook = func(tool ast.Value, err error) {
@@ -194,13 +200,139 @@ func TestSpecialisedToolCallFallsBack(t *testing.T) {
 	}
 }
 
-// A conflict that depends on the arguments fails closed on both paths.
-func TestSpecialisedToolCallConflictFailsClosed(t *testing.T) {
+// Bundles with rules whose errors partial evaluation could hide are
+// decided by the whole query, and still answer as it does.
+func TestUnspecialisableBundlesDecideWhole(t *testing.T) {
 	ctx := context.Background()
-	_, spec := wholeAndSpecialised(t, Options{Dirs: []string{"testdata/specialise"}})
-	d, err := spec.ToolCallValue(ctx, specInput(`{"server":"x","name":"y"}`, `{"a":true,"b":true}`, specSessions[0], specAgents[0], ""))
-	if err == nil || d.Verdict != Deny || !strings.Contains(err.Error(), "tricky.rego") {
-		t.Errorf("conflict: %s %v; want deny and an error naming the file", d.Verdict, err)
+	cases := []struct {
+		dir, why string
+		args     []string
+	}{
+		{"with", "uses with", []string{`{"list":[1,2,3]}`}},
+		{"iterating", "may give several values", []string{`{"limits":[1,2]}`, `{"limits":[1,20]}`}},
+		{"functions", "several definitions", []string{`{"readonly":true,"recursive":true}`, `{"recursive":true}`}},
+		{"defaultfn", "function with a default", []string{`{"danger":true}`, `{}`}},
+		{"elsefn", "function with else", []string{`{"top":true,"good":true}`, `{"good":true}`}},
+		{"object", "builds an object", []string{`{"owners":{"root":"a"}}`}},
+		{"clock", "calls crypto.x509.parse_and_verify_certificates", []string{`{"attested":true}`}},
+		{"complete", "several definitions", []string{`{"a":true,"b":true}`, `{"b":true}`}},
+	}
+	for _, c := range cases {
+		t.Run(c.dir, func(t *testing.T) {
+			whole, spec := wholeAndSpecialised(t, Options{Builtin: true, Dirs: []string{"testdata/unspecialisable/" + c.dir}})
+			err := spec.safeForSpecialisation()
+			if err == nil || !strings.Contains(err.Error(), c.why) || !strings.Contains(err.Error(), "policy.rego") {
+				t.Errorf("bundle qualifies for specialisation (%v); want refused: %s", err, c.why)
+			}
+			for _, args := range c.args {
+				in := specInput(specTools[0], args, specSessions[0], specAgents[0], "")
+				wd, werr := whole.ToolCallValue(ctx, in)
+				sd, serr := spec.ToolCallValue(ctx, in)
+				if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s {
+					t.Errorf("args %s:\nwhole:       %s\nspecialised: %s", args, w, s)
+				}
+			}
+			if spec.specs.n != 0 {
+				t.Errorf("%d tools specialised", spec.specs.n)
+			}
+		})
+	}
+}
+
+// A conflict fails closed, naming the file.
+func TestToolCallConflictFailsClosed(t *testing.T) {
+	_, spec := wholeAndSpecialised(t, Options{Dirs: []string{"testdata/unspecialisable/complete"}})
+	for range 2 {
+		d, err := spec.ToolCallValue(context.Background(), specInput(`{"server":"x","name":"y"}`, `{"a":true,"b":true}`, specSessions[0], specAgents[0], ""))
+		if err == nil || d.Verdict != Deny || !strings.Contains(err.Error(), "complete/policy.rego") {
+			t.Errorf("conflict: %s %v; want deny and an error naming the file", d.Verdict, err)
+		}
+	}
+}
+
+// Tools are told apart as written: 1 and 1.0 compare equal in Rego, but a
+// policy can read how the number was written.
+func TestSpecialisedToolsMatchAsWritten(t *testing.T) {
+	dir := t.TempDir()
+	writePolicy(t, filepath.Join(dir, "written.rego"), "test.written", `
+reviewed := {"{\"name\":\"t\",\"server\":\"s\",\"version\":1}"}
+
+approve contains "tool definition changed" if not json.marshal(input.tool) in reviewed
+`)
+	whole, spec := wholeAndSpecialised(t, Options{Dirs: []string{dir}})
+	if err := spec.safeForSpecialisation(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"1", "1.0", "1e0", "1"} {
+		in := specInput(`{"server":"s","name":"t","version":`+v+`}`, `{}`, specSessions[0], specAgents[0], "")
+		wd, werr := whole.ToolCallValue(context.Background(), in)
+		sd, serr := spec.ToolCallValue(context.Background(), in)
+		if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s {
+			t.Errorf("version %s:\nwhole:       %s\nspecialised: %s", v, w, s)
+		}
+	}
+	if spec.specs.n != 3 {
+		t.Errorf("%d tools specialised, want 3 (1, 1.0 and 1e0 apart)", spec.specs.n)
+	}
+}
+
+// A tool that is not an object (only the Go API can give one) is decided
+// by the whole query.
+func TestSpecialisedToolNotAnObject(t *testing.T) {
+	whole, spec := wholeAndSpecialised(t, Options{Builtin: true})
+	for _, tool := range []ast.Value{ast.MustParseRef("data.x.y"), ast.String("t"), ast.NewArray()} {
+		in := ast.NewObject(ast.Item(ast.StringTerm("kind"), ast.StringTerm(KindToolCall)), ast.Item(ast.StringTerm("tool"), ast.NewTerm(tool)),
+			ast.Item(ast.StringTerm("arguments"), ast.ObjectTerm()))
+		for range 2 {
+			wd, werr := whole.ToolCallValue(context.Background(), in)
+			sd, serr := spec.ToolCallValue(context.Background(), in)
+			if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s {
+				t.Errorf("tool %v:\nwhole:       %s\nspecialised: %s", tool, w, s)
+			}
+		}
+	}
+	if spec.specs.n != 0 {
+		t.Errorf("%d tools specialised", spec.specs.n)
+	}
+}
+
+// The residual's modules cannot be shadowed by a user's: their package is
+// reserved, and a bundle file named like one of them does not replace it.
+func TestSpecialisedResidualNamesAreItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "lib.rego"), []byte("package parapet_engine_partial.x\n\nimport rego.v1\n\ny := 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(context.Background(), Options{Dirs: []string{dir}}); err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Errorf("package parapet_engine_partial.x loaded (%v)", err)
+	}
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("parapet_engine_partial", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writePolicy(t, "parapet_engine_partial/0.rego", "test.collide", `
+level := "root" if startswith(input.arguments.path, "/root")
+
+else := "etc" if startswith(input.arguments.path, "/etc")
+
+deny contains sprintf("level %s", [level]) if level
+`)
+	whole, spec := wholeAndSpecialised(t, Options{Dirs: []string{"parapet_engine_partial"}})
+	in := specInput(specTools[0], `{"path":"/root/.ssh/id_rsa"}`, specSessions[0], specAgents[0], "")
+	wd, werr := whole.ToolCallValue(context.Background(), in)
+	sd, serr := spec.ToolCallValue(context.Background(), in)
+	if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s || wd.Verdict != Deny {
+		t.Errorf("\nwhole:       %s\nspecialised: %s", w, s)
+	}
+}
+
+// writePolicy writes a tool_call check in package pkg to file.
+func writePolicy(t testing.TB, file, pkg, body string) {
+	t.Helper()
+	src := fmt.Sprintf("# METADATA\n# title: Test %s\n# custom:\n#   id: TEST-%s\n#   severity: high\n#   remediation: None.\n#   inputs: [tool_call]\npackage %s\n\nimport rego.v1\n%s",
+		pkg, strings.ToUpper(strings.ReplaceAll(pkg, ".", "-")), pkg, body)
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -208,7 +340,7 @@ func FuzzSpecialisedToolCall(f *testing.F) {
 	for i, a := range specArgs {
 		f.Add(uint8(i), a, i%2 == 0)
 	}
-	whole, spec := wholeAndSpecialised(f, Options{Builtin: true, Dirs: []string{"testdata/specialise"}})
+	whole, spec := wholeAndSpecialised(f, Options{Builtin: true, Dirs: []string{"testdata/user", "testdata/specialise"}})
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, tool uint8, args string, tainted bool) {
 		var v map[string]any
@@ -261,4 +393,166 @@ func BenchmarkToolCallSpecialised(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestSpecialisedRandomPolicies compares the two paths on generated
+// policies: helpers of every kind (boolean rules with and without
+// defaults, else chains, constant and computed values, sets, objects,
+// functions with several definitions, defaults and else) over the tool
+// (known) and the arguments and session (unknown), used by deny, approve,
+// redact and warn rules, on generated inputs. Bundles that do not
+// qualify for specialisation must still answer alike; enough must
+// qualify for the comparison to mean something.
+func TestSpecialisedRandomPolicies(t *testing.T) {
+	n := 60
+	if testing.Short() {
+		n = 15
+	}
+	r := rand.New(rand.NewPCG(7, 11))
+	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
+	vals := []string{`"v1"`, `"v2"`, `input.tool.name`, `lower(input.tool.server)`}
+	cond := func(helpers []string) string {
+		cs := []string{
+			`input.arguments.a`, `input.arguments.n > 2`, `not input.arguments.b`,
+			`input.tool.name == "t"`, `"x" in input.tool.labels`, `input.session.tainted == true`,
+			`input.arguments.s == input.tool.name`, `startswith(object.get(input.arguments, "s", ""), input.tool.server)`,
+			`count([x | some x in input.arguments.list; x != input.tool.name]) > 1`,
+			`every x in input.arguments.list { is_string(x) }`,
+			`input.arguments[input.tool.name]`, `count(input) > 3`, `json.marshal(input.arguments) != "{}"`,
+			`some x in input.arguments.list; x == input.tool.name`,
+		}
+		for _, h := range helpers {
+			name, kind, _ := strings.Cut(h, ":")
+			switch kind {
+			case "bool":
+				cs = append(cs, name, "not "+name, name+" == false")
+			case "val":
+				cs = append(cs, name+` == "v1"`, `not `+name+` == "v2"`, `x := `+name+`; x == input.tool.name`, name)
+			case "set":
+				cs = append(cs, `"v1" in `+name, `count(`+name+`) > 1`, `every v in `+name+` { v != "v2" }`)
+			case "obj":
+				cs = append(cs, name+`.k == "v1"`, `count(`+name+`) > 0`)
+			case "fn":
+				cs = append(cs, name+`(input.arguments)`, `not `+name+`(input.arguments)`, name+`(input.arguments) == "v1"`, name+`(input.arguments) == false`)
+			}
+		}
+		out := make([]string, 1+r.IntN(2))
+		for i := range out {
+			out[i] = cs[r.IntN(len(cs))]
+		}
+		return strings.Join(out, "\n\t")
+	}
+	qualified := 0
+	for p := range n {
+		var b strings.Builder
+		var helpers []string
+		for h := range 3 {
+			name := fmt.Sprintf("h%d", h)
+			// Kinds that qualify for specialisation (0, 1, 3, 5, 6, mostly)
+			// come more often than those that do not (2, 4, 7).
+			kinds := []int{0, 0, 0, 0, 0, 1, 1, 1, 3, 3, 3, 3, 5, 5, 6, 6, 6, 2, 4, 7}
+			switch kinds[r.IntN(len(kinds))] {
+			case 0: // boolean, maybe with a default
+				if r.IntN(2) == 0 {
+					fmt.Fprintf(&b, "default %s := false\n\n", name)
+				}
+				for range 1 + r.IntN(2) {
+					fmt.Fprintf(&b, "%s if {\n\t%s\n}\n\n", name, cond(helpers))
+				}
+				helpers = append(helpers, name+":bool")
+			case 1: // else chain, maybe with a default
+				fmt.Fprintf(&b, "%s := %s if {\n\t%s\n} else := %s if {\n\t%s\n}\n\n", name, pick(vals...), cond(helpers), pick(vals...), cond(helpers))
+				if r.IntN(2) == 0 {
+					fmt.Fprintf(&b, "default %s := \"d\"\n\n", name)
+				}
+				helpers = append(helpers, name+":val")
+			case 2: // two definitions, same or different values
+				fmt.Fprintf(&b, "%s := %s if {\n\t%s\n}\n\n%s := %s if {\n\t%s\n}\n\n", name, pick(vals...), cond(helpers), name, pick(vals...), cond(helpers))
+				helpers = append(helpers, name+":val")
+			case 3: // a set
+				for range 1 + r.IntN(2) {
+					fmt.Fprintf(&b, "%s contains %s if {\n\t%s\n}\n\n", name, pick(append(vals, `input.arguments.s`)...), cond(helpers))
+				}
+				helpers = append(helpers, name+":set")
+			case 4: // an object by key
+				fmt.Fprintf(&b, "%s[k] := v if {\n\tsome k, v in input.arguments.obj\n\t%s\n}\n\n", name, cond(helpers))
+				helpers = append(helpers, name+":obj")
+			case 5: // a function, maybe defined twice, with a default or else
+				fmt.Fprintf(&b, "%s(a) := %s if {\n\ta.%s\n\t%s\n}", name, pick(`"v1"`, `input.tool.name`, `a.s`), pick("a", "b", "n"), cond(helpers))
+				switch r.IntN(4) {
+				case 0:
+					fmt.Fprintf(&b, " else := \"v2\" if a.s\n\n")
+				case 1:
+					fmt.Fprintf(&b, "\n\n%s(a) := %s if a.s == \"z\"\n\n", name, pick(`"v1"`, `"v2"`))
+				case 2:
+					fmt.Fprintf(&b, "\n\ndefault %s(_) := false\n\n", name)
+				default:
+					b.WriteString("\n\n")
+				}
+				helpers = append(helpers, name+":fn")
+			case 6: // a value computed once
+				fmt.Fprintf(&b, "%s := %s\n\n", name, pick(`lower(input.tool.name)`, `count(input.arguments)`, `object.get(input.arguments, "s", "v1")`, `[x | some x in input.arguments.list]`))
+				helpers = append(helpers, name+":val")
+			case 7: // an iterating value (may conflict)
+				fmt.Fprintf(&b, "%s := x if {\n\tsome x in input.arguments.list\n}\n\n", name)
+				helpers = append(helpers, name+":val")
+			}
+		}
+		for d := range 4 {
+			fmt.Fprintf(&b, "%s contains \"r%d\" if {\n\t%s\n}\n\n", pick("deny", "approve", "redact", "warn"), d, cond(helpers))
+		}
+		dir := t.TempDir()
+		writePolicy(t, filepath.Join(dir, "p.rego"), fmt.Sprintf("test.random%d", p), b.String())
+		if _, err := Load(context.Background(), Options{Dirs: []string{dir}}); err != nil {
+			continue // generated, and not valid Rego: skip
+		}
+		whole, spec := wholeAndSpecialised(t, Options{Dirs: []string{dir}})
+		if err := spec.safeForSpecialisation(); err == nil {
+			qualified++
+		}
+		for range 12 {
+			args := map[string]any{}
+			for _, k := range []string{"a", "b", "n", "s", "list", "obj", "t"} {
+				if r.IntN(2) == 0 {
+					continue
+				}
+				switch k {
+				case "a", "b", "t":
+					args[k] = r.IntN(3) != 0
+				case "n":
+					args[k] = r.IntN(5)
+				case "s":
+					args[k] = pick("t", "s", "z", "srv-x")
+				case "list":
+					l := []any{}
+					for range r.IntN(4) {
+						l = append(l, pick("t", "u", "v1", "x"))
+					}
+					if r.IntN(5) == 0 {
+						l = append(l, 7)
+					}
+					args[k] = l
+				case "obj":
+					o := map[string]any{}
+					if r.IntN(2) == 0 {
+						o["k"] = pick("v1", "v2")
+					}
+					args[k] = o
+				}
+			}
+			aj, _ := json.Marshal(args)
+			for _, tool := range []string{`{"server":"s","name":"t","labels":["x"]}`, `{"server":"srv","name":"u"}`} {
+				in := specInput(tool, string(aj), fmt.Sprintf(`{"id":"s","tainted":%v}`, r.IntN(2) == 0), specAgents[0], "")
+				wd, werr := whole.ToolCallValue(context.Background(), in)
+				sd, serr := spec.ToolCallValue(context.Background(), in)
+				if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s {
+					t.Errorf("policy %d, tool %s, arguments %s:\nwhole:       %s\nspecialised: %s\npolicy:\n%s", p, tool, aj, w, s, b.String())
+				}
+			}
+		}
+	}
+	if qualified < n/5 {
+		t.Errorf("only %d of %d generated bundles qualified for specialisation", qualified, n)
+	}
+	t.Logf("%d of %d generated bundles qualified for specialisation", qualified, n)
 }

@@ -1,10 +1,10 @@
 # METADATA
-# title: Constructs partial evaluation must carry through
+# title: Constructs a specialised decision carries through
 # description: >-
 #   Rules the specialised tool-call decision must answer exactly as the
-#   whole query does: else chains, every, comprehensions over the input,
-#   functions of unknown values, with, defaults, conflicts, data reads and
-#   keys outside the specialised ones.
+#   whole query does, in a bundle that qualifies for specialisation: else
+#   chains, defaults, every, comprehensions over the input, single-valued
+#   functions, data reads and keys outside the specialised ones.
 # custom:
 #   id: TEST-SPECIALISE
 #   severity: medium
@@ -35,22 +35,9 @@ warn contains sprintf("input keys %v", [sort(object.keys(input))]) if input.argu
 
 shout(s) := upper(s) if is_string(s)
 
-shout(s) := "not a string" if not is_string(s)
-
 redact contains shout(input.arguments.loud) if input.arguments.loud
 
-approve contains "as another tool" if {
-	input.arguments.pretend
-	pretend with input.tool.name as "delete_everything"
-}
-
-pretend if input.tool.name == "delete_everything"
-
-mode := "a" if input.arguments.a
-
-mode := "b" if input.arguments.b
-
-deny contains sprintf("mode %s", [mode]) if mode == "b"
+redact contains "quiet" if shout(input.arguments.loud) == "QUIET PLEASE"
 
 deny contains sprintf("namespace %s is frozen", [ns]) if {
 	input.tool.server == "k8s"
@@ -70,3 +57,19 @@ warn contains sprintf("history %d", [n]) if {
 	n := count([c | some c in input.session.history; c.tool == input.tool.name])
 	n > 1
 }
+
+default fast := false
+
+fast if input.arguments.fast == true
+
+fast if input.tool.name == "fetch"
+
+warn contains "fast" if fast
+
+warn contains "not fast" if fast == false
+
+big(x) if count(x) > 2
+
+big(x) if x.big
+
+warn contains "big" if big(input.arguments)
