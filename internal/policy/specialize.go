@@ -446,9 +446,9 @@ func hasElse(rs []*ast.Rule) bool {
 }
 
 // iterates reports whether body may succeed more than once: whether it
-// declares variables with some or looks anything up by a variable
-// (comprehensions and every, which give one value, aside). It errs on
-// the side of yes.
+// declares variables with some, looks anything up by a variable or calls
+// a relation (walk); comprehensions and every, which give one value, are
+// not looked into. It errs on the side of yes.
 func iterates(body ast.Body) bool {
 	found := false
 	vis := ast.NewGenericVisitor(func(x any) bool {
@@ -465,6 +465,17 @@ func iterates(body ast.Body) bool {
 				if _, isVar := t.Value.(ast.Var); isVar {
 					found = true
 				}
+			}
+		case *ast.Expr:
+			// A relation (walk) answers once per match.
+			if v.IsCall() {
+				if b := ast.BuiltinMap[v.Operator().String()]; b != nil && b.Relation {
+					found = true
+				}
+			}
+		case ast.Call:
+			if b := ast.BuiltinMap[v[0].String()]; b != nil && b.Relation {
+				found = true
 			}
 		}
 		return found

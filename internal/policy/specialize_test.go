@@ -216,6 +216,7 @@ func TestUnspecialisableBundlesDecideWhole(t *testing.T) {
 		{"object", "builds an object", []string{`{"owners":{"root":"a"}}`}},
 		{"clock", "calls crypto.x509.parse_and_verify_certificates", []string{`{"attested":true}`}},
 		{"complete", "several definitions", []string{`{"a":true,"b":true}`, `{"b":true}`}},
+		{"relation", "may give several values", []string{`{"x":"secret"}`, `{"x":{"y":"secret"},"z":1}`}},
 	}
 	for _, c := range cases {
 		t.Run(c.dir, func(t *testing.T) {
