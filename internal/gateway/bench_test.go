@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,23 +155,9 @@ type loadReport struct {
 func loadProcess(b *testing.B, spec loadSpec, started func()) loopResult {
 	b.Helper()
 	js, _ := json.Marshal(spec)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "PARAPET_TEST_LOADGEN="+string(js))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
+	cmd, stdin, out := childProcess(b, "PARAPET_TEST_LOADGEN="+string(js))
 	defer cmd.Wait()
 	defer stdin.Close()
-	out := bufio.NewReader(stdout)
 	if line, err := out.ReadString('\n'); err != nil || line != "ready\n" {
 		b.Fatalf("load generator: %q %v", line, err)
 	}

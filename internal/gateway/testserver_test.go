@@ -56,8 +56,25 @@ func TestMain(m *testing.M) {
 // own and returns its endpoint and process ID.
 func serverProcess(t testing.TB) (string, int) {
 	t.Helper()
+	cmd, stdin, stdout := childProcess(t, "PARAPET_TEST_MCP_SERVER=http")
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	line, err := stdout.ReadString('\n')
+	if err != nil {
+		t.Fatalf("test server process: %v", err)
+	}
+	return strings.TrimSpace(line), cmd.Process.Pid
+}
+
+// childProcess starts the test binary with env added to its environment
+// (see TestMain), its stderr passed through; the caller closes stdin and
+// waits for it.
+func childProcess(t testing.TB, env string) (*exec.Cmd, io.WriteCloser, *bufio.Reader) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "PARAPET_TEST_MCP_SERVER=http")
+	cmd.Env = append(os.Environ(), env)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -70,15 +87,7 @@ func serverProcess(t testing.TB) (string, int) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("test server process: %v", err)
-	}
-	return strings.TrimSpace(line), cmd.Process.Pid
+	return cmd, stdin, bufio.NewReader(stdout)
 }
 
 type pathArgs struct {

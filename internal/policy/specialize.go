@@ -340,6 +340,7 @@ func (e *Engine) checkSpecialisable() error {
 	}
 	sort.Strings(files)
 	groups := map[string][]*ast.Rule{}
+	fileOf := map[string]string{}
 	var order []string
 	for _, file := range files {
 		m := e.compiler.Modules[file]
@@ -347,13 +348,14 @@ func (e *Engine) checkSpecialisable() error {
 			key := r.Ref().String()
 			if groups[key] == nil {
 				order = append(order, key)
+				fileOf[key] = file
 			}
 			groups[key] = append(groups[key], r)
 		}
 		var bad error
 		ast.WalkExprs(m, func(x *ast.Expr) bool {
 			if bad == nil && len(x.With) > 0 {
-				bad = fmt.Errorf("%s:%d uses with", file, x.Location.Row)
+				bad = fmt.Errorf("%s:%d uses with", file, row(x.Location))
 			}
 			return bad != nil
 		})
@@ -369,7 +371,7 @@ func (e *Engine) checkSpecialisable() error {
 				op = v
 			}
 			if op != nil && clockBuiltins[op.String()] {
-				bad = fmt.Errorf("%s:%d calls %s", file, t.Location.Row, op)
+				bad = fmt.Errorf("%s:%d calls %s", file, row(t.Location), op)
 			}
 			return bad != nil
 		})
@@ -379,11 +381,18 @@ func (e *Engine) checkSpecialisable() error {
 	}
 	for _, key := range order {
 		if err := conflictFree(groups[key]); err != nil {
-			r := groups[key][0]
-			return fmt.Errorf("%s:%d: %s %w", r.Location.File, r.Location.Row, key, err)
+			return fmt.Errorf("%s:%d: %s %w", fileOf[key], row(groups[key][0].Location), key, err)
 		}
 	}
 	return nil
+}
+
+// row is loc's line, or 0 where the compiler made the term.
+func row(loc *ast.Location) int {
+	if loc == nil {
+		return 0
+	}
+	return loc.Row
 }
 
 // conflictFree returns nil when the definitions rs of one rule or

@@ -94,6 +94,16 @@ func decisionText(d Decision, err error) string {
 	return b.String()
 }
 
+// sameDecision decides in on both engines and reports a difference.
+func sameDecision(t testing.TB, whole, spec *Engine, in ast.Value, what string) {
+	t.Helper()
+	wd, werr := whole.ToolCallValue(context.Background(), in)
+	sd, serr := spec.ToolCallValue(context.Background(), in)
+	if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s {
+		t.Errorf("%s:\nwhole:       %s\nspecialised: %s", what, w, s)
+	}
+}
+
 // wholeAndSpecialised loads the bundle twice: one engine deciding with the
 // whole query only, one specialising every tool before deciding.
 func wholeAndSpecialised(t testing.TB, opts Options) (whole, spec *Engine) {
@@ -203,7 +213,6 @@ func TestSpecialisedToolCallFallsBack(t *testing.T) {
 // Bundles with rules whose errors partial evaluation could hide are
 // decided by the whole query, and still answer as it does.
 func TestUnspecialisableBundlesDecideWhole(t *testing.T) {
-	ctx := context.Background()
 	cases := []struct {
 		dir, why string
 		args     []string
@@ -226,12 +235,7 @@ func TestUnspecialisableBundlesDecideWhole(t *testing.T) {
 				t.Errorf("bundle qualifies for specialisation (%v); want refused: %s", err, c.why)
 			}
 			for _, args := range c.args {
-				in := specInput(specTools[0], args, specSessions[0], specAgents[0], "")
-				wd, werr := whole.ToolCallValue(ctx, in)
-				sd, serr := spec.ToolCallValue(ctx, in)
-				if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s {
-					t.Errorf("args %s:\nwhole:       %s\nspecialised: %s", args, w, s)
-				}
+				sameDecision(t, whole, spec, specInput(specTools[0], args, specSessions[0], specAgents[0], ""), "arguments "+args)
 			}
 			if spec.specs.n != 0 {
 				t.Errorf("%d tools specialised", spec.specs.n)
@@ -266,11 +270,7 @@ approve contains "tool definition changed" if not json.marshal(input.tool) in re
 	}
 	for _, v := range []string{"1", "1.0", "1e0", "1"} {
 		in := specInput(`{"server":"s","name":"t","version":`+v+`}`, `{}`, specSessions[0], specAgents[0], "")
-		wd, werr := whole.ToolCallValue(context.Background(), in)
-		sd, serr := spec.ToolCallValue(context.Background(), in)
-		if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s {
-			t.Errorf("version %s:\nwhole:       %s\nspecialised: %s", v, w, s)
-		}
+		sameDecision(t, whole, spec, in, "version "+v)
 	}
 	if spec.specs.n != 3 {
 		t.Errorf("%d tools specialised, want 3 (1, 1.0 and 1e0 apart)", spec.specs.n)
@@ -285,11 +285,7 @@ func TestSpecialisedToolNotAnObject(t *testing.T) {
 		in := ast.NewObject(ast.Item(ast.StringTerm("kind"), ast.StringTerm(KindToolCall)), ast.Item(ast.StringTerm("tool"), ast.NewTerm(tool)),
 			ast.Item(ast.StringTerm("arguments"), ast.ObjectTerm()))
 		for range 2 {
-			wd, werr := whole.ToolCallValue(context.Background(), in)
-			sd, serr := spec.ToolCallValue(context.Background(), in)
-			if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s {
-				t.Errorf("tool %v:\nwhole:       %s\nspecialised: %s", tool, w, s)
-			}
+			sameDecision(t, whole, spec, in, fmt.Sprintf("tool %v", tool))
 		}
 	}
 	if spec.specs.n != 0 {
@@ -320,10 +316,11 @@ deny contains sprintf("level %s", [level]) if level
 `)
 	whole, spec := wholeAndSpecialised(t, Options{Dirs: []string{"parapet_engine_partial"}})
 	in := specInput(specTools[0], `{"path":"/root/.ssh/id_rsa"}`, specSessions[0], specAgents[0], "")
-	wd, werr := whole.ToolCallValue(context.Background(), in)
-	sd, serr := spec.ToolCallValue(context.Background(), in)
-	if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s || wd.Verdict != Deny {
-		t.Errorf("\nwhole:       %s\nspecialised: %s", w, s)
+	for range 2 {
+		sameDecision(t, whole, spec, in, "a credential path")
+	}
+	if d, _ := spec.ToolCallValue(context.Background(), in); d.Verdict != Deny {
+		t.Errorf("a credential path: %s, want deny", d.Verdict)
 	}
 }
 
@@ -544,11 +541,7 @@ func TestSpecialisedRandomPolicies(t *testing.T) {
 			aj, _ := json.Marshal(args)
 			for _, tool := range []string{`{"server":"s","name":"t","labels":["x"]}`, `{"server":"srv","name":"u"}`} {
 				in := specInput(tool, string(aj), fmt.Sprintf(`{"id":"s","tainted":%v}`, r.IntN(2) == 0), specAgents[0], "")
-				wd, werr := whole.ToolCallValue(context.Background(), in)
-				sd, serr := spec.ToolCallValue(context.Background(), in)
-				if w, s := decisionText(wd, werr), decisionText(sd, serr); w != s {
-					t.Errorf("policy %d, tool %s, arguments %s:\nwhole:       %s\nspecialised: %s\npolicy:\n%s", p, tool, aj, w, s, b.String())
-				}
+				sameDecision(t, whole, spec, in, fmt.Sprintf("policy %d, tool %s, arguments %s (policy:\n%s)", p, tool, aj, b.String()))
 			}
 		}
 	}
