@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -44,7 +46,7 @@ import (
 // (the call itself is decided by the whole query), so no call waits for
 // it. The whole query stays in use for a tool whenever specialisation
 // fails or does not apply: the bundle does not qualify, partial evaluation
-// gave no single residual, the cache is full, the data the policies read
+// gave no single residual, the data the policies read
 // changed since (the residual may have read it), the residual fails (the
 // whole query then names the file and rule), or the input carries keys
 // the specialisation did not treat as unknown.
@@ -54,9 +56,15 @@ import (
 // the whole query.
 var specialisedKeys = []string{"agent", "session", "arguments", "task"}
 
-// maxSpecialised bounds the tools specialised per engine: beyond it, new
-// tools are decided by the whole query.
-const maxSpecialised = 4096
+// maxSpecialised bounds the tools specialised per engine: a residual with
+// its compiler holds about 180 KB for a shell tool of the built-in bundle.
+// When the cache is full, tools not decided on for sweepInterval make room
+// (so definitions that change over a long run do not keep it full);
+// until some do, new tools are decided by the whole query.
+const maxSpecialised = 512
+
+// sweepInterval is how often, at most, a full cache is swept.
+const sweepInterval = time.Minute
 
 // specialised is one tool's residual query, or why there is none.
 type specialised struct {
@@ -65,6 +73,7 @@ type specialised struct {
 	ready chan struct{}
 	q     *rego.PreparedEvalQuery // nil: use the whole query
 	err   error                   // why q is nil
+	used  atomic.Bool             // decided on since the last sweep
 }
 
 // toolSpecs is an engine's cache of specialised tools, by input.tool hash.
@@ -72,6 +81,9 @@ type toolSpecs struct {
 	mu    sync.Mutex
 	byKey map[int][]*specialised
 	n     int
+	limit int // 0: maxSpecialised
+	// sweptAt is when the cache was last swept.
+	sweptAt time.Time
 	// sync makes decisions wait for a tool's specialisation instead of
 	// using the whole query meanwhile (tests).
 	sync bool
@@ -97,6 +109,7 @@ func (e *Engine) toolCallSpecialised(ctx context.Context, input ast.Value) (rs [
 	if s == nil {
 		return nil, false, nil
 	}
+	s.used.Store(true)
 	if e.specs.sync {
 		<-s.ready
 	}
@@ -143,7 +156,8 @@ func specialisable(obj ast.Object) bool {
 
 // specialisation returns tool's entry, creating it and starting its
 // specialisation on first sight (in the background, or at once when
-// specs.sync); nil when the cache is full. Called with dataMu read-locked.
+// specs.sync); nil when the cache has no room. Called with dataMu
+// read-locked.
 func (e *Engine) specialisation(tool ast.Object) *specialised {
 	s, fresh := e.specEntry(tool)
 	if fresh {
@@ -161,7 +175,7 @@ func (e *Engine) specialisation(tool ast.Object) *specialised {
 }
 
 // specEntry finds tool's entry, or makes a new one (fresh) when there is
-// none or the one there is stale; nil when the cache is full.
+// none or the one there is stale; nil when the cache has no room.
 func (e *Engine) specEntry(tool ast.Object) (s *specialised, fresh bool) {
 	h := tool.Hash()
 	e.specs.mu.Lock()
@@ -177,8 +191,15 @@ func (e *Engine) specEntry(tool ast.Object) (s *specialised, fresh bool) {
 			break
 		}
 	}
-	if at < 0 && e.specs.n >= maxSpecialised {
-		return nil, false
+	if at < 0 && e.specs.full() {
+		if time.Since(e.specs.sweptAt) < sweepInterval {
+			return nil, false
+		}
+		e.specs.sweep()
+		if e.specs.full() {
+			return nil, false
+		}
+		list = e.specs.byKey[h]
 	}
 	if e.specs.byKey == nil {
 		e.specs.byKey = map[int][]*specialised{}
@@ -191,6 +212,34 @@ func (e *Engine) specEntry(tool ast.Object) (s *specialised, fresh bool) {
 		e.specs.n++
 	}
 	return s, true
+}
+
+func (c *toolSpecs) full() bool {
+	limit := c.limit
+	if limit == 0 {
+		limit = maxSpecialised
+	}
+	return c.n >= limit
+}
+
+// sweep drops the entries not decided on since the last sweep, and marks
+// the others unused. Called with mu locked.
+func (c *toolSpecs) sweep() {
+	c.sweptAt = time.Now()
+	for h, list := range c.byKey {
+		kept := list[:0]
+		for _, s := range list {
+			if s.used.Swap(false) {
+				kept = append(kept, s)
+			}
+		}
+		c.n -= len(list) - len(kept)
+		if len(kept) == 0 {
+			delete(c.byKey, h)
+		} else {
+			c.byKey[h] = kept
+		}
+	}
 }
 
 // sameTool reports whether two tools are the same value written the same

@@ -3,10 +3,12 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -112,7 +114,7 @@ func wholeAndSpecialised(t testing.TB, opts Options) (whole, spec *Engine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole.specs.n = maxSpecialised // full: never specialises
+	whole.unspecialisableOnce.Do(func() { whole.unspecialisable = errors.New("the whole query, for comparison") })
 	spec, err = Load(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -241,6 +243,43 @@ func TestUnspecialisableBundlesDecideWhole(t *testing.T) {
 				t.Errorf("%d tools specialised", spec.specs.n)
 			}
 		})
+	}
+}
+
+// A full cache admits a new tool only once a sweep finds room: tools not
+// decided on since the previous sweep, at most one sweep a minute.
+func TestSpecialisedCacheMakesRoom(t *testing.T) {
+	whole, spec := wholeAndSpecialised(t, Options{Builtin: true})
+	spec.specs.limit = 2
+	tool := func(name string) ast.Value {
+		return specInput(`{"server":"s","name":"`+name+`","labels":["shell"]}`, `{"command":"rm -rf /"}`, specSessions[0], specAgents[0], "")
+	}
+	cached := func() (names []string) {
+		for _, list := range spec.specs.byKey {
+			for _, s := range list {
+				names = append(names, string(s.tool.Get(ast.StringTerm("name")).Value.(ast.String)))
+			}
+		}
+		sort.Strings(names)
+		return names
+	}
+	decide := func(names ...string) {
+		for _, n := range names {
+			sameDecision(t, whole, spec, tool(n), n)
+		}
+	}
+	decide("a", "b", "c") // c: full, first sweep marks a and b unused, no room
+	if got := fmt.Sprint(cached()); got != "[a b]" {
+		t.Fatalf("cache %s, want [a b]", got)
+	}
+	decide("a", "d") // d: full, swept a second ago: no sweep
+	if got := fmt.Sprint(cached()); got != "[a b]" {
+		t.Fatalf("cache %s, want [a b]", got)
+	}
+	spec.specs.sweptAt = spec.specs.sweptAt.Add(-2 * sweepInterval)
+	decide("d") // full, sweep drops b (unused since), keeps a
+	if got := fmt.Sprint(cached()); got != "[a d]" {
+		t.Errorf("cache %s, want [a d]", got)
 	}
 }
 
