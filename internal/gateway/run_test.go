@@ -1,7 +1,10 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -43,5 +46,51 @@ func TestStartFailureReturnsAnErrorNotAPanic(t *testing.T) {
 				t.Errorf("error %q does not mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// A policy bundle that keeps tool-call decisions from being specialised per
+// tool is named in the log at start, with the rule and file.
+func TestStartLogsWhyDecisionsAreNotSpecialised(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "policies")
+	if err := os.Mkdir(pol, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := `# METADATA
+# title: Mode
+# custom:
+#   id: TEST-MODE
+#   severity: high
+#   remediation: None.
+#   inputs: [tool_call]
+package test.mode
+
+import rego.v1
+
+mode := "a" if input.arguments.a
+
+mode := "b" if input.arguments.b
+
+deny contains "mode b" if mode == "b"
+`
+	if err := os.WriteFile(filepath.Join(pol, "mode.rego"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, dirs := range [][]string{nil, {pol}} {
+		var buf bytes.Buffer
+		rt, err := Start(context.Background(), &Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "g.db"), Audit: AuditConfig{Disabled: true}, Policies: dirs},
+			Hooks{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt.Close()
+		logged := strings.Contains(buf.String(), "not specialised")
+		if want := dirs != nil; logged != want {
+			t.Errorf("policies %v: logged %v, want %v:\n%s", dirs, logged, want, buf.String())
+		}
+		if dirs != nil && !strings.Contains(buf.String(), "mode.rego") {
+			t.Errorf("the log does not name the file:\n%s", buf.String())
+		}
 	}
 }
