@@ -240,10 +240,7 @@ func (l *Log) Append(ctx context.Context, r Record) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := l.send(ctx, p, true); err != nil {
-		return 0, err
-	}
-	return (&Receipt{p}).Wait(ctx)
+	return l.appendPending(ctx, p)
 }
 
 // AppendJSON logs a record given as JSON (see Canonical) and returns its
@@ -253,6 +250,12 @@ func (l *Log) AppendJSON(ctx context.Context, raw []byte) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return l.appendPending(ctx, p)
+}
+
+// appendPending queues a prepared record, waiting for room, and waits
+// until it is durable.
+func (l *Log) appendPending(ctx context.Context, p *pending) (uint64, error) {
 	if err := l.send(ctx, p, true); err != nil {
 		return 0, err
 	}
@@ -267,10 +270,7 @@ func (l *Log) Enqueue(r Record) (*Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := l.send(context.Background(), p, false); err != nil {
-		return nil, err
-	}
-	return &Receipt{p}, nil
+	return l.enqueuePending(p)
 }
 
 // EnqueueJSON is Enqueue for a record given as JSON.
@@ -279,6 +279,11 @@ func (l *Log) EnqueueJSON(raw []byte) (*Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
+	return l.enqueuePending(p)
+}
+
+// enqueuePending queues a prepared record without waiting.
+func (l *Log) enqueuePending(p *pending) (*Receipt, error) {
 	if err := l.send(context.Background(), p, false); err != nil {
 		return nil, err
 	}

@@ -174,21 +174,6 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-// benchClient connects as the agent with the connection pooling the
-// benchmark gives the direct path too, at a protocol version ("" for the
-// newest).
-func (r *rig) benchClient(version string) *mcp.ClientSession {
-	r.t.Helper()
-	c := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1"}, nil)
-	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: r.url,
-		HTTPClient: &http.Client{Transport: bearerTransport{token: r.agentKey, base: upstreamTransport()}}}, &mcp.ClientSessionOptions{ProtocolVersion: version})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.t.Cleanup(func() { cs.Close() })
-	return cs
-}
-
 // client connects a new MCP session to the gateway over streamable HTTP.
 func (r *rig) client(token string) *mcp.ClientSession {
 	return r.clientAt(token, "")

@@ -91,8 +91,6 @@ type toolSpecs struct {
 	hook func(tool ast.Value, err error)
 }
 
-var errNotSpecialised = errors.New("policy: no specialised query")
-
 // toolCallSpecialised decides on input with the tool's residual query when
 // there is one for the current data, starting its specialisation if not.
 // ok is false when the whole query must decide.
@@ -286,7 +284,7 @@ func (e *Engine) specialiseToolCall(ctx context.Context, tool ast.Value) (*rego.
 		return nil, fmt.Errorf("policy: partial evaluation: %w", err)
 	}
 	if len(pq.Queries) != 1 {
-		return nil, fmt.Errorf("%w: partial evaluation gave %d queries", errNotSpecialised, len(pq.Queries))
+		return nil, fmt.Errorf("policy: partial evaluation gave %d queries, not one", len(pq.Queries))
 	}
 	mods := map[string]*ast.Module{}
 	e.addReferenced(mods, pq.Queries[0], pq.Support)
