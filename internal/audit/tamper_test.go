@@ -57,7 +57,8 @@ func TestTamperingWithTheStoreIsDetectedAndLocated(t *testing.T) {
 			return loc, cp
 		}
 		// rewrite replaces entry bundle idx (entries 256*idx to
-		// 256*idx+255) with what change makes of its entries.
+		// 256*idx+255) with what change makes of its entries: the row of
+		// a full bundle, or the rows of the open bundle's entries.
 		rewrite := func(t *testing.T, loc string, idx uint64, change func([][]byte) [][]byte) {
 			var es [][]byte
 			err := reopen(t, loc).Entries(ctx, idx*256, idx*256+256, func(_ uint64, d []byte) error {
@@ -66,6 +67,13 @@ func TestTamperingWithTheStoreIsDetectedAndLocated(t *testing.T) {
 			})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if (idx+1)*256 > 600 {
+				storetest.Exec(t, loc, `DELETE FROM audit_open WHERE idx >= $1`, int64(idx*256))
+				for i, e := range change(es) {
+					storetest.Exec(t, loc, `INSERT INTO audit_open (idx, data) VALUES ($1, $2)`, int64(idx*256)+int64(i), e)
+				}
+				return
 			}
 			b, err := store.AppendBundle(nil, change(es)...)
 			if err != nil {
@@ -106,8 +114,19 @@ func TestTamperingWithTheStoreIsDetectedAndLocated(t *testing.T) {
 		})
 		t.Run("a truncation that also rolls back the size, tiles and checkpoints", func(t *testing.T) {
 			loc, trusted := setup(t)
-			storetest.Exec(t, loc, `DELETE FROM audit_bundles WHERE idx >= 2`)
-			rewrite(t, loc, 1, func(es [][]byte) [][]byte { return es[:300-256] })
+			// The attacker keeps entries 256 to 299 as the open bundle's.
+			var kept [][]byte
+			if err := reopen(t, loc).Entries(ctx, 256, 300, func(_ uint64, d []byte) error {
+				kept = append(kept, bytes.Clone(d))
+				return nil
+			}); err != nil || len(kept) != 44 {
+				t.Fatalf("read entries 256-299: %d, %v", len(kept), err)
+			}
+			storetest.Exec(t, loc, `DELETE FROM audit_bundles WHERE idx >= 1`)
+			storetest.Exec(t, loc, `DELETE FROM audit_open WHERE idx >= 300`)
+			for i, e := range kept {
+				storetest.Exec(t, loc, `INSERT INTO audit_open (idx, data) VALUES ($1, $2)`, int64(256+i), e)
+			}
 			storetest.Exec(t, loc, `DELETE FROM audit_checkpoints WHERE size > 300`)
 			storetest.Exec(t, loc, `UPDATE audit_meta SET size = 300`)
 			// In a tree of 300, tile 0/1 holds 44 hashes and tile 1/0 one.

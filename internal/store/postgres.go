@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS audit_bundles (
 	idx BIGINT PRIMARY KEY,
 	data BYTEA NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit_open (
+	idx BIGINT PRIMARY KEY, -- an entry's index: the open bundle's entries, one to a row
+	data BYTEA NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_tiles (
 	level BIGINT NOT NULL,
 	idx BIGINT NOT NULL,
@@ -107,7 +111,8 @@ func (p *Postgres) Size(ctx context.Context) (uint64, error) {
 	return uint64(n), nil
 }
 
-// Commit implements Store. Entries go in with COPY, the fastest bulk path.
+// Commit implements Store. Bundles, open entries and tiles go in as one
+// pipelined batch.
 func (p *Postgres) Commit(ctx context.Context, b Batch) error {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {
@@ -125,20 +130,29 @@ func (p *Postgres) Commit(ctx context.Context, b Batch) error {
 	if uint64(size) != b.Start {
 		return p.errf("%w: log has %d entries, batch starts at %d", ErrConflict, size, b.Start)
 	}
-	var partial []byte
 	if b.Start%BundleSize != 0 {
-		if err := tx.QueryRow(ctx, `SELECT data FROM audit_bundles WHERE idx = $1`, int64(b.Start/BundleSize)).Scan(&partial); err != nil {
-			return p.errf("commit: read entry bundle %d: %w", b.Start/BundleSize, err)
+		if err := p.reopenBundle(ctx, tx, b.Start); err != nil {
+			return err
 		}
 	}
-	writes, err := packBatch(b.Start, partial, b.Entries)
+	plan, err := planBatch(b.Start, b.Entries, func() ([][]byte, error) { return p.openEntries(ctx, tx, b.Start) })
 	if err != nil {
 		return p.errf("commit: %w", err)
 	}
 	batch := &pgx.Batch{}
-	for _, w := range writes {
-		batch.Queue(`INSERT INTO audit_bundles (idx, data) VALUES ($1, $2)
-			ON CONFLICT (idx) DO UPDATE SET data = excluded.data`, int64(w.index), w.data)
+	for _, w := range plan.bundles {
+		batch.Queue(`INSERT INTO audit_bundles (idx, data) VALUES ($1, $2)`, int64(w.index), w.data)
+	}
+	if plan.closeOpen {
+		batch.Queue(`DELETE FROM audit_open WHERE idx < $1`, int64(b.Start))
+	}
+	if len(plan.open) > 0 {
+		idx := make([]int64, len(plan.open))
+		data := make([][]byte, len(plan.open))
+		for i, e := range plan.open {
+			idx[i], data[i] = int64(e.index), e.data
+		}
+		batch.Queue(`INSERT INTO audit_open (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, data)
 	}
 	for _, t := range b.Tiles {
 		batch.Queue(`INSERT INTO audit_tiles (level, idx, width, hashes) VALUES ($1,$2,$3,$4)
@@ -159,15 +173,61 @@ func (p *Postgres) Commit(ctx context.Context, b Batch) error {
 	return nil
 }
 
-// Entries implements Store.
+// reopenBundle moves the entries of an open bundle stored whole (as the
+// store kept them before open bundles were kept an entry to a row) into
+// audit_open, in the commit's transaction.
+func (p *Postgres) reopenBundle(ctx context.Context, tx pgx.Tx, start uint64) error {
+	var data []byte
+	err := tx.QueryRow(ctx, `SELECT data FROM audit_bundles WHERE idx = $1`, int64(start/BundleSize)).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return p.errf("commit: read entry bundle %d: %w", start/BundleSize, err)
+	}
+	es, err := SplitBundle(data)
+	if err != nil || uint64(len(es)) != start%BundleSize {
+		return p.errf("commit: stored entry bundle %d holds %d entries (%v), want %d", start/BundleSize, len(es), err, start%BundleSize)
+	}
+	idx := make([]int64, len(es))
+	for i := range es {
+		idx[i] = int64(start-start%BundleSize) + int64(i)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_open (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, es); err != nil {
+		return p.errf("commit: reopen entry bundle %d: %w", start/BundleSize, err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM audit_bundles WHERE idx = $1`, int64(start/BundleSize)); err != nil {
+		return p.errf("commit: reopen entry bundle %d: %w", start/BundleSize, err)
+	}
+	return nil
+}
+
+// openEntries reads the open bundle's entries before start.
+func (p *Postgres) openEntries(ctx context.Context, tx pgx.Tx, start uint64) ([][]byte, error) {
+	rs, err := tx.Query(ctx, `SELECT idx, data FROM audit_open WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(start-start%BundleSize), int64(start))
+	if err != nil {
+		return nil, fmt.Errorf("read open entry bundle %d: %w", start/BundleSize, err)
+	}
+	defer rs.Close()
+	return openEntries(rs, start)
+}
+
+// Entries implements Store. It reads in one repeatable-read transaction,
+// so that a commit closing the open bundle meanwhile cannot hide entries
+// from it.
 func (p *Postgres) Entries(ctx context.Context, start, end uint64, fn func(uint64, []byte) error) error {
 	// Pages of bundles keep memory bounded on a log of millions of entries.
 	const page = 64
 	if start >= end {
 		return nil
 	}
+	tx, err := p.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return p.errf("read entries: %w", err)
+	}
+	defer tx.Rollback(ctx)
 	for b := start / BundleSize; b <= (end-1)/BundleSize; b += page {
-		rows, err := p.pool.Query(ctx, `SELECT idx, data FROM audit_bundles WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(b), int64(b+page))
+		rows, err := tx.Query(ctx, `SELECT idx, data FROM audit_bundles WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(b), int64(b+page))
 		if err != nil {
 			return p.errf("read entries: %w", err)
 		}
@@ -187,6 +247,24 @@ func (p *Postgres) Entries(ctx context.Context, start, end uint64, fn func(uint6
 		if err := rows.Err(); err != nil {
 			return p.errf("read entries: %w", err)
 		}
+	}
+	rows, err := tx.Query(ctx, `SELECT idx, data FROM audit_open WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(start), int64(end))
+	if err != nil {
+		return p.errf("read entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var data []byte
+		if err := rows.Scan(&idx, &data); err != nil {
+			return p.errf("read entries: %w", err)
+		}
+		if err := fn(uint64(idx), data); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return p.errf("read entries: %w", err)
 	}
 	return nil
 }

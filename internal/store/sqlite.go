@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS audit_bundles (
 	idx INTEGER PRIMARY KEY,
 	data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit_open (
+	idx INTEGER PRIMARY KEY, -- an entry's index: the open bundle's entries, one to a row
+	data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_tiles (
 	key INTEGER PRIMARY KEY, -- level<<40 | idx: a rowid keeps a whole tile on one page
 	level INTEGER NOT NULL,
@@ -177,20 +181,33 @@ func (s *SQLite) Commit(ctx context.Context, b Batch) error {
 	if uint64(size) != b.Start {
 		return s.errf("%w: log has %d entries, batch starts at %d", ErrConflict, size, b.Start)
 	}
-	var partial []byte
 	if b.Start%BundleSize != 0 {
-		if err := tx.QueryRowContext(ctx, `SELECT data FROM audit_bundles WHERE idx = ?`, int64(b.Start/BundleSize)).Scan(&partial); err != nil {
-			return s.errf("commit: read entry bundle %d: %w", b.Start/BundleSize, err)
+		if err := s.reopenBundle(ctx, tx, b.Start); err != nil {
+			return err
 		}
 	}
-	writes, err := packBatch(b.Start, partial, b.Entries)
+	plan, err := planBatch(b.Start, b.Entries, func() ([][]byte, error) { return s.openEntries(ctx, tx, b.Start) })
 	if err != nil {
 		return s.errf("commit: %w", err)
 	}
-	for _, w := range writes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_bundles (idx, data) VALUES (?, ?)
-			ON CONFLICT (idx) DO UPDATE SET data = excluded.data`, int64(w.index), w.data); err != nil {
+	for _, w := range plan.bundles {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_bundles (idx, data) VALUES (?, ?)`, int64(w.index), w.data); err != nil {
 			return s.errf("commit entry bundle %d: %w", w.index, err)
+		}
+	}
+	if plan.closeOpen {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_open WHERE idx < ?`, int64(b.Start)); err != nil {
+			return s.errf("commit entry bundle %d: %w", b.Start/BundleSize, err)
+		}
+	}
+	if len(plan.open) > 0 {
+		q := `INSERT INTO audit_open (idx, data) VALUES ` + strings.Repeat("(?, ?), ", len(plan.open)-1) + "(?, ?)"
+		args := make([]any, 0, 2*len(plan.open))
+		for _, e := range plan.open {
+			args = append(args, int64(e.index), e.data)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return s.errf("commit entries at %d: %w", plan.open[0].index, err)
 		}
 	}
 	for _, t := range b.Tiles {
@@ -212,23 +229,71 @@ func (s *SQLite) Commit(ctx context.Context, b Batch) error {
 	return nil
 }
 
-// Entries implements Store.
+// reopenBundle moves the entries of an open bundle stored whole (as the
+// store kept them before open bundles were kept an entry to a row) into
+// audit_open, in the commit's transaction.
+func (s *SQLite) reopenBundle(ctx context.Context, tx *sql.Tx, start uint64) error {
+	var data []byte
+	err := tx.QueryRowContext(ctx, `SELECT data FROM audit_bundles WHERE idx = ?`, int64(start/BundleSize)).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return s.errf("commit: read entry bundle %d: %w", start/BundleSize, err)
+	}
+	es, err := SplitBundle(data)
+	if err != nil || uint64(len(es)) != start%BundleSize {
+		return s.errf("commit: stored entry bundle %d holds %d entries (%v), want %d", start/BundleSize, len(es), err, start%BundleSize)
+	}
+	first := start - start%BundleSize
+	for i, e := range es {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_open (idx, data) VALUES (?, ?)`, int64(first)+int64(i), e); err != nil {
+			return s.errf("commit: reopen entry bundle %d: %w", start/BundleSize, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM audit_bundles WHERE idx = ?`, int64(start/BundleSize)); err != nil {
+		return s.errf("commit: reopen entry bundle %d: %w", start/BundleSize, err)
+	}
+	return nil
+}
+
+// openEntries reads the open bundle's entries before start.
+func (s *SQLite) openEntries(ctx context.Context, tx *sql.Tx, start uint64) ([][]byte, error) {
+	rs, err := tx.QueryContext(ctx, `SELECT idx, data FROM audit_open WHERE idx >= ? AND idx < ? ORDER BY idx`, int64(start-start%BundleSize), int64(start))
+	if err != nil {
+		return nil, fmt.Errorf("read open entry bundle %d: %w", start/BundleSize, err)
+	}
+	defer rs.Close()
+	return openEntries(rs, start)
+}
+
+// Entries implements Store. One statement reads the bundles and the open
+// bundle's entries, so that a commit closing the open bundle meanwhile
+// cannot hide entries from it.
 func (s *SQLite) Entries(ctx context.Context, start, end uint64, fn func(uint64, []byte) error) error {
 	if start >= end {
 		return nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT idx, data FROM audit_bundles WHERE idx >= ? AND idx <= ? ORDER BY idx`, int64(start/BundleSize), int64((end-1)/BundleSize))
+	rows, err := s.db.QueryContext(ctx, `SELECT 0, idx, data FROM audit_bundles WHERE idx >= ? AND idx <= ?
+		UNION ALL SELECT 1, idx, data FROM audit_open WHERE idx >= ? AND idx < ?
+		ORDER BY 1, 2`, int64(start/BundleSize), int64((end-1)/BundleSize), int64(start), int64(end))
 	if err != nil {
 		return s.errf("read entries: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var open bool
 		var idx int64
 		var data []byte
-		if err := rows.Scan(&idx, &data); err != nil {
+		if err := rows.Scan(&open, &idx, &data); err != nil {
 			return s.errf("read entries: %w", err)
 		}
-		if err := emitBundle(uint64(idx), data, start, end, fn); err != nil {
+		if open {
+			err = fn(uint64(idx), data)
+		} else {
+			err = emitBundle(uint64(idx), data, start, end, fn)
+		}
+		if err != nil {
 			return err
 		}
 	}

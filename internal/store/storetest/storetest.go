@@ -123,3 +123,23 @@ func Exec(t testing.TB, location string, stmt string, args ...any) {
 	}
 	execSQLite(t, strings.TrimPrefix(location, "sqlite:"), stmt, args)
 }
+
+// QueryInt runs a query returning one integer (a count, say) directly
+// against the database behind a location.
+func QueryInt(t testing.TB, location string, query string, args ...any) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var n int64
+	if strings.HasPrefix(location, "postgres") {
+		conn, err := pgx.Connect(ctx, location)
+		if err != nil {
+			t.Fatalf("connect: %v", err)
+		}
+		defer conn.Close(ctx)
+		if err := conn.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return n
+	}
+	return querySQLite(t, strings.TrimPrefix(location, "sqlite:"), query, args)
+}
