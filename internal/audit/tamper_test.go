@@ -58,7 +58,7 @@ func TestTamperingWithTheStoreIsDetectedAndLocated(t *testing.T) {
 		}
 		// rewrite replaces entry bundle idx (entries 256*idx to
 		// 256*idx+255) with what change makes of its entries: the row of
-		// a full bundle, or the rows of the open bundle's entries.
+		// a full bundle, or the open bundle's fragments.
 		rewrite := func(t *testing.T, loc string, idx uint64, change func([][]byte) [][]byte) {
 			var es [][]byte
 			err := reopen(t, loc).Entries(ctx, idx*256, idx*256+256, func(_ uint64, d []byte) error {
@@ -68,16 +68,14 @@ func TestTamperingWithTheStoreIsDetectedAndLocated(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if (idx+1)*256 > 600 {
-				storetest.Exec(t, loc, `DELETE FROM audit_open WHERE idx >= $1`, int64(idx*256))
-				for i, e := range change(es) {
-					storetest.Exec(t, loc, `INSERT INTO audit_open (idx, data) VALUES ($1, $2)`, int64(idx*256)+int64(i), e)
-				}
-				return
-			}
 			b, err := store.AppendBundle(nil, change(es)...)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if (idx+1)*256 > 600 { // the open bundle, kept as fragments
+				storetest.Exec(t, loc, `DELETE FROM audit_open WHERE idx >= $1`, int64(idx*256))
+				storetest.Exec(t, loc, `INSERT INTO audit_open (idx, data) VALUES ($1, $2)`, int64(idx*256), b)
+				return
 			}
 			storetest.Exec(t, loc, `UPDATE audit_bundles SET data = $1 WHERE idx = $2`, b, int64(idx))
 		}
@@ -124,9 +122,11 @@ func TestTamperingWithTheStoreIsDetectedAndLocated(t *testing.T) {
 			}
 			storetest.Exec(t, loc, `DELETE FROM audit_bundles WHERE idx >= 1`)
 			storetest.Exec(t, loc, `DELETE FROM audit_open WHERE idx >= 300`)
-			for i, e := range kept {
-				storetest.Exec(t, loc, `INSERT INTO audit_open (idx, data) VALUES ($1, $2)`, int64(256+i), e)
+			fragment, err := store.AppendBundle(nil, kept...)
+			if err != nil {
+				t.Fatal(err)
 			}
+			storetest.Exec(t, loc, `INSERT INTO audit_open (idx, data) VALUES (256, $1)`, fragment)
 			storetest.Exec(t, loc, `DELETE FROM audit_checkpoints WHERE size > 300`)
 			storetest.Exec(t, loc, `UPDATE audit_meta SET size = 300`)
 			// In a tree of 300, tile 0/1 holds 44 hashes and tile 1/0 one.

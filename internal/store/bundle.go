@@ -9,10 +9,12 @@ import (
 // format: each entry a big-endian uint16 length and its bytes. One row per
 // bundle instead of one per entry keeps a large log's reads to a few large
 // rows, and a stored bundle is byte for byte the file a tiles export
-// publishes. The entries of the bundle still filling (the open bundle) are
-// kept one to a row until the bundle is full, so that a commit writes its
-// own entries and not the open bundle again: rewriting it cost a commit of
-// four 1 KiB entries about 170 KiB of writes (BenchmarkCommitSmallBatches).
+// publishes. The bundle still filling (the open bundle) is kept as
+// fragments, one row per commit holding that commit's entries packed the
+// same way, until a commit fills it and writes it whole: so a commit writes
+// its own entries and not the open bundle again (rewriting it cost a
+// commit of four 1 KiB entries about 170 KiB of writes;
+// BenchmarkCommitSmallBatches), in one row whatever the batch size.
 const (
 	// BundleSize is the number of entries in a full bundle.
 	BundleSize = 256
@@ -56,18 +58,13 @@ type bundleWrite struct {
 	data  []byte
 }
 
-// openEntry is one entry of the open bundle, kept in a row of its own.
-type openEntry struct {
-	index uint64
-	data  []byte
-}
-
-// commitPlan is what a commit writes: the bundles it fills, the entries it
-// leaves in the open bundle, and whether the open rows the commit found are
-// to be deleted (the bundle they belonged to is now written whole).
+// commitPlan is what a commit writes: the bundles it fills, the fragment
+// of the open bundle it leaves (its entries packed as in a bundle, nil if
+// none), and whether the open bundle's fragments the commit found are to
+// be deleted (the bundle they belonged to is now written whole).
 type commitPlan struct {
 	bundles   []bundleWrite
-	open      []openEntry
+	fragment  *bundleWrite // index: the index of its first entry
 	closeOpen bool
 }
 
@@ -82,15 +79,7 @@ func planBatch(start uint64, entries [][]byte, have func() ([][]byte, error)) (c
 		}
 	}
 	pos := start
-	if held := start % BundleSize; held != 0 {
-		room := BundleSize - held
-		if uint64(len(entries)) < room {
-			for _, e := range entries {
-				p.open = append(p.open, openEntry{index: pos, data: e})
-				pos++
-			}
-			return p, nil
-		}
+	if held := start % BundleSize; held != 0 && uint64(len(entries)) >= BundleSize-held {
 		es, err := have()
 		if err != nil {
 			return p, err
@@ -98,20 +87,21 @@ func planBatch(start uint64, entries [][]byte, have func() ([][]byte, error)) (c
 		if uint64(len(es)) != held {
 			return p, fmt.Errorf("open entry bundle %d holds %d entries, want %d", start/BundleSize, len(es), held)
 		}
+		room := BundleSize - held
 		data, _ := AppendBundle(nil, es...)
 		data, _ = AppendBundle(data, entries[:room]...)
 		p.bundles = append(p.bundles, bundleWrite{index: start / BundleSize, data: data})
 		p.closeOpen = true
 		entries, pos = entries[room:], pos+room
 	}
-	for len(entries) >= BundleSize {
+	for pos%BundleSize == 0 && len(entries) >= BundleSize {
 		data, _ := AppendBundle(nil, entries[:BundleSize]...)
 		p.bundles = append(p.bundles, bundleWrite{index: pos / BundleSize, data: data})
 		entries, pos = entries[BundleSize:], pos+BundleSize
 	}
-	for _, e := range entries {
-		p.open = append(p.open, openEntry{index: pos, data: e})
-		pos++
+	if len(entries) > 0 {
+		data, _ := AppendBundle(nil, entries...)
+		p.fragment = &bundleWrite{index: pos, data: data}
 	}
 	return p, nil
 }
@@ -120,10 +110,17 @@ func planBatch(start uint64, entries [][]byte, have func() ([][]byte, error)) (c
 // The entries of a damaged bundle are emitted up to the damage; the gap
 // that follows is for the caller to notice.
 func emitBundle(idx uint64, data []byte, start, end uint64, fn func(uint64, []byte) error) error {
+	return emitEntries(idx*BundleSize, data, start, end, fn)
+}
+
+// emitEntries calls fn for the entries packed in data, the first of them
+// entry first, that lie within [start, end) and within first's bundle.
+func emitEntries(first uint64, data []byte, start, end uint64, fn func(uint64, []byte) error) error {
 	es, _ := SplitBundle(data)
+	limit := first - first%BundleSize + BundleSize
 	for j, e := range es {
-		i := idx*BundleSize + uint64(j)
-		if j >= BundleSize || i >= end {
+		i := first + uint64(j)
+		if i >= limit || i >= end {
 			break
 		}
 		if i < start {
@@ -143,8 +140,9 @@ type rows interface {
 	Err() error
 }
 
-// openEntries reads (idx, data) rows of the open bundle, in index order,
-// holding the entries before start, and checks that none is missing.
+// openEntries reads the (idx, data) fragment rows of the open bundle, in
+// index order, holding the entries before start, and checks that none is
+// missing.
 func openEntries(rs rows, start uint64) ([][]byte, error) {
 	first := start - start%BundleSize
 	var out [][]byte
@@ -157,7 +155,11 @@ func openEntries(rs rows, start uint64) ([][]byte, error) {
 		if uint64(idx) != first+uint64(len(out)) {
 			return nil, fmt.Errorf("open entry bundle %d: entry %d missing", start/BundleSize, first+uint64(len(out)))
 		}
-		out = append(out, data)
+		es, err := SplitBundle(data)
+		if err != nil {
+			return nil, fmt.Errorf("open entry bundle %d: entries from %d: %w", start/BundleSize, idx, err)
+		}
+		out = append(out, es...)
 	}
 	if err := rs.Err(); err != nil {
 		return nil, fmt.Errorf("read open entry bundle %d: %w", start/BundleSize, err)

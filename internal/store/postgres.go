@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS audit_bundles (
 	data BYTEA NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_open (
-	idx BIGINT PRIMARY KEY, -- an entry's index: the open bundle's entries, one to a row
+	idx BIGINT PRIMARY KEY, -- the index of the fragment's first entry
 	data BYTEA NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_tiles (
@@ -146,13 +146,8 @@ func (p *Postgres) Commit(ctx context.Context, b Batch) error {
 	if plan.closeOpen {
 		batch.Queue(`DELETE FROM audit_open WHERE idx < $1`, int64(b.Start))
 	}
-	if len(plan.open) > 0 {
-		idx := make([]int64, len(plan.open))
-		data := make([][]byte, len(plan.open))
-		for i, e := range plan.open {
-			idx[i], data[i] = int64(e.index), e.data
-		}
-		batch.Queue(`INSERT INTO audit_open (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, data)
+	if f := plan.fragment; f != nil {
+		batch.Queue(`INSERT INTO audit_open (idx, data) VALUES ($1, $2)`, int64(f.index), f.data)
 	}
 	for _, t := range b.Tiles {
 		batch.Queue(`INSERT INTO audit_tiles (level, idx, width, hashes) VALUES ($1,$2,$3,$4)
@@ -173,9 +168,9 @@ func (p *Postgres) Commit(ctx context.Context, b Batch) error {
 	return nil
 }
 
-// reopenBundle moves the entries of an open bundle stored whole (as the
-// store kept them before open bundles were kept an entry to a row) into
-// audit_open, in the commit's transaction.
+// reopenBundle moves an open bundle stored whole, as the store kept it
+// before open bundles were kept as fragments, into audit_open as one
+// fragment, in the commit's transaction.
 func (p *Postgres) reopenBundle(ctx context.Context, tx pgx.Tx, start uint64) error {
 	var data []byte
 	err := tx.QueryRow(ctx, `SELECT data FROM audit_bundles WHERE idx = $1`, int64(start/BundleSize)).Scan(&data)
@@ -185,15 +180,10 @@ func (p *Postgres) reopenBundle(ctx context.Context, tx pgx.Tx, start uint64) er
 	if err != nil {
 		return p.errf("commit: read entry bundle %d: %w", start/BundleSize, err)
 	}
-	es, err := SplitBundle(data)
-	if err != nil || uint64(len(es)) != start%BundleSize {
+	if es, err := SplitBundle(data); err != nil || uint64(len(es)) != start%BundleSize {
 		return p.errf("commit: stored entry bundle %d holds %d entries (%v), want %d", start/BundleSize, len(es), err, start%BundleSize)
 	}
-	idx := make([]int64, len(es))
-	for i := range es {
-		idx[i] = int64(start-start%BundleSize) + int64(i)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_open (idx, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, es); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_open (idx, data) VALUES ($1, $2)`, int64(start-start%BundleSize), data); err != nil {
 		return p.errf("commit: reopen entry bundle %d: %w", start/BundleSize, err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM audit_bundles WHERE idx = $1`, int64(start/BundleSize)); err != nil {
@@ -248,7 +238,7 @@ func (p *Postgres) Entries(ctx context.Context, start, end uint64, fn func(uint6
 			return p.errf("read entries: %w", err)
 		}
 	}
-	rows, err := tx.Query(ctx, `SELECT idx, data FROM audit_open WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(start), int64(end))
+	rows, err := tx.Query(ctx, `SELECT idx, data FROM audit_open WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(start-start%BundleSize), int64(end))
 	if err != nil {
 		return p.errf("read entries: %w", err)
 	}
@@ -259,7 +249,7 @@ func (p *Postgres) Entries(ctx context.Context, start, end uint64, fn func(uint6
 		if err := rows.Scan(&idx, &data); err != nil {
 			return p.errf("read entries: %w", err)
 		}
-		if err := fn(uint64(idx), data); err != nil {
+		if err := emitEntries(uint64(idx), data, start, end, fn); err != nil {
 			return err
 		}
 	}

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS audit_bundles (
 	data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_open (
-	idx INTEGER PRIMARY KEY, -- an entry's index: the open bundle's entries, one to a row
+	idx INTEGER PRIMARY KEY, -- the index of the fragment's first entry
 	data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_tiles (
@@ -200,14 +200,9 @@ func (s *SQLite) Commit(ctx context.Context, b Batch) error {
 			return s.errf("commit entry bundle %d: %w", b.Start/BundleSize, err)
 		}
 	}
-	if len(plan.open) > 0 {
-		q := `INSERT INTO audit_open (idx, data) VALUES ` + strings.Repeat("(?, ?), ", len(plan.open)-1) + "(?, ?)"
-		args := make([]any, 0, 2*len(plan.open))
-		for _, e := range plan.open {
-			args = append(args, int64(e.index), e.data)
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return s.errf("commit entries at %d: %w", plan.open[0].index, err)
+	if f := plan.fragment; f != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_open (idx, data) VALUES (?, ?)`, int64(f.index), f.data); err != nil {
+			return s.errf("commit entries at %d: %w", f.index, err)
 		}
 	}
 	for _, t := range b.Tiles {
@@ -229,9 +224,9 @@ func (s *SQLite) Commit(ctx context.Context, b Batch) error {
 	return nil
 }
 
-// reopenBundle moves the entries of an open bundle stored whole (as the
-// store kept them before open bundles were kept an entry to a row) into
-// audit_open, in the commit's transaction.
+// reopenBundle moves an open bundle stored whole, as the store kept it
+// before open bundles were kept as fragments, into audit_open as one
+// fragment, in the commit's transaction.
 func (s *SQLite) reopenBundle(ctx context.Context, tx *sql.Tx, start uint64) error {
 	var data []byte
 	err := tx.QueryRowContext(ctx, `SELECT data FROM audit_bundles WHERE idx = ?`, int64(start/BundleSize)).Scan(&data)
@@ -241,15 +236,11 @@ func (s *SQLite) reopenBundle(ctx context.Context, tx *sql.Tx, start uint64) err
 	if err != nil {
 		return s.errf("commit: read entry bundle %d: %w", start/BundleSize, err)
 	}
-	es, err := SplitBundle(data)
-	if err != nil || uint64(len(es)) != start%BundleSize {
+	if es, err := SplitBundle(data); err != nil || uint64(len(es)) != start%BundleSize {
 		return s.errf("commit: stored entry bundle %d holds %d entries (%v), want %d", start/BundleSize, len(es), err, start%BundleSize)
 	}
-	first := start - start%BundleSize
-	for i, e := range es {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_open (idx, data) VALUES (?, ?)`, int64(first)+int64(i), e); err != nil {
-			return s.errf("commit: reopen entry bundle %d: %w", start/BundleSize, err)
-		}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_open (idx, data) VALUES (?, ?)`, int64(start-start%BundleSize), data); err != nil {
+		return s.errf("commit: reopen entry bundle %d: %w", start/BundleSize, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM audit_bundles WHERE idx = ?`, int64(start/BundleSize)); err != nil {
 		return s.errf("commit: reopen entry bundle %d: %w", start/BundleSize, err)
@@ -268,7 +259,7 @@ func (s *SQLite) openEntries(ctx context.Context, tx *sql.Tx, start uint64) ([][
 }
 
 // Entries implements Store. One statement reads the bundles and the open
-// bundle's entries, so that a commit closing the open bundle meanwhile
+// bundle's fragments, so that a commit closing the open bundle meanwhile
 // cannot hide entries from it.
 func (s *SQLite) Entries(ctx context.Context, start, end uint64, fn func(uint64, []byte) error) error {
 	if start >= end {
@@ -276,7 +267,7 @@ func (s *SQLite) Entries(ctx context.Context, start, end uint64, fn func(uint64,
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT 0, idx, data FROM audit_bundles WHERE idx >= ? AND idx <= ?
 		UNION ALL SELECT 1, idx, data FROM audit_open WHERE idx >= ? AND idx < ?
-		ORDER BY 1, 2`, int64(start/BundleSize), int64((end-1)/BundleSize), int64(start), int64(end))
+		ORDER BY 1, 2`, int64(start/BundleSize), int64((end-1)/BundleSize), int64(start-start%BundleSize), int64(end))
 	if err != nil {
 		return s.errf("read entries: %w", err)
 	}
@@ -289,7 +280,7 @@ func (s *SQLite) Entries(ctx context.Context, start, end uint64, fn func(uint64,
 			return s.errf("read entries: %w", err)
 		}
 		if open {
-			err = fn(uint64(idx), data)
+			err = emitEntries(uint64(idx), data, start, end, fn)
 		} else {
 			err = emitBundle(uint64(idx), data, start, end, fn)
 		}
