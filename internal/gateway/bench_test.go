@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"sort"
 	"strconv"
@@ -26,7 +27,8 @@ import (
 // with the whole built-in bundle, argument guards, inspection of a 4 KiB
 // response, and the decision record queued to the SQLite log), open loop at
 // a fixed arrival rate so that slow calls cannot hide queueing. It prints
-// latency percentiles for both, the added latency, the highest closed-loop
+// latency percentiles for both, the added latency (and, as a baseline,
+// what a bare reverse proxy adds: the cost of the hop alone), the highest closed-loop
 // throughput of both, and how long records take to become durable.
 //
 //	go test -run '^$' -bench GatewayOpenLoop -benchtime 1x ./internal/gateway
@@ -82,10 +84,14 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 		}
 		lagMu.Unlock()
 	}
+	hop := direct
+	hop.URL = bareProxy(b, direct.URL)
 	b.ResetTimer()
 	var srv0, cpu0 time.Duration
 	d := loadProcess(b, direct, func() { srv0 = childCPU(serverPID) })
 	srvDirect := (childCPU(serverPID) - srv0) / time.Duration(max(len(d.lat), 1))
+	h := loadProcess(b, hop, func() { cpu0 = processCPU() })
+	hopCPU := (processCPU() - cpu0) / time.Duration(max(len(h.lat), 1))
 	g := loadProcess(b, via, func() { setMeasuring(true); cpu0, srv0 = processCPU(), childCPU(serverPID) })
 	cpuPerCall := (processCPU() - cpu0) / time.Duration(max(len(g.lat), 1))
 	srvVia := (childCPU(serverPID) - srv0) / time.Duration(max(len(g.lat), 1))
@@ -107,8 +113,11 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 		rate, secs, g.client, g.protocol)
 	fmt.Printf("%-10s %10s %10s %10s %10s %8s\n", "path", "p50", "p99", "p99.9", "calls/s", "errors")
 	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "direct", d.p(50), d.p(99), d.p(99.9), d.rate, d.errors)
+	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "bare proxy", h.p(50), h.p(99), h.p(99.9), h.rate, h.errors)
 	fmt.Printf("%-10s %10s %10s %10s %10.0f %8d\n", "gateway", g.p(50), g.p(99), g.p(99.9), g.rate, g.errors)
 	fmt.Printf("added latency, end to end (gateway minus direct): p50 %s, p99 %s (target p99 < 1ms)\n", g.pd(50)-d.pd(50), g.pd(99)-d.pd(99))
+	fmt.Printf("added by a bare proxy (forwards only: no checks, no log): p50 %s, p99 %s; CPU time per call in its process %s\n",
+		h.pd(50)-d.pd(50), h.pd(99)-d.pd(99), hopCPU.Round(time.Microsecond))
 	fmt.Printf("the gateway's own time per call (request read to response written, less the upstream's response time): p50 %s, p99 %s, p99.9 %s\n",
 		op50.Round(time.Microsecond), op99.Round(time.Microsecond), op999.Round(time.Microsecond))
 	perCall := func(l loopResult) time.Duration {
@@ -121,10 +130,64 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 	b.ReportMetric(float64((g.pd(50) - d.pd(50)).Microseconds()), "added-p50-µs")
 	b.ReportMetric(float64((g.pd(99) - d.pd(99)).Microseconds()), "added-p99-µs")
 	b.ReportMetric(float64(op99.Microseconds()), "own-p99-µs")
+	b.ReportMetric(float64((h.pd(99) - d.pd(99)).Microseconds()), "bare-proxy-added-p99-µs")
 	b.ReportMetric(float64(cpuPerCall.Microseconds()), "gateway-cpu-µs/call")
 	b.ReportMetric(gt, "gateway-calls/s")
 	b.ReportMetric(dt, "direct-calls/s")
 	b.ReportMetric(float64(lp99.Microseconds()), "durability-p99-µs")
+}
+
+// bareProxy serves, on a loopback port of this process, a proxy to
+// target that does nothing but forward: a POST's response is read whole
+// and written back (as the gateway does, which holds a response to
+// inspect it); other requests (a session's standing event stream, its
+// end) are streamed through. It is the baseline of what one more HTTP hop
+// costs on this machine, without policy, inspection or log.
+func bareProxy(b *testing.B, target string) string {
+	b.Helper()
+	client := &http.Client{Transport: upstreamTransport()}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, target, r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		req.Header = r.Header.Clone()
+		req.ContentLength = r.ContentLength
+		resp, err := client.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		if r.Method != http.MethodPost {
+			w.WriteHeader(resp.StatusCode)
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := resp.Body.Read(buf)
+				if n > 0 {
+					w.Write(buf[:n])
+					w.(http.Flusher).Flush()
+				}
+				if err != nil {
+					return
+				}
+			}
+		}
+		out, err := io.ReadAll(resp.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+		w.WriteHeader(resp.StatusCode)
+		w.Write(out)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // loadSpec is what a load generator process runs: calls to Tool at URL
