@@ -577,7 +577,8 @@ func unescape(body []byte) (string, bool) {
 		}
 		return string(body), true
 	}
-	out := make([]byte, 0, len(body))
+	var out strings.Builder // its String does not copy
+	out.Grow(len(body))
 	for len(body) > 0 {
 		i := bytes.IndexByte(body, '\\')
 		if i < 0 {
@@ -588,7 +589,7 @@ func unescape(body []byte) (string, bool) {
 				return "", false
 			}
 		}
-		out = append(out, body[:i]...)
+		out.Write(body[:i])
 		if i == len(body) {
 			break
 		}
@@ -597,23 +598,23 @@ func unescape(body []byte) (string, bool) {
 		}
 		switch e := body[i+1]; e {
 		case '"', '\\', '/':
-			out = append(out, e)
+			out.WriteByte(e)
 		case 'b':
-			out = append(out, '\b')
+			out.WriteByte('\b')
 		case 'f':
-			out = append(out, '\f')
+			out.WriteByte('\f')
 		case 'n':
-			out = append(out, '\n')
+			out.WriteByte('\n')
 		case 'r':
-			out = append(out, '\r')
+			out.WriteByte('\r')
 		case 't':
-			out = append(out, '\t')
+			out.WriteByte('\t')
 		default:
 			return "", false
 		}
 		body = body[i+2:]
 	}
-	return string(out), true
+	return out.String(), true
 }
 
 func (o *object) get(k string) (json.RawMessage, bool) {
