@@ -111,8 +111,8 @@ func (p *Postgres) Size(ctx context.Context) (uint64, error) {
 	return uint64(n), nil
 }
 
-// Commit implements Store. Bundles, open entries and tiles go in as one
-// pipelined batch.
+// Commit implements Store. Bundles, the open bundle's fragment and tiles go
+// in as one pipelined batch.
 func (p *Postgres) Commit(ctx context.Context, b Batch) error {
 	tx, err := p.pool.Begin(ctx)
 	if err != nil {

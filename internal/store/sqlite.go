@@ -258,33 +258,41 @@ func (s *SQLite) openEntries(ctx context.Context, tx *sql.Tx, start uint64) ([][
 	return openEntries(rs, start)
 }
 
-// Entries implements Store. One statement reads the bundles and the open
-// bundle's fragments, so that a commit closing the open bundle meanwhile
-// cannot hide entries from it.
+// Entries implements Store. It reads the bundles and then the open
+// bundle's fragments in one read transaction (one snapshot), so that a
+// commit closing the open bundle meanwhile cannot hide entries from it.
 func (s *SQLite) Entries(ctx context.Context, start, end uint64, fn func(uint64, []byte) error) error {
 	if start >= end {
 		return nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT 0, idx, data FROM audit_bundles WHERE idx >= ? AND idx <= ?
-		UNION ALL SELECT 1, idx, data FROM audit_open WHERE idx >= ? AND idx < ?
-		ORDER BY 1, 2`, int64(start/BundleSize), int64((end-1)/BundleSize), int64(start-start%BundleSize), int64(end))
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // BEGIN DEFERRED: no write lock
+	if err != nil {
+		return s.errf("read entries: %w", err)
+	}
+	defer tx.Rollback()
+	err = s.readRows(ctx, tx, `SELECT idx, data FROM audit_bundles WHERE idx >= ? AND idx <= ? ORDER BY idx`, start/BundleSize, (end-1)/BundleSize,
+		func(idx uint64, data []byte) error { return emitBundle(idx, data, start, end, fn) })
+	if err != nil {
+		return err
+	}
+	return s.readRows(ctx, tx, `SELECT idx, data FROM audit_open WHERE idx >= ? AND idx < ? ORDER BY idx`, start-start%BundleSize, end,
+		func(idx uint64, data []byte) error { return emitEntries(idx, data, start, end, fn) })
+}
+
+// readRows calls emit for each (idx, data) row query returns.
+func (s *SQLite) readRows(ctx context.Context, tx *sql.Tx, query string, lo, hi uint64, emit func(uint64, []byte) error) error {
+	rows, err := tx.QueryContext(ctx, query, int64(lo), int64(hi))
 	if err != nil {
 		return s.errf("read entries: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var open bool
 		var idx int64
 		var data []byte
-		if err := rows.Scan(&open, &idx, &data); err != nil {
+		if err := rows.Scan(&idx, &data); err != nil {
 			return s.errf("read entries: %w", err)
 		}
-		if open {
-			err = emitEntries(uint64(idx), data, start, end, fn)
-		} else {
-			err = emitBundle(uint64(idx), data, start, end, fn)
-		}
-		if err != nil {
+		if err := emit(uint64(idx), data); err != nil {
 			return err
 		}
 	}
