@@ -140,29 +140,41 @@ type rows interface {
 	Err() error
 }
 
+// eachRow calls emit for each (idx, data) row of rs. An error of emit is
+// returned as it is; one reading the rows goes through wrap.
+func eachRow(rs rows, emit func(idx uint64, data []byte) error, wrap func(error) error) error {
+	for rs.Next() {
+		var idx int64
+		var data []byte
+		if err := rs.Scan(&idx, &data); err != nil {
+			return wrap(err)
+		}
+		if err := emit(uint64(idx), data); err != nil {
+			return err
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
 // openEntries reads the (idx, data) fragment rows of the open bundle, in
 // index order, holding the entries before start, and checks that none is
 // missing.
 func openEntries(rs rows, start uint64) ([][]byte, error) {
 	first := start - start%BundleSize
 	var out [][]byte
-	for rs.Next() {
-		var idx int64
-		var data []byte
-		if err := rs.Scan(&idx, &data); err != nil {
-			return nil, fmt.Errorf("read open entry bundle %d: %w", start/BundleSize, err)
-		}
-		if uint64(idx) != first+uint64(len(out)) {
-			return nil, fmt.Errorf("open entry bundle %d: entry %d missing", start/BundleSize, first+uint64(len(out)))
+	err := eachRow(rs, func(idx uint64, data []byte) error {
+		if idx != first+uint64(len(out)) {
+			return fmt.Errorf("open entry bundle %d: entry %d missing", start/BundleSize, first+uint64(len(out)))
 		}
 		es, err := SplitBundle(data)
 		if err != nil {
-			return nil, fmt.Errorf("open entry bundle %d: entries from %d: %w", start/BundleSize, idx, err)
+			return fmt.Errorf("open entry bundle %d: entries from %d: %w", start/BundleSize, idx, err)
 		}
 		out = append(out, es...)
-	}
-	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("read open entry bundle %d: %w", start/BundleSize, err)
-	}
-	return out, nil
+		return nil
+	}, func(err error) error { return fmt.Errorf("read open entry bundle %d: %w", start/BundleSize, err) })
+	return out, err
 }

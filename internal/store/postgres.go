@@ -216,47 +216,24 @@ func (p *Postgres) Entries(ctx context.Context, start, end uint64, fn func(uint6
 		return p.errf("read entries: %w", err)
 	}
 	defer tx.Rollback(ctx)
-	for b := start / BundleSize; b <= (end-1)/BundleSize; b += page {
-		rows, err := tx.Query(ctx, `SELECT idx, data FROM audit_bundles WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(b), int64(b+page))
+	wrap := func(err error) error { return p.errf("read entries: %w", err) }
+	read := func(query string, lo, hi uint64, emit func(uint64, []byte) error) error {
+		rows, err := tx.Query(ctx, query, int64(lo), int64(hi))
 		if err != nil {
-			return p.errf("read entries: %w", err)
+			return wrap(err)
 		}
-		for rows.Next() {
-			var idx int64
-			var data []byte
-			if err := rows.Scan(&idx, &data); err != nil {
-				rows.Close()
-				return p.errf("read entries: %w", err)
-			}
-			if err := emitBundle(uint64(idx), data, start, end, fn); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return p.errf("read entries: %w", err)
-		}
+		defer rows.Close()
+		return eachRow(rows, emit, wrap)
 	}
-	rows, err := tx.Query(ctx, `SELECT idx, data FROM audit_open WHERE idx >= $1 AND idx < $2 ORDER BY idx`, int64(start-start%BundleSize), int64(end))
-	if err != nil {
-		return p.errf("read entries: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var idx int64
-		var data []byte
-		if err := rows.Scan(&idx, &data); err != nil {
-			return p.errf("read entries: %w", err)
-		}
-		if err := emitEntries(uint64(idx), data, start, end, fn); err != nil {
+	for b := start / BundleSize; b <= (end-1)/BundleSize; b += page {
+		err := read(`SELECT idx, data FROM audit_bundles WHERE idx >= $1 AND idx < $2 ORDER BY idx`, b, b+page,
+			func(idx uint64, data []byte) error { return emitBundle(idx, data, start, end, fn) })
+		if err != nil {
 			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return p.errf("read entries: %w", err)
-	}
-	return nil
+	return read(`SELECT idx, data FROM audit_open WHERE idx >= $1 AND idx < $2 ORDER BY idx`, start-start%BundleSize, end,
+		func(idx uint64, data []byte) error { return emitEntries(idx, data, start, end, fn) })
 }
 
 // Tile implements Store.

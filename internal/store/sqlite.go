@@ -286,20 +286,7 @@ func (s *SQLite) readRows(ctx context.Context, tx *sql.Tx, query string, lo, hi 
 		return s.errf("read entries: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var idx int64
-		var data []byte
-		if err := rows.Scan(&idx, &data); err != nil {
-			return s.errf("read entries: %w", err)
-		}
-		if err := emit(uint64(idx), data); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return s.errf("read entries: %w", err)
-	}
-	return nil
+	return eachRow(rows, emit, func(err error) error { return s.errf("read entries: %w", err) })
 }
 
 // Tile implements Store.
