@@ -20,9 +20,47 @@ type SQLite struct {
 	path     string
 	db       *sql.DB
 	tileStmt *sql.Stmt // prepared once: proofs read tiles in a tight loop
+	commit   commitStmts
 
 	mu        sync.Mutex
 	nodeStmts map[int]*sql.Stmt // TileHashes statements by hash count
+}
+
+// commitStmts are Commit's statements, prepared once: parsing them anew on
+// each commit was about a third of a small commit's CPU time.
+type commitStmts struct {
+	size, addBundle, closeOpen, addFragment, putTile, setSize *sql.Stmt
+}
+
+func (c *commitStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&c.size, `SELECT size FROM audit_meta WHERE id = 1`},
+		{&c.addBundle, `INSERT INTO audit_bundles (idx, data) VALUES (?, ?)`},
+		{&c.closeOpen, `DELETE FROM audit_open WHERE idx < ?`},
+		{&c.addFragment, `INSERT INTO audit_open (idx, data) VALUES (?, ?)`},
+		{&c.putTile, `INSERT INTO audit_tiles (key, level, idx, width, hashes) VALUES (?,?,?,?,?)
+			ON CONFLICT (key) DO UPDATE SET width = excluded.width, hashes = excluded.hashes`},
+		{&c.setSize, `UPDATE audit_meta SET size = ? WHERE id = 1`},
+	} {
+		st, err := db.PrepareContext(ctx, p.q)
+		if err != nil {
+			c.close()
+			return err
+		}
+		*p.st = st
+	}
+	return nil
+}
+
+func (c *commitStmts) close() {
+	for _, st := range []*sql.Stmt{c.size, c.addBundle, c.closeOpen, c.addFragment, c.putTile, c.setSize} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 // tileKey packs a tile's level and index into the table's rowid.
@@ -104,7 +142,13 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	return &SQLite{path: path, db: db, tileStmt: tileStmt, nodeStmts: map[int]*sql.Stmt{}}, nil
+	s := &SQLite{path: path, db: db, tileStmt: tileStmt, nodeStmts: map[int]*sql.Stmt{}}
+	if err := s.commit.prepare(ctx, db); err != nil {
+		tileStmt.Close()
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	return s, nil
 }
 
 // Path returns the file the store lives in.
@@ -170,8 +214,9 @@ func (s *SQLite) Commit(ctx context.Context, b Batch) error {
 		return s.errf("commit: %w", err)
 	}
 	defer tx.Rollback()
+	st := func(p *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, p) }
 	var size int64
-	err = tx.QueryRowContext(ctx, `SELECT size FROM audit_meta WHERE id = 1`).Scan(&size)
+	err = st(s.commit.size).QueryRowContext(ctx).Scan(&size)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.errf("%w", ErrNotInitialized)
 	}
@@ -191,31 +236,30 @@ func (s *SQLite) Commit(ctx context.Context, b Batch) error {
 		return s.errf("commit: %w", err)
 	}
 	for _, w := range plan.bundles {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_bundles (idx, data) VALUES (?, ?)`, int64(w.index), w.data); err != nil {
+		if _, err := st(s.commit.addBundle).ExecContext(ctx, int64(w.index), w.data); err != nil {
 			return s.errf("commit entry bundle %d: %w", w.index, err)
 		}
 	}
 	if plan.closeOpen {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_open WHERE idx < ?`, int64(b.Start)); err != nil {
+		if _, err := st(s.commit.closeOpen).ExecContext(ctx, int64(b.Start)); err != nil {
 			return s.errf("commit entry bundle %d: %w", b.Start/BundleSize, err)
 		}
 	}
 	if f := plan.fragment; f != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_open (idx, data) VALUES (?, ?)`, int64(f.index), f.data); err != nil {
+		if _, err := st(s.commit.addFragment).ExecContext(ctx, int64(f.index), f.data); err != nil {
 			return s.errf("commit entries at %d: %w", f.index, err)
 		}
 	}
+	putTile := st(s.commit.putTile)
 	for _, t := range b.Tiles {
 		if t.Index >= 1<<40 || t.Level >= 1<<20 {
 			return s.errf("commit tile %d/%d: index out of range", t.Level, t.Index)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_tiles (key, level, idx, width, hashes) VALUES (?,?,?,?,?)
-			ON CONFLICT (key) DO UPDATE SET width = excluded.width, hashes = excluded.hashes`,
-			tileKey(t.Level, t.Index), int64(t.Level), int64(t.Index), t.Width, t.Hashes); err != nil {
+		if _, err := putTile.ExecContext(ctx, tileKey(t.Level, t.Index), int64(t.Level), int64(t.Index), t.Width, t.Hashes); err != nil {
 			return s.errf("commit tile %d/%d: %w", t.Level, t.Index, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_meta SET size = ? WHERE id = 1`, int64(b.Start)+int64(len(b.Entries))); err != nil {
+	if _, err := st(s.commit.setSize).ExecContext(ctx, int64(b.Start)+int64(len(b.Entries))); err != nil {
 		return s.errf("commit size: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -381,6 +425,7 @@ func (s *SQLite) Checkpoints(ctx context.Context) ([]Checkpoint, error) {
 // Close implements Store.
 func (s *SQLite) Close() error {
 	s.tileStmt.Close()
+	s.commit.close()
 	for _, st := range s.nodeStmts {
 		st.Close()
 	}
