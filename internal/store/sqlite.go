@@ -27,7 +27,7 @@ type SQLite struct {
 }
 
 // commitStmts are Commit's statements, prepared once: parsing them anew on
-// each commit was about a third of a small commit's CPU time.
+// each commit took a tenth or more of a small commit's CPU time.
 type commitStmts struct {
 	size, addBundle, closeOpen, addFragment, putTile, setSize *sql.Stmt
 }
