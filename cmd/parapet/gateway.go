@@ -71,15 +71,18 @@ docs/gateway.md for the configuration file.`,
 }
 
 func newGatewayStdioCmd() *cobra.Command {
-	var configFile, agent string
+	var configFile, agent, network string
 	cmd := &cobra.Command{
-		Use:   "stdio [--config FILE] [--agent ID] -- CMD [ARGS...]",
+		Use:   "stdio [--config FILE] [--agent ID] [--network proxy|none|host] -- CMD [ARGS...]",
 		Short: "Wrap one stdio MCP server: put this command in an MCP client's configuration",
 		Long: `Runs CMD as the only upstream (named "tool") and serves the gateway on
 stdin and stdout, so an MCP client's configuration can start
 "parapet gateway stdio -- npx some-mcp-server" instead of the server itself.
 Every call runs as the agent --agent names (default: the first agent of the
-configuration, or "stdio-agent"). Without --config, the store is the default
+configuration, or "stdio-agent"). CMD runs in a network namespace of its
+own whose only way out is the gateway's egress proxy (--network proxy, the
+default on Linux), with no network (none), or in the gateway's network
+(host). Without --config, the store is the default
 audit store, which must exist (parapet audit init). When the configuration
 names approvers, the approvals API listens on its listen address, so that
 parapet approvals can decide requests.`,
@@ -93,7 +96,14 @@ parapet approvals can decide requests.`,
 				}
 				cfg = c
 			}
-			cfg.Upstreams = []gateway.Upstream{{Name: "tool", Command: args[0], Args: args[1:], Env: stdioUpstreamEnv(cfg)}}
+			up := gateway.Upstream{Name: "tool", Command: args[0], Args: args[1:]}
+			if len(cfg.Upstreams) > 0 { // the configuration's first upstream sets the wrapped server's environment and network
+				up.Env, up.Network, up.Egress = cfg.Upstreams[0].Env, cfg.Upstreams[0].Network, cfg.Upstreams[0].Egress
+			}
+			if network != "" {
+				up.Network = network
+			}
+			cfg.Upstreams = []gateway.Upstream{up}
 			if cfg.Store == "" {
 				cfg.Store = defaultAuditStore()
 			}
@@ -131,16 +141,8 @@ parapet approvals can decide requests.`,
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "a gateway configuration for policies, tools, agents and store (its upstreams are replaced by CMD)")
 	cmd.Flags().StringVar(&agent, "agent", "", "the agent identity every call runs as")
+	cmd.Flags().StringVar(&network, "network", "", "the network CMD reaches: proxy (only through the egress proxy), none, or host (default: the configuration's first upstream's, else proxy)")
 	return cmd
-}
-
-// stdioUpstreamEnv keeps the environment a wrapped server was configured
-// with in the configuration file's first upstream, if any.
-func stdioUpstreamEnv(cfg *gateway.Config) map[string]string {
-	if len(cfg.Upstreams) > 0 {
-		return cfg.Upstreams[0].Env
-	}
-	return nil
 }
 
 // planVerifier returns the signed-plan check for tools that apply

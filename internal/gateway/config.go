@@ -108,11 +108,30 @@ type Upstream struct {
 	Headers map[string]string `json:"headers"`
 	// Egress overrides the host rules for this upstream's connections.
 	Egress *HostRulesConfig `json:"egress"`
+	// Network is what network a stdio upstream reaches (see NetworkProxy,
+	// NetworkNone and NetworkHost; default proxy).
+	Network string `json:"network"`
 	// Timeout bounds one tool call to this upstream (default 10m): a
 	// server that never answers does not hold the call, and what the
 	// gateway keeps for it, for ever.
 	Timeout Duration `json:"timeout"`
 }
+
+// A stdio upstream's network.
+const (
+	// NetworkProxy runs the server in a network namespace of its own whose
+	// only way out is the gateway's egress proxy: connections that ignore
+	// the proxy reach nothing (Linux; see internal/sandbox).
+	NetworkProxy = "proxy"
+	// NetworkNone runs the server in a network namespace of its own with
+	// no way out at all.
+	NetworkNone = "none"
+	// NetworkHost runs the server in the gateway's network: the egress
+	// proxy is only offered, through HTTP(S)_PROXY, and a server that
+	// ignores it (or a Go server calling a loopback address) connects
+	// directly.
+	NetworkHost = "host"
+)
 
 // ToolRule labels tools.
 type ToolRule struct {
@@ -357,6 +376,18 @@ func (c *Config) validate() error {
 			if _, err := u.Egress.rules(); err != nil {
 				return fmt.Errorf("%s.egress: %w", field, err)
 			}
+		}
+		switch u.Network {
+		case "":
+			if u.Command != "" {
+				c.Upstreams[i].Network = NetworkProxy
+			}
+		case NetworkProxy, NetworkNone, NetworkHost:
+			if u.Command == "" {
+				return fmt.Errorf("%s.network: only a stdio upstream (command) runs in a network of the gateway's choosing", field)
+			}
+		default:
+			return fmt.Errorf("%s.network: %q is not proxy, none or host", field, u.Network)
 		}
 	}
 	for i, t := range c.Tools {

@@ -47,6 +47,8 @@ approvals: {ttl: 5m}
 		"fail_open takes only known stages":         {"fail_open: [everything]\n", "fail_open"},
 		"destructive_commands is approve or deny":   {"guards: {destructive_commands: allow}\n", "destructive_commands"},
 		"a bad CIDR is an error naming the field":   {"guards: {allow_cidrs: [10.0.0.0/33]}\n", "allow_cidrs"},
+		"network is proxy, none or host":            {"upstreams: [{name: a, command: x, network: bridge}]\n", "upstreams[0].network"},
+		"an HTTP upstream's network is its own":     {"upstreams: [{name: a, url: 'http://x', network: none}]\n", "upstreams[0].network"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := LoadConfig(write(t, tc.body))

@@ -51,8 +51,12 @@ type rig struct {
 	clock       *clock
 	web         *mcp.Server // the HTTP upstream, for changing its tools
 	backend     *httptest.Server
-	dns         *dnstest.Server
-	storeLoc    string
+	// backendURL names backend as backend.test: sandboxed servers reach
+	// the host only through the egress proxy, and HTTP clients send a
+	// loopback address straight to it, never to a proxy.
+	backendURL string
+	dns        *dnstest.Server
+	storeLoc   string
 	// realClock runs approvals and the breaker on the wall clock (benchmarks).
 	realClock bool
 	observe   func(*Hooks)
@@ -111,6 +115,8 @@ func newRigWith(t testing.TB, tweak func(*Config), realClock bool, observe func(
 	// DNS rebinding: a public address for the argument guard, the metadata
 	// address when the egress proxy connects.
 	r.dns.Rebind("rebind.test", netip.MustParseAddr("93.184.215.14"), netip.MustParseAddr("169.254.169.254"))
+	r.dns.Set("backend.test", netip.MustParseAddr("127.0.0.1"))
+	r.backendURL = strings.Replace(r.backend.URL, "127.0.0.1", "backend.test", 1)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -309,7 +315,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 		mustRefuse(t, cs, CodeDenied, "box.fetch", map[string]any{"url": "http://0xA9FEA9FE/latest/"}, "instance-metadata")
 	})
 	t.Run("SSRF through a redirect is refused at the egress proxy", func(t *testing.T) {
-		out := mustAllow(t, cs, "box.fetch", map[string]any{"url": r.backend.URL + "/redirect"})
+		out := mustAllow(t, cs, "box.fetch", map[string]any{"url": r.backendURL + "/redirect"})
 		if !strings.Contains(out, "HTTP 403") || !strings.Contains(out, "instance-metadata") {
 			t.Fatalf("the redirect was followed: %q", out)
 		}
@@ -321,7 +327,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 		}
 	})
 	t.Run("an allowed fetch passes", func(t *testing.T) {
-		if out := mustAllow(t, cs, "box.fetch", map[string]any{"url": r.backend.URL + "/"}); !strings.Contains(out, "hello from the backend") {
+		if out := mustAllow(t, cs, "box.fetch", map[string]any{"url": r.backendURL + "/"}); !strings.Contains(out, "hello from the backend") {
 			t.Fatalf("got %q", out)
 		}
 	})

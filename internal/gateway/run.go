@@ -33,7 +33,9 @@ type Runtime struct {
 	Registry *prometheus.Registry
 	Log      *audit.Log
 	State    store.GatewayState
-	// EgressURL is the egress proxy stdio upstreams are pointed at.
+	// EgressURL is the egress proxy's address on loopback, for stdio
+	// upstreams in the gateway's network (sandboxed ones reach it on a
+	// socket in their own namespace).
 	EgressURL string
 	Egress    *guard.EgressProxy
 
@@ -217,7 +219,7 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 	rt.closers = append(rt.closers, psrv.Close)
 	rt.EgressURL = "http://" + ln.Addr().String()
 
-	if err := g.Connect(ctx, rt.EgressURL); err != nil {
+	if err := g.Connect(ctx, Egress{URL: rt.EgressURL, Serve: func(ln net.Listener) { go psrv.Serve(ln) }}); err != nil {
 		return nil, err
 	}
 	return rt, nil

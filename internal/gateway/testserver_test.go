@@ -125,14 +125,27 @@ var buildReport = func() string {
 	return b.String()[:4096]
 }()
 
+// text is a tool result of one text.
+func text(s string) *mcp.CallToolResult {
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: s}}}
+}
+
+// fetch GETs u with c and says what came back.
+func fetch(c *http.Client, u string) *mcp.CallToolResult {
+	resp, err := c.Get(u)
+	if err != nil {
+		return text("fetch failed: " + err.Error())
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	return text(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(b))))
+}
+
 // testServer is a real MCP server with filesystem-, shell-, fetch- and
 // send-like tools. It never runs commands or sends mail: it reports what it
 // would have done.
 func testServer() *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: "toolbox", Version: "1"}, nil)
-	text := func(s string) *mcp.CallToolResult {
-		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: s}}}
-	}
 	mcp.AddTool(s, &mcp.Tool{Name: "read_file", Description: "Read a file"}, func(ctx context.Context, _ *mcp.CallToolRequest, a pathArgs) (*mcp.CallToolResult, any, error) {
 		return text("contents of " + a.Path), nil, nil
 	})
@@ -141,13 +154,12 @@ func testServer() *mcp.Server {
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "fetch", Description: "Fetch a URL"}, func(ctx context.Context, _ *mcp.CallToolRequest, a urlArgs) (*mcp.CallToolResult, any, error) {
 		// An ordinary HTTP client honouring HTTP(S)_PROXY, as fetch servers do.
-		resp, err := http.Get(a.URL)
-		if err != nil {
-			return text("fetch failed: " + err.Error()), nil, nil
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return text(fmt.Sprintf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(b)))), nil, nil
+		return fetch(http.DefaultClient, a.URL), nil, nil
+	})
+	mcp.AddTool(s, &mcp.Tool{Name: "fetch_direct", Description: "Fetch a URL without a proxy"}, func(ctx context.Context, _ *mcp.CallToolRequest, a urlArgs) (*mcp.CallToolResult, any, error) {
+		// A client that ignores HTTP(S)_PROXY, as a hostile or careless
+		// server would.
+		return fetch(&http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 5 * time.Second}, a.URL), nil, nil
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "send_email", Description: "Send an email"}, func(ctx context.Context, _ *mcp.CallToolRequest, a sendArgs) (*mcp.CallToolResult, any, error) {
 		return text("sent to " + a.To), nil, nil

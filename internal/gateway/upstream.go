@@ -7,18 +7,23 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os/exec"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/parapet-sec/parapet/internal/approval"
+	"github.com/parapet-sec/parapet/internal/sandbox"
 )
 
 // upstream is a connected MCP server behind the gateway.
@@ -72,19 +77,28 @@ func (h *headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return h.base.RoundTrip(r)
 }
 
+// Egress is the egress proxy stdio upstreams reach the network through.
+type Egress struct {
+	// URL is its address on the gateway's loopback, for upstreams in the
+	// gateway's network ("" for none).
+	URL string
+	// Serve starts serving it on a listening socket in a sandboxed
+	// upstream's network namespace, until the gateway closes.
+	Serve func(net.Listener)
+}
+
 // Connect starts or dials every configured upstream, lists its tools and
-// pins their definitions. egressURL is the egress proxy stdio upstreams
-// must use ("" for none).
-func (g *Gateway) Connect(ctx context.Context, egressURL string) error {
+// pins their definitions.
+func (g *Gateway) Connect(ctx context.Context, egress Egress) error {
 	for _, uc := range g.cfg.Upstreams {
-		if err := g.connectUpstream(ctx, uc, egressURL); err != nil {
+		if err := g.connectUpstream(ctx, uc, egress); err != nil {
 			return fmt.Errorf("upstream %s: %w", uc.Name, err)
 		}
 	}
 	return nil
 }
 
-func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL string) error {
+func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egress Egress) error {
 	u := &upstream{cfg: uc}
 	client := mcp.NewClient(clientImpl, &mcp.ClientOptions{
 		ToolListChangedHandler: func(ctx context.Context, _ *mcp.ToolListChangedRequest) {
@@ -95,12 +109,13 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 	})
 	var transport mcp.Transport
 	var base http.RoundTripper
+	var sb *sandbox.Sandbox
 	if uc.Command != "" {
-		cmd := exec.Command(uc.Command, uc.Args...)
-		cmd.Dir = uc.Dir
-		// An empty environment plus what the configuration gives: never the
-		// gateway's own credentials.
-		cmd.Env = stdioEnv(uc, egressURL, g.egressPassword)
+		cmd, box, err := g.stdioCommand(uc, egress)
+		if err != nil {
+			return err
+		}
+		sb = box
 		transport = &mcp.CommandTransport{Command: cmd}
 	} else {
 		base = upstreamTransport()
@@ -109,7 +124,38 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 	}
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	var ready chan error
+	if sb != nil {
+		// The proxy serves the sandbox's socket from the moment the
+		// launcher hands it over, in case the server reaches out before it
+		// answers the handshake.
+		ready = make(chan error, 1)
+		go func() {
+			ln, err := sb.Ready(cctx)
+			if ln != nil {
+				egress.Serve(ln)
+			}
+			ready <- err
+		}()
+	}
 	s, err := client.Connect(cctx, transport, nil)
+	if sb != nil {
+		sb.Started()
+		rerr := <-ready
+		sb.Close()
+		if errors.Is(err, syscall.EPERM) {
+			return fmt.Errorf("starting it in a network namespace of its own: %w (where user namespaces are not available, set network: host for this upstream)", err)
+		}
+		if rerr != nil { // the launcher's reason says more than a closed pipe
+			if s != nil {
+				s.Close()
+			}
+			return rerr
+		}
+		if err == nil && !sb.Confined {
+			g.logger.Warn("no Landlock on this system: the sandboxed server can signal the gateway's user's processes", "upstream", uc.Name)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -126,6 +172,85 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egressURL st
 	g.upstreams = append(g.upstreams, u)
 	g.mu.Unlock()
 	return g.refresh(cctx, u)
+}
+
+// stdioCommand is the command that starts a stdio upstream: in a sandbox
+// (returned too) unless its network is the gateway's.
+func (g *Gateway) stdioCommand(uc Upstream, egress Egress) (*exec.Cmd, *sandbox.Sandbox, error) {
+	cmd, sb, err := g.stdioStart(uc, egress)
+	if err != nil {
+		return nil, nil, err
+	}
+	// What the server says on stderr (why it could not start, above all)
+	// goes to the gateway's log, a line at a time.
+	cmd.Stderr = &stderrLog{logger: g.logger, upstream: uc.Name}
+	cmd.WaitDelay = 5 * time.Second // a child still holding stderr does not hold the gateway
+	return cmd, sb, nil
+}
+
+func (g *Gateway) stdioStart(uc Upstream, egress Egress) (*exec.Cmd, *sandbox.Sandbox, error) {
+	if uc.Network == NetworkHost {
+		cmd := exec.Command(uc.Command, uc.Args...)
+		cmd.Dir = uc.Dir
+		// An empty environment plus what the configuration gives: never the
+		// gateway's own credentials.
+		cmd.Env = stdioEnv(uc, egress.URL, g.egressPassword)
+		return cmd, nil, nil
+	}
+	path := uc.Command
+	if !strings.Contains(path, "/") {
+		var err error
+		if path, err = exec.LookPath(uc.Command); err != nil {
+			return nil, nil, err
+		}
+	}
+	spec := sandbox.Spec{Path: path, Name: uc.Command, Args: uc.Args, Dir: uc.Dir, Env: stdioEnv(uc, "", nil)}
+	if uc.Network == NetworkProxy {
+		if egress.Serve == nil {
+			return nil, nil, errors.New("network proxy: the gateway runs no egress proxy")
+		}
+		spec.ProxyUser = uc.Name
+		if g.egressPassword != nil {
+			spec.ProxyPassword = g.egressPassword(uc.Name)
+		}
+	}
+	sb, err := sandbox.New(spec)
+	if errors.Is(err, sandbox.ErrUnsupported) {
+		return nil, nil, fmt.Errorf("network %s: %w; set network: host for this upstream to run it in the gateway's network", uc.Network, err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return sb.Cmd, sb, nil
+}
+
+// stderrLog logs a stdio upstream's stderr, one record per line (at most
+// maxStderrLine bytes of it).
+type stderrLog struct {
+	logger   *slog.Logger
+	upstream string
+	mu       sync.Mutex
+	partial  []byte
+}
+
+const maxStderrLine = 2048
+
+func (w *stderrLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			w.partial = append(w.partial, p[:min(len(p), max(maxStderrLine-len(w.partial), 0))]...)
+			break
+		}
+		line := append(w.partial, p[:min(i, max(maxStderrLine-len(w.partial), 0))]...)
+		w.logger.Info("upstream stderr", "upstream", w.upstream, "line", strings.TrimRight(string(line), "\r"))
+		w.partial = w.partial[:0]
+		p = p[i+1:]
+	}
+	return n, nil
 }
 
 // stdioEnv builds a stdio upstream's environment: the configured variables,

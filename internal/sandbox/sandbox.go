@@ -1,0 +1,74 @@
+// Package sandbox starts a stdio MCP server where the network it reaches is
+// the gateway's choice rather than the server's.
+//
+// The server runs in a network namespace of its own, inside a user
+// namespace (so no privilege is needed), where the loopback interface is
+// all there is. With an egress proxy, that loopback holds one listening
+// socket, created by a launcher inside the namespace and handed to the
+// gateway, which serves its egress proxy on it; the server's HTTP_PROXY and
+// HTTPS_PROXY point there. A server that ignores those variables, dials an
+// address directly or resolves a name itself reaches nothing: every
+// connection it makes is one the proxy has checked against its host rules
+// when the connection was made. Without a proxy, the server has no network
+// at all.
+//
+// The launcher is this program itself, started again with an environment
+// variable that this package's init function recognises: it brings the
+// namespace's loopback up, opens the proxy's socket, sends it over a
+// control socket, drops every capability (the inheritable and ambient
+// sets, the bounding set where it runs as user 0, and no new privileges),
+// enters a Landlock domain of its own where the kernel has Landlock, and
+// executes the server in its place.
+//
+// The server runs as the gateway's user, with no capabilities. Being in
+// another user namespace, it cannot trace the gateway or any other process
+// of its user, or read their memory or environment (which could carry it
+// out of its network namespace); Landlock (ABI 6, Linux 6.12) also keeps
+// it from signalling them. It shares the gateway's file system: the
+// sandbox confines the network and other processes, not files. A UNIX
+// socket on the file system is reachable as a file is; run a server that
+// must not reach one (or read the gateway's files) as another user or in
+// a container.
+package sandbox
+
+import "errors"
+
+// Spec is the server to start.
+type Spec struct {
+	// Path is the program, resolved (as exec.LookPath resolves it); Name is
+	// its argv[0] and Args the rest.
+	Path string
+	Name string
+	Args []string
+	// Dir is the working directory ("" for the gateway's).
+	Dir string
+	// Env is the server's whole environment, without proxy variables.
+	Env []string
+	// ProxyUser, when set, gives the server an egress proxy: a listening
+	// socket in its namespace (see Sandbox.Listener) that HTTP_PROXY,
+	// HTTPS_PROXY and ALL_PROXY name, with ProxyUser and ProxyPassword as
+	// its credentials. Without it the server has no network.
+	ProxyUser     string
+	ProxyPassword string
+}
+
+// ErrUnsupported is returned where the system cannot create the namespaces.
+var ErrUnsupported = errors.New("network sandbox needs Linux network and user namespaces")
+
+// launchEnv marks a process as the launcher; its value is the protocol
+// version.
+const launchEnv = "PARAPET_SANDBOX_LAUNCH"
+
+// credentials is what the gateway sends the launcher.
+type credentials struct {
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// ready is what the launcher answers, with the proxy's socket attached
+// when there is one.
+type ready struct {
+	Port     int    `json:"port,omitempty"`
+	Confined bool   `json:"confined,omitempty"`
+	Error    string `json:"error,omitempty"`
+}

@@ -1,0 +1,338 @@
+//go:build linux
+
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestMain makes the test binary the sandboxed server too: with
+// SANDBOX_TEST_PROBE set it reports, as JSON on stdout, what a server in
+// the sandbox can reach and hold.
+func TestMain(m *testing.M) {
+	if os.Getenv("SANDBOX_TEST_PROBE") != "" {
+		json.NewEncoder(os.Stdout).Encode(probe())
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+type probeReport struct {
+	UID        int      `json:"uid"`
+	Status     []string `json:"status"` // CapEff, CapPrm, CapInh, CapAmb, CapBnd, NoNewPrivs
+	Env        []string `json:"env"`
+	Direct     string   `json:"direct"`  // dialling PROBE_DIRECT without the proxy
+	Proxied    string   `json:"proxied"` // GET PROBE_URL through HTTP_PROXY
+	Args       []string `json:"args"`
+	WorkingDir string   `json:"dir"`
+	// Parent is what reading the gateway's (the test's) environment
+	// through /proc gave, and Signal what signalling it did.
+	Parent string `json:"parent"`
+	Signal string `json:"signal"`
+	// Confined is what the sandbox reported.
+	Confined bool `json:"-"`
+}
+
+func probe() probeReport {
+	r := probeReport{UID: os.Getuid(), Env: os.Environ(), Args: os.Args}
+	r.WorkingDir, _ = os.Getwd()
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "Cap") || strings.HasPrefix(l, "NoNewPrivs") {
+				r.Status = append(r.Status, strings.Join(strings.Fields(l), " "))
+			}
+		}
+	}
+	if c, err := net.DialTimeout("tcp", os.Getenv("PROBE_DIRECT"), 2*time.Second); err != nil {
+		r.Direct = "error: " + err.Error()
+	} else {
+		c.Close()
+		r.Direct = "connected"
+	}
+	if _, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", os.Getppid())); err != nil {
+		r.Parent = "error: " + err.Error()
+	} else {
+		r.Parent = "read"
+	}
+	if err := syscall.Kill(os.Getppid(), 0); err != nil {
+		r.Signal = "error: " + err.Error()
+	} else {
+		r.Signal = "sent"
+	}
+	if u := os.Getenv("PROBE_URL"); u != "" {
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(u)
+		if err != nil {
+			r.Proxied = "error: " + err.Error()
+		} else {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			r.Proxied = fmt.Sprintf("%d %s", resp.StatusCode, b)
+		}
+	}
+	return r
+}
+
+// proxy is a forward proxy for plain HTTP that sends backend.test to
+// backend and records the credentials it was given.
+type proxy struct {
+	backend string
+	mu      sync.Mutex
+	users   []string
+}
+
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user, pass, _ := (&http.Request{Header: http.Header{"Authorization": r.Header.Values("Proxy-Authorization")}}).BasicAuth()
+	p.mu.Lock()
+	p.users = append(p.users, user+":"+pass)
+	p.mu.Unlock()
+	if r.URL.Host != "backend.test" {
+		http.Error(w, "unknown host "+r.URL.Host, http.StatusForbidden)
+		return
+	}
+	resp, err := http.Get("http://" + p.backend + r.URL.Path)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
+}
+
+// run starts spec in a sandbox, serves p on its proxy socket, and returns
+// what the probe reported.
+func run(t *testing.T, spec Spec, p *proxy) probeReport {
+	t.Helper()
+	sb, err := New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	var out bytes.Buffer
+	sb.Cmd.Stdout, sb.Cmd.Stderr = &out, &out
+	err = sb.Cmd.Start()
+	sb.Started()
+	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOSPC) {
+		t.Skipf("user namespaces are not available here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ln, err := sb.Ready(ctx)
+	if err != nil {
+		sb.Cmd.Wait()
+		t.Fatalf("%v (output: %s)", err, out.String())
+	}
+	if (ln != nil) != (spec.ProxyUser != "") {
+		t.Fatalf("proxy socket %v, want one only with a proxy user", ln)
+	}
+	if ln != nil {
+		srv := &http.Server{Handler: p}
+		go srv.Serve(ln)
+		defer srv.Close()
+	}
+	if err := sb.Cmd.Wait(); err != nil {
+		t.Fatalf("server: %v (output: %s)", err, out.String())
+	}
+	var r probeReport
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("probe output %q: %v", out.String(), err)
+	}
+	r.Confined = sb.Confined
+	return r
+}
+
+func backend(t *testing.T) *httptest.Server {
+	b := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello from the host") }))
+	t.Cleanup(b.Close)
+	return b
+}
+
+func TestProxyIsTheOnlyWayOut(t *testing.T) {
+	b := backend(t)
+	host := strings.TrimPrefix(b.URL, "http://")
+	p := &proxy{backend: host}
+	dir := t.TempDir()
+	r := run(t, Spec{Path: os.Args[0], Name: "probe-server", Args: []string{"one", "two"}, Dir: dir,
+		Env:       []string{"SANDBOX_TEST_PROBE=1", "PROBE_DIRECT=" + host, "PROBE_URL=http://backend.test/x", launchEnv + "=1"},
+		ProxyUser: "box", ProxyPassword: "s3cret"}, p)
+
+	if !strings.HasPrefix(r.Direct, "error:") {
+		t.Errorf("a direct connection to the host's loopback got through: %s", r.Direct)
+	}
+	if r.Proxied != "200 hello from the host" {
+		t.Errorf("through the proxy: %q", r.Proxied)
+	}
+	p.mu.Lock()
+	if len(p.users) != 1 || p.users[0] != "box:s3cret" {
+		t.Errorf("proxy credentials %q", p.users)
+	}
+	p.mu.Unlock()
+	if r.UID != os.Geteuid() {
+		t.Errorf("uid %d inside, want the gateway's %d", r.UID, os.Geteuid())
+	}
+	for _, want := range []string{"CapInh: 0000000000000000", "CapPrm: 0000000000000000", "CapEff: 0000000000000000", "CapAmb: 0000000000000000", "NoNewPrivs: 1"} {
+		if !slices.Contains(r.Status, want) {
+			t.Errorf("want %q in %q", want, r.Status)
+		}
+	}
+	if os.Geteuid() == 0 && !slices.Contains(r.Status, "CapBnd: 0000000000000000") {
+		t.Errorf("run as root, the bounding set is not empty: %q", r.Status)
+	}
+	// Another user namespace: tracing the gateway, or reading its memory
+	// or environment, needs CAP_SYS_PTRACE in the gateway's.
+	if !strings.Contains(r.Parent, "permission denied") {
+		t.Errorf("reading the gateway's environment through /proc gave %q", r.Parent)
+	}
+	if abi := landlockABI(); abi >= 1 && !r.Confined {
+		t.Errorf("Landlock ABI %d is available, yet the server is not in a domain of its own", abi)
+	}
+	if landlockABI() >= 6 && !strings.Contains(r.Signal, "operation not permitted") {
+		t.Errorf("Landlock scopes signals here, yet signalling the gateway gave %q", r.Signal)
+	}
+	if len(r.Args) != 3 || r.Args[0] != "probe-server" || r.Args[1] != "one" || r.Args[2] != "two" {
+		t.Errorf("args %q", r.Args)
+	}
+	if got, _ := filepath.EvalSymlinks(r.WorkingDir); got != mustEval(t, dir) {
+		t.Errorf("working directory %q, want %q", r.WorkingDir, dir)
+	}
+	var proxyVar string
+	for _, kv := range r.Env {
+		if strings.HasPrefix(kv, launchEnv) {
+			t.Errorf("the launcher's marker reached the server: %s", kv)
+		}
+		if v, ok := strings.CutPrefix(kv, "HTTPS_PROXY="); ok {
+			proxyVar = v
+		}
+	}
+	if !strings.HasPrefix(proxyVar, "http://box:s3cret@127.0.0.1:") {
+		t.Errorf("HTTPS_PROXY=%q", proxyVar)
+	}
+}
+
+// landlockABI is the kernel's Landlock ABI version (0 without Landlock).
+func landlockABI() int {
+	abi, _, e := syscall.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
+	if e != 0 {
+		return 0
+	}
+	return int(abi)
+}
+
+func mustEval(t *testing.T, p string) string {
+	s, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestNoProxyNoNetwork(t *testing.T) {
+	b := backend(t)
+	host := strings.TrimPrefix(b.URL, "http://")
+	r := run(t, Spec{Path: os.Args[0], Env: []string{"SANDBOX_TEST_PROBE=1", "PROBE_DIRECT=" + host}}, nil)
+	if !strings.HasPrefix(r.Direct, "error:") {
+		t.Errorf("a server without a proxy reached the host: %s", r.Direct)
+	}
+	for _, kv := range r.Env {
+		if strings.Contains(strings.ToUpper(kv), "PROXY=") {
+			t.Errorf("proxy variable without a proxy: %s", kv)
+		}
+	}
+}
+
+func TestLauncherFailureIsReported(t *testing.T) {
+	notExec := filepath.Join(t.TempDir(), "server")
+	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := New(Spec{Path: notExec, ProxyUser: "box"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if err := sb.Cmd.Start(); err != nil {
+		t.Skipf("user namespaces are not available here: %v", err)
+	}
+	sb.Started()
+	defer sb.Cmd.Wait()
+	_, err = sb.Ready(context.Background())
+	if err == nil || !strings.Contains(err.Error(), notExec) || !strings.Contains(err.Error(), "permission denied") {
+		t.Fatalf("got %v, want an error naming %s", err, notExec)
+	}
+}
+
+func TestLauncherThatDiesIsSeen(t *testing.T) {
+	sb, err := New(Spec{Path: "/bin/true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	sb.Cmd.Env = append(sb.Cmd.Env, launchEnv+"=2") // a protocol it does not speak
+	if err := sb.Cmd.Start(); err != nil {
+		t.Skipf("user namespaces are not available here: %v", err)
+	}
+	sb.Started()
+	defer sb.Cmd.Wait()
+	if _, err := sb.Ready(context.Background()); err == nil || !strings.Contains(err.Error(), "protocol") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestUnprivileged runs the tests above again as an ordinary user, when
+// these run as root and setpriv is at hand: a gateway is usually not root,
+// and then the launcher holds CAP_NET_ADMIN only through the ambient set.
+func TestUnprivileged(t *testing.T) {
+	if os.Geteuid() != 0 || os.Getenv("SANDBOX_TEST_UNPRIVILEGED") != "" {
+		t.Skip("runs only as root, to run the other tests as another user")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv is not installed")
+	}
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} { // the test's folder and its own
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(dir, "sandbox.test")
+	b, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-test.count=1", "-test.v", "-test.run=^Test(ProxyIsTheOnlyWayOut|NoProxyNoNetwork|LauncherFailureIsReported)$")
+	cmd.Dir = dir
+	cmd.Env = []string{"SANDBOX_TEST_UNPRIVILEGED=1", "PATH=/usr/bin:/bin"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("as user 65534: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), "--- PASS"); n != 3 {
+		t.Fatalf("as user 65534, %d tests passed, want 3:\n%s", n, out)
+	}
+}
