@@ -15,7 +15,8 @@ import (
 // disk can cause.
 type faultyStore struct {
 	store.Store
-	mode atomic.Value // "", "lost-ack", "fail", "down"
+	mode     atomic.Value // "", "lost-ack", "fail", "down", "flaky"
+	failures atomic.Int64 // "flaky": commits to fail before the next succeeds
 }
 
 var errInjected = errors.New("injected fault")
@@ -29,6 +30,10 @@ func (f *faultyStore) Commit(ctx context.Context, b store.Batch) error {
 		return errInjected // committed, but the caller never hears
 	case "fail", "down":
 		return errInjected
+	case "flaky":
+		if f.failures.Add(-1) >= 0 {
+			return errInjected
+		}
 	}
 	return f.Store.Commit(ctx, b)
 }
@@ -81,6 +86,67 @@ func TestAppendReportsTheTruthWhenTheStoreFails(t *testing.T) {
 	fs.mode.Store("")
 	if _, err := reopen(t, loc).Verify(ctx, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestQueuedRecordsSettleOnceEach(t *testing.T) {
+	ctx := context.Background()
+	l, _, loc := newTestLog(t, storetest.SQLite)
+	l.Close()
+	fs := &faultyStore{Store: storetest.Open(t, loc)}
+	fs.mode.Store("")
+	type settled struct {
+		queued time.Time
+		err    error
+	}
+	got := make(chan settled, 16)
+	l, err := Config{Settled: func(q time.Time, err error) { got <- settled{q, err} }}.Open(ctx, fs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	enqueue := func(n int) (settled, error) {
+		before := time.Now()
+		r, err := l.Enqueue(testRecord(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, werr := r.Wait(ctx)
+		s := <-got
+		if s.queued.Before(before) || s.queued.After(time.Now()) {
+			t.Errorf("queued at %v, enqueued at %v", s.queued, before)
+		}
+		return s, werr
+	}
+
+	t.Run("a commit that fails twice is retried and lands", func(t *testing.T) {
+		fs.mode.Store("flaky")
+		fs.failures.Store(2)
+		s, werr := enqueue(1)
+		if werr != nil || s.err != nil {
+			t.Fatalf("wait %v, settled %v; want durable after retries", werr, s.err)
+		}
+	})
+	t.Run("a commit that keeps failing settles with its error", func(t *testing.T) {
+		fs.mode.Store("fail")
+		s, werr := enqueue(2)
+		if !errors.Is(werr, errInjected) || !errors.Is(s.err, errInjected) {
+			t.Fatalf("wait %v, settled %v; want the store's error", werr, s.err)
+		}
+	})
+	t.Run("records appended and waited for are not reported", func(t *testing.T) {
+		fs.mode.Store("")
+		if _, err := l.Append(ctx, testRecord(3)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case s := <-got:
+			t.Fatalf("Append settled %+v through the hook", s)
+		case <-time.After(50 * time.Millisecond):
+		}
+	})
+	if rep, err := reopen(t, loc).Verify(ctx, nil); err != nil || rep.Size != 2 {
+		t.Fatalf("Verify = %+v, %v; want 2 entries", rep, err)
 	}
 }
 

@@ -64,6 +64,11 @@ type Config struct {
 	Linger time.Duration
 	// Now gives the time stamped on records that lack one; time.Now if nil.
 	Now func() time.Time
+	// Settled, when set, is called by the committer once for every record
+	// queued with Enqueue or EnqueueJSON, when it has become durable (err
+	// nil) or has failed to, with the time it was queued. It runs on the
+	// committer's path: keep it short.
+	Settled func(queued time.Time, err error)
 }
 
 // Log is an open decision log. It is safe for concurrent use.
@@ -92,11 +97,12 @@ type Log struct {
 }
 
 type pending struct {
-	data  []byte
-	leaf  []byte
-	index uint64
-	err   error
-	done  chan struct{}
+	data   []byte
+	leaf   []byte
+	index  uint64
+	err    error
+	done   chan struct{}
+	queued time.Time // set for records queued without waiting, for Config.Settled
 }
 
 // Create records a new, empty log in a store: its origin (the first line of
@@ -266,19 +272,23 @@ func (l *Log) appendPending(ctx context.Context, p *pending) (uint64, error) {
 // a Receipt to wait on. It fails at once with ErrQueueFull, ErrClosed or
 // ErrUnavailable, so a caller that may not act unrecorded can refuse.
 func (l *Log) Enqueue(r Record) (*Receipt, error) {
+	queued := time.Now()
 	p, err := l.prepareRecord(r)
 	if err != nil {
 		return nil, err
 	}
+	p.queued = queued
 	return l.enqueuePending(p)
 }
 
 // EnqueueJSON is Enqueue for a record given as JSON.
 func (l *Log) EnqueueJSON(raw []byte) (*Receipt, error) {
+	queued := time.Now()
 	p, err := l.prepare(raw)
 	if err != nil {
 		return nil, err
 	}
+	p.queued = queued
 	return l.enqueuePending(p)
 }
 
@@ -423,11 +433,13 @@ func (l *Log) commit(batch []*pending) {
 			p.err = err
 			close(p.done)
 		}
+		l.settle(batch, err)
 	}
 	if e := l.failed.Load(); e != nil {
 		finish(fmt.Errorf("%w: %w", ErrUnavailable, *e))
 		return
 	}
+	conflicts := 0
 	for attempt := 0; ; attempt++ {
 		tr := l.current().clone()
 		start := tr.size
@@ -459,6 +471,7 @@ func (l *Log) commit(batch []*pending) {
 				p.index = start + uint64(i)
 				close(p.done)
 			}
+			l.settle(batch, nil)
 			return
 		}
 		// Whatever happened, the tree in memory may now be stale: reload
@@ -471,7 +484,8 @@ func (l *Log) commit(batch []*pending) {
 			finish(fmt.Errorf("%w: %w", ErrUnavailable, err))
 			return
 		}
-		if errors.Is(err, store.ErrConflict) && attempt < 100 {
+		if errors.Is(err, store.ErrConflict) && conflicts < 100 {
+			conflicts++
 			continue // another writer appended; retry on top of it
 		}
 		// A commit can succeed even though its acknowledgement was lost
@@ -484,10 +498,34 @@ func (l *Log) commit(batch []*pending) {
 				p.index = start + uint64(i)
 				close(p.done)
 			}
+			l.settle(batch, nil)
 			return
+		}
+		// A store that answers but failed this commit (a lock held too
+		// long, a dropped connection) gets a few more tries before the
+		// entries are given up on; meanwhile the queue fills, and a full
+		// queue refuses new appends.
+		if retries := attempt - conflicts; retries < len(commitRetryDelays) {
+			time.Sleep(commitRetryDelays[retries])
+			continue
 		}
 		finish(fmt.Errorf("audit log: commit %d entries at %d: %w", len(batch), start, err))
 		return
+	}
+}
+
+// commitRetryDelays are the pauses before retrying a failed commit.
+var commitRetryDelays = []time.Duration{20 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond}
+
+// settle tells Config.Settled how the batch's records ended.
+func (l *Log) settle(batch []*pending, err error) {
+	if l.cfg.Settled == nil {
+		return
+	}
+	for _, p := range batch {
+		if !p.queued.IsZero() {
+			l.cfg.Settled(p.queued, err)
+		}
 	}
 }
 

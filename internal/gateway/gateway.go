@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -105,6 +106,7 @@ type Gateway struct {
 	now        func() time.Time
 	onDurable  func(lag time.Duration)
 	onOverhead func(d time.Duration)
+	logErr     atomic.Pointer[error] // the decision log's last commit error, until one succeeds
 
 	mu        sync.RWMutex
 	tools     map[string]*tool // by namespaced name
@@ -466,7 +468,10 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 	}
 
 	// Record the decision before acting on it: a call that cannot be
-	// recorded does not run.
+	// recorded does not run, nor one while the log's commits are failing.
+	if err := g.logFailing(); err != nil {
+		return refuse(&denial{code: CodeDenied, stage: "audit", reason: "decision log failing (failing closed until a record is committed again): " + err.Error()})
+	}
 	rec.Verdict = "allow"
 	if verdict == policy.Redact {
 		rec.Verdict = "redact"
@@ -554,23 +559,44 @@ func (g *Gateway) enqueue(r audit.Record) error {
 		return errors.New("no decision log configured")
 	}
 	redactRecord(&r)
-	queued := time.Now()
-	receipt, err := g.log.Enqueue(r)
-	if err == nil {
-		go func() {
-			<-receipt.Done()
-			lag := time.Since(queued)
-			g.metrics.durable(lag)
-			if g.onDurable != nil {
-				g.onDurable(lag)
-			}
-		}()
-	}
+	_, err := g.log.Enqueue(r)
 	if err != nil && g.cfg.failOpen("audit") {
 		g.logger.Error("decision not recorded", "err", err)
 		return nil
 	}
 	return err
+}
+
+// Settled hears from the decision log how each queued record ended (it is
+// audit.Config.Settled). A record that could not be committed was a
+// decision already acted on: it is counted and logged, and until a later
+// record is committed the gateway allows nothing (unless the audit stage
+// fails open), so that no more decisions go unrecorded.
+func (g *Gateway) Settled(queued time.Time, err error) {
+	if err == nil {
+		if g.logErr.Load() != nil {
+			g.logErr.Store(nil)
+			g.logger.Info("decision log commits again")
+		}
+		lag := time.Since(queued)
+		g.metrics.durable(lag)
+		if g.onDurable != nil {
+			g.onDurable(lag)
+		}
+		return
+	}
+	g.logErr.Store(&err)
+	g.metrics.lost()
+	g.logger.Error("decision record lost: the log could not commit it", "err", err)
+}
+
+// logFailing is the error of the decision log's last commit, when it
+// failed and no commit has succeeded since.
+func (g *Gateway) logFailing() error {
+	if e := g.logErr.Load(); e != nil && !g.cfg.failOpen("audit") {
+		return *e
+	}
+	return nil
 }
 
 // inspectResult runs the detectors on every text the upstream returned:

@@ -21,6 +21,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parapet-sec/parapet/internal/audit"
@@ -588,6 +589,33 @@ func TestAnUnavailableLogDenies(t *testing.T) {
 	mustAllow(t, cs, "box.read_file", map[string]any{"path": "/src/a.go"})
 	r.rt.Log.Close()
 	mustRefuse(t, cs, CodeDenied, "box.read_file", map[string]any{"path": "/src/a.go"}, "decision log unavailable")
+}
+
+func TestALostRecordDeniesUntilTheLogCommitsAgain(t *testing.T) {
+	r := newRig(t, nil)
+	cs := r.client(r.agentKey)
+	mustAllow(t, cs, "box.read_file", map[string]any{"path": "/src/a.go"})
+	// The log tells the gateway that a queued record could not be
+	// committed (internal/audit's TestQueuedRecordsSettleOnceEach shows it
+	// does, after its retries).
+	r.rt.Gateway.Settled(time.Now(), errors.New("disk I/O error"))
+	if got := testutil.ToFloat64(r.rt.Gateway.metrics.lostRecs); got != 1 {
+		t.Fatalf("lost records %v, want 1", got)
+	}
+	mustRefuse(t, cs, CodeDenied, "box.read_file", map[string]any{"path": "/src/a.go"}, "decision log failing")
+	// That denial's own record commits, and the gateway allows again.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, je := call(cs, "box.read_file", map[string]any{"path": "/src/a.go"}); je == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("still refusing after the log committed again")
+		}
+	}
+
+	open := newRig(t, func(c *Config) { c.FailOpen = []string{"audit"} })
+	open.rt.Gateway.Settled(time.Now(), errors.New("disk I/O error"))
+	mustAllow(t, open.client(open.agentKey), "box.read_file", map[string]any{"path": "/src/a.go"})
 }
 
 func mustVerifier(t *testing.T, key string) note.Verifier {

@@ -13,6 +13,7 @@ type Metrics struct {
 	trips      *prometheus.CounterVec
 	injections *prometheus.CounterVec
 	durability prometheus.Histogram
+	lostRecs   prometheus.Counter
 	overhead   prometheus.Histogram
 }
 
@@ -37,13 +38,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "parapet_gateway_audit_durability_seconds", Help: "Time from queuing a decision record to its being durable in the log.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}),
+		lostRecs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parapet_gateway_audit_records_lost_total", Help: "Decision records the log could not commit after they were queued.",
+		}),
 		overhead: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "parapet_gateway_overhead_seconds", Help: "Time the gateway spent on a tool call, from reading the request to writing the response, less the upstream's response time.",
 			Buckets: []float64{.00005, .0001, .00025, .0005, .00075, .001, .0025, .005, .01, .05},
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.calls, m.latency, m.trips, m.injections, m.durability, m.overhead)
+		reg.MustRegister(m.calls, m.latency, m.trips, m.injections, m.durability, m.lostRecs, m.overhead)
 	}
 	return m
 }
@@ -58,5 +62,7 @@ func (m *Metrics) breakerTripped(agent string) { m.trips.WithLabelValues(agent).
 func (m *Metrics) injection(tool string) { m.injections.WithLabelValues(tool).Inc() }
 
 func (m *Metrics) durable(d time.Duration) { m.durability.Observe(d.Seconds()) }
+
+func (m *Metrics) lost() { m.lostRecs.Inc() }
 
 func (m *Metrics) overheadOf(d time.Duration) { m.overhead.Observe(d.Seconds()) }

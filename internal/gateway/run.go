@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -81,6 +82,7 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 	}
 	rt.closers = append(rt.closers, rt.State.Close)
 
+	var settled atomic.Pointer[Gateway] // the gateway hearing how records end, once it exists
 	if !cfg.Audit.Disabled {
 		loc := cfg.Audit.Store
 		if loc == "" {
@@ -100,7 +102,11 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 			st.Close()
 			return nil, fmt.Errorf("audit log verifier key: %w", err)
 		}
-		rt.Log, err = audit.Config{QueueSize: cfg.Audit.Queue, Linger: time.Duration(cfg.Audit.Linger)}.Open(ctx, st, v)
+		rt.Log, err = audit.Config{QueueSize: cfg.Audit.Queue, Linger: time.Duration(cfg.Audit.Linger), Settled: func(q time.Time, err error) {
+			if g := settled.Load(); g != nil {
+				g.Settled(q, err)
+			}
+		}}.Open(ctx, st, v)
 		if err != nil {
 			st.Close()
 			return nil, err
@@ -148,6 +154,7 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 	if err != nil {
 		return nil, err
 	}
+	settled.Store(g)
 	apr.OnDecision = func(r store.ApprovalRecord) {
 		verdict := "allow"
 		if r.Status == store.ApprovalDenied {
