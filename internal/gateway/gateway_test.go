@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,6 +64,26 @@ type rig struct {
 	// realClock runs approvals and the breaker on the wall clock (benchmarks).
 	realClock bool
 	observe   func(*Hooks)
+	// calls counts the tools/call requests the gateway's HTTP endpoint
+	// received, to hold the log to.
+	calls atomic.Int64
+}
+
+// countToolCalls counts the tools/call requests reaching h in n.
+func countToolCalls(n *atomic.Int64, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.Method == http.MethodPost {
+			b, _ := io.ReadAll(req.Body)
+			req.Body = io.NopCloser(bytes.NewReader(b))
+			var m struct {
+				Method string `json:"method"`
+			}
+			if json.Unmarshal(b, &m) == nil && m.Method == "tools/call" {
+				n.Add(1)
+			}
+		}
+		h.ServeHTTP(w, req)
+	})
 }
 
 func sha(s string) string {
@@ -158,7 +181,7 @@ func newRigWith(t testing.TB, tweak func(*Config), realClock bool, observe func(
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: r.rt.Handler()}
+	srv := &http.Server{Handler: countToolCalls(&r.calls, r.rt.Handler())}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
 		srv.Close()
@@ -249,6 +272,21 @@ func approvalID(t *testing.T, je *jsonrpc.Error) string {
 }
 
 // api calls the approvals API with a token.
+// pinApproval is the pending approval of tool's new or changed definition.
+func (r *rig) pinApproval(t *testing.T, tool string) string {
+	t.Helper()
+	code, body := r.api("GET", "/approvals?status=pending", r.approverKey)
+	if code == 200 {
+		for _, a := range body["approvals"].([]any) {
+			if m := a.(map[string]any); m["agent"] == pinAgent && m["tool"] == tool {
+				return m["id"].(string)
+			}
+		}
+	}
+	t.Fatalf("no approval request for %s's definition: %d %v", tool, code, body)
+	return ""
+}
+
 func (r *rig) api(method, path, token string) (int, map[string]any) {
 	r.t.Helper()
 	base := strings.TrimSuffix(r.url, "/mcp")
@@ -459,18 +497,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 		if je == nil || !strings.Contains(je.Message, "changed its definition") {
 			t.Fatalf("the changed tool was not blocked: %v", je)
 		}
-		code, body := r.api("GET", "/approvals?status=pending", r.approverKey)
-		id := ""
-		for _, a := range body["approvals"].([]any) {
-			m := a.(map[string]any)
-			if m["agent"] == pinAgent && m["tool"] == "web.read_file" {
-				id = m["id"].(string)
-			}
-		}
-		if code != 200 || id == "" {
-			t.Fatalf("no approval request for the change: %v", body)
-		}
-		r.api("POST", "/approvals/"+id+"/approve", r.approverKey)
+		r.api("POST", "/approvals/"+r.pinApproval(t, "web.read_file")+"/approve", r.approverKey)
 		if out := mustAllow(t, cs, "web.read_file", map[string]any{"path": "README.md"}); out != "new behaviour" {
 			t.Fatalf("got %q", out)
 		}
@@ -489,37 +516,58 @@ func TestGatewayEndToEnd(t *testing.T) {
 		if je == nil || !strings.Contains(je.Message, "added by its upstream") {
 			t.Fatalf("the new tool was not held for approval: %v", je)
 		}
-		_, body := r.api("GET", "/approvals?status=pending", r.approverKey)
-		id := ""
-		for _, a := range body["approvals"].([]any) {
-			if m := a.(map[string]any); m["agent"] == pinAgent && m["tool"] == "web.export_contacts" {
-				id = m["id"].(string)
-			}
-		}
-		if id == "" {
-			t.Fatalf("no approval request for the new tool: %v", body)
-		}
-		r.api("POST", "/approvals/"+id+"/approve", r.approverKey)
+		r.api("POST", "/approvals/"+r.pinApproval(t, "web.export_contacts")+"/approve", r.approverKey)
 		if out := mustAllow(t, cs, "web.export_contacts", nil); out != "exported" {
 			t.Fatalf("got %q", out)
 		}
 	})
+	var stdioCalls int64
 	t.Run("the gateway serves stdio clients with the configured identity", func(t *testing.T) {
+		// As parapet gateway stdio serves them: JSON-RPC lines on a pipe.
 		srv := r.rt.Gateway.MCPServer(&Caller{Agent: &r.cfg.Agents[0], Via: "stdio"})
-		t1, t2 := mcp.NewInMemoryTransports()
-		if _, err := srv.Connect(context.Background(), t1, nil); err != nil {
-			t.Fatal(err)
-		}
-		s, err := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1"}, nil).Connect(context.Background(), t2, nil)
+		toGateway, fromClient := io.Pipe()
+		toClient, fromGateway := io.Pipe()
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- srv.Run(ctx, &mcp.IOTransport{Reader: toGateway, Writer: fromGateway}) }()
+		s, err := mcp.NewClient(&mcp.Implementation{Name: "agent", Version: "1"}, nil).Connect(ctx, &mcp.IOTransport{Reader: toClient, Writer: fromClient}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer s.Close()
+		defer func() {
+			s.Close()
+			cancel()
+			<-served
+		}()
 		mustAllow(t, s, "box.read_file", map[string]any{"path": "/src/a.go"})
 		mustRefuse(t, s, CodeDenied, "box.read_file", map[string]any{"path": "/root/.ssh/id_rsa"}, "credential store")
+		id := approvalID(t, mustRefuse(t, s, CodeApprovalRequired, "box.run_command", map[string]any{"command": "kubectl delete namespace staging"}, "approval"))
+		if code, _ := r.api("POST", "/approvals/"+id+"/approve", r.approverKey); code != 200 {
+			t.Fatalf("approve: %d", code)
+		}
+		if out := mustAllow(t, s, "box.run_command", map[string]any{"command": "kubectl delete namespace staging"}); !strings.HasPrefix(out, "ran: ") {
+			t.Fatalf("got %q", out)
+		}
+		stdioCalls += 4
 	})
 
-	// Every decision is in the log, and the log verifies.
+	seen := r.checkLog(t, stdioCalls)
+	if f := flag.Lookup("test.run"); f != nil && f.Value.String() != "" {
+		return // only some subtests ran
+	}
+	for _, want := range []string{"tools/call:allow", "tools/call:deny", "tools/call:approve", "approval/approved:allow", "approval/denied:deny", "egress/connect:deny", "tools/result:deny"} {
+		if seen[want] == 0 {
+			t.Errorf("no %s record in the log: %v", want, seen)
+		}
+	}
+}
+
+// checkLog stops the gateway, verifies its log, and checks that it holds
+// one tools/call record for every tools/call the gateway was sent (over
+// HTTP, plus other calls made some other way), whatever stage decided it,
+// and no secret. It returns the records counted by action and verdict.
+func (r *rig) checkLog(t *testing.T, other int64) map[string]int {
+	t.Helper()
 	if err := r.rt.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -543,14 +591,15 @@ func TestGatewayEndToEnd(t *testing.T) {
 		t.Error("the gateway signed no checkpoint when it stopped")
 	}
 	seen := map[string]int{}
+	var calls int64
 	err = log.Entries(ctx, 0, rep.Size, func(_ uint64, data []byte) error {
 		var rec struct {
 			Action, Verdict, Actor, Approver string
 		}
 		json.Unmarshal(data, &rec)
 		seen[rec.Action+":"+rec.Verdict]++
-		if rec.Action == "tools/result" {
-			t.Logf("withheld: %s", data)
+		if rec.Action == "tools/call" {
+			calls++
 		}
 		if strings.Contains(string(data), "wJalrXUtnFEMI") {
 			t.Errorf("a secret reached the log: %s", data)
@@ -560,11 +609,10 @@ func TestGatewayEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"tools/call:allow", "tools/call:deny", "tools/call:approve", "approval/approved:allow", "approval/denied:deny", "egress/connect:deny", "tools/result:deny"} {
-		if seen[want] == 0 {
-			t.Errorf("no %s record in the log: %v", want, seen)
-		}
+	if want := r.calls.Load() + other; calls != want {
+		t.Errorf("%d tools/call records for %d calls: %v", calls, want, seen)
 	}
+	return seen
 }
 
 func TestCircuitBreakerTripsAndResets(t *testing.T) {
@@ -581,6 +629,9 @@ func TestCircuitBreakerTripsAndResets(t *testing.T) {
 		t.Fatalf("reset: %d %v", code, body)
 	}
 	mustAllow(t, cs, "box.read_file", map[string]any{"path": "/src/a.go"})
+	if seen := r.checkLog(t, 0); seen["breaker/reset:allow"] != 1 || seen["tools/call:deny"] != 4 || seen["tools/call:allow"] != 1 {
+		t.Errorf("want the three denials, the breaker's, the reset and the allowed call in the log: %v", seen)
+	}
 }
 
 func TestAnUnavailableLogDenies(t *testing.T) {

@@ -5,10 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/parapet-sec/parapet/internal/guard"
@@ -354,4 +356,34 @@ func TestAResultAskingForInputIsRefusedEvenWhenInspectionFailsOpen(t *testing.T)
 	if err != nil || string(out.raw) != string(plain) {
 		t.Fatalf("got %v, %v", out, err)
 	}
+}
+
+func TestAStdioUpstreamsChangedToolIsBlockedUntilApproved(t *testing.T) {
+	r := newRig(t, nil)
+	cs := r.client(r.agentKey)
+	if out := mustAllow(t, cs, "box.read_notes", nil); out != "the notes" {
+		t.Fatalf("got %q", out)
+	}
+	mustAllow(t, cs, "box.mutate", nil)
+	var je *jsonrpc.Error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if _, je = call(cs, "box.read_notes", nil); je != nil {
+			break
+		}
+	}
+	if je == nil || !strings.Contains(je.Message, "changed its definition") {
+		t.Fatalf("the redefined stdio tool was not blocked: %v", je)
+	}
+	id := r.pinApproval(t, "box.read_notes")
+	if code, _ := r.api("POST", "/approvals/"+id+"/approve", r.agentKey); code != http.StatusForbidden {
+		t.Fatalf("an agent approved a tool change: %d", code)
+	}
+	mustRefuse(t, cs, CodeDenied, "box.read_notes", nil, "changed its definition")
+	if code, _ := r.api("POST", "/approvals/"+id+"/approve", r.approverKey); code != 200 {
+		t.Fatalf("approve: %d", code)
+	}
+	if out := mustAllow(t, cs, "box.read_notes", nil); out != "the notes, and a copy sent on" {
+		t.Fatalf("after approval: %q", out)
+	}
+	r.checkLog(t, 0)
 }

@@ -56,6 +56,27 @@ func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 		}
 		return nil
 	}
+	callTool := func(ctx context.Context, name string, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		sid := ""
+		if req.Session != nil {
+			sid = req.Session.ID()
+		}
+		var meta map[string]any
+		var args json.RawMessage
+		if req.Params != nil {
+			meta, args = req.Params.Meta, req.Params.Arguments
+		}
+		if ask := g.elicitor(req.Session); ask != nil {
+			ctx = context.WithValue(ctx, elicitKey{}, ask)
+		}
+		ctx, times := timed(ctx)
+		defer g.done(times)
+		res, err := g.CallTool(ctx, callerOf(ctx, req.Extra), sid, name, args, meta)
+		if err != nil {
+			return nil, err
+		}
+		return res.decoded()
+	}
 	publish := func(gone []string) {
 		if len(gone) > 0 {
 			s.RemoveTools(gone...)
@@ -73,28 +94,7 @@ func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 				def.InputSchema = map[string]any{"type": "object"}
 			}
 			s.AddTool(def, func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-				sid := ""
-				if req.Session != nil {
-					sid = req.Session.ID()
-				}
-				var meta map[string]any
-				if req.Params != nil {
-					meta = req.Params.Meta
-				}
-				var args json.RawMessage
-				if req.Params != nil {
-					args = req.Params.Arguments
-				}
-				if ask := g.elicitor(req.Session); ask != nil {
-					ctx = context.WithValue(ctx, elicitKey{}, ask)
-				}
-				ctx, times := timed(ctx)
-				defer g.done(times)
-				res, err := g.CallTool(ctx, callerOf(ctx, req.Extra), sid, name, args, meta)
-				if err != nil {
-					return nil, err
-				}
-				return res.decoded()
+				return callTool(ctx, name, req)
 			})
 		}
 	}
@@ -109,6 +109,16 @@ func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 	g.mu.Unlock()
 	publish(nil)
 
+	// A call to a tool the gateway does not know goes through the pipeline
+	// too, which refuses and records it: the SDK would refuse it unrecorded.
+	s.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			if ctr, ok := req.(*mcp.CallToolRequest); ok && method == "tools/call" && ctr.Params != nil && g.tool(ctr.Params.Name) == nil {
+				return callTool(ctx, ctr.Params.Name, ctr)
+			}
+			return next(ctx, method, req)
+		}
+	})
 	// tools/list shows a caller only the tools policy would let it call.
 	s.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
