@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,6 +138,10 @@ const (
 type ToolRule struct {
 	Match  string   `json:"match"` // glob over "server.tool"
 	Labels []string `json:"labels"`
+	// FailOpen lists stages (as Config.FailOpen) that allow a call to the
+	// matching tools when they fail, in addition to those that do for
+	// every tool.
+	FailOpen []string `json:"fail_open"`
 }
 
 // Agent is a caller identity.
@@ -394,6 +399,9 @@ func (c *Config) validate() error {
 		if _, err := path.Match(t.Match, ""); err != nil {
 			return fmt.Errorf("tools[%d].match: %w", i, err)
 		}
+		if err := checkStages(t.FailOpen); err != nil {
+			return fmt.Errorf("tools[%d].fail_open: %w", i, err)
+		}
 	}
 	ids := map[string]bool{}
 	for i, a := range c.Agents {
@@ -433,12 +441,8 @@ func (c *Config) validate() error {
 	if _, err := c.Guards.rules(); err != nil {
 		return fmt.Errorf("guards: %w", err)
 	}
-	for _, s := range c.FailOpen {
-		switch s {
-		case "inspection", "policy", "audit":
-		default:
-			return fmt.Errorf("fail_open: %q is not inspection, policy or audit", s)
-		}
+	if err := checkStages(c.FailOpen); err != nil {
+		return fmt.Errorf("fail_open: %w", err)
 	}
 	for i, b := range c.Budgets {
 		if b.Agent == "" || b.Tool == "" {
@@ -481,6 +485,34 @@ func (c *Config) failOpen(stage string) bool {
 		}
 	}
 	return false
+}
+
+// checkStages checks a fail_open list.
+func checkStages(stages []string) error {
+	for _, s := range stages {
+		switch s {
+		case "inspection", "policy", "audit":
+		default:
+			return fmt.Errorf("%q is not inspection, policy or audit", s)
+		}
+	}
+	return nil
+}
+
+// failOpenFor returns the stages the tool rules matching a namespaced
+// tool name let fail open.
+func (c *Config) failOpenFor(name string) []string {
+	var out []string
+	for _, r := range c.Tools {
+		if ok, _ := path.Match(r.Match, name); ok {
+			for _, s := range r.FailOpen {
+				if !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // labelsFor returns the labels of a namespaced tool name.

@@ -45,6 +45,7 @@ approvals: {ttl: 5m}
 		"an approver cannot be named like an agent": {"agents: [{id: a}]\napprovers: [{name: a}]\n", "an agent can never approve"},
 		"a bad duration names its value":            {"approvals: {ttl: soon}\n", "soon"},
 		"fail_open takes only known stages":         {"fail_open: [everything]\n", "fail_open"},
+		"a tool rule's fail_open too":               {"tools: [{match: 'web.*', fail_open: [detectors]}]\n", "tools[0].fail_open"},
 		"destructive_commands is approve or deny":   {"guards: {destructive_commands: allow}\n", "destructive_commands"},
 		"a bad CIDR is an error naming the field":   {"guards: {allow_cidrs: [10.0.0.0/33]}\n", "allow_cidrs"},
 		"network is proxy, none or host":            {"upstreams: [{name: a, command: x, network: bridge}]\n", "upstreams[0].network"},

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -128,6 +129,7 @@ type tool struct {
 	def      *mcp.Tool // as the upstream describes it
 	hash     string    // of name, description and schemas
 	labels   []string
+	failOpen []string  // stages its tool rules let fail open
 	term     *ast.Term // the tool as policy input (input.tool)
 	// paramHeaders: the input schema binds arguments to HTTP headers
 	// (x-mcp-header), which the SDK's handler validates.
@@ -356,7 +358,7 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 		return refuse(&denial{code: CodeDenied, stage: "policy", reason: "policy input: " + err.Error()})
 	}
 	dec, err := g.policy.ToolCallValue(ctx, in)
-	if err != nil && !g.cfg.failOpen("policy") {
+	if err != nil && !g.failsOpen(t, "policy") {
 		return refuse(&denial{code: CodeDenied, stage: "policy", reason: "policy error (failing closed): " + err.Error()})
 	}
 	if err != nil {
@@ -469,7 +471,7 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 
 	// Record the decision before acting on it: a call that cannot be
 	// recorded does not run, nor one while the log's commits are failing.
-	if err := g.logFailing(); err != nil {
+	if err := g.logFailing(t); err != nil {
 		return refuse(&denial{code: CodeDenied, stage: "audit", reason: "decision log failing (failing closed until a record is committed again): " + err.Error()})
 	}
 	rec.Verdict = "allow"
@@ -481,7 +483,7 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 		b, _ := json.Marshal(checks)
 		rec.Extra["checks"] = b
 	}
-	if err := g.enqueue(*rec); err != nil {
+	if err := g.enqueueFor(t, *rec); err != nil {
 		return nil, "deny", &denial{code: CodeDenied, stage: "audit", reason: "decision log unavailable (failing closed): " + err.Error()}
 	}
 
@@ -549,18 +551,28 @@ func (g *Gateway) done(ct *callTimes) {
 	}
 }
 
+// failsOpen reports whether a failing stage allows a call to t (nil: a
+// record not about one tool's call): the configuration says so for every
+// tool, or one of t's tool rules does.
+func (g *Gateway) failsOpen(t *tool, stage string) bool {
+	return g.cfg.failOpen(stage) || (t != nil && slices.Contains(t.failOpen, stage))
+}
+
 // enqueue queues a record; with no log configured it fails unless the
 // configuration lets audit fail open.
-func (g *Gateway) enqueue(r audit.Record) error {
+func (g *Gateway) enqueue(r audit.Record) error { return g.enqueueFor(nil, r) }
+
+// enqueueFor is enqueue for a record of a call to t.
+func (g *Gateway) enqueueFor(t *tool, r audit.Record) error {
 	if g.log == nil {
-		if g.cfg.failOpen("audit") {
+		if g.failsOpen(t, "audit") {
 			return nil
 		}
 		return errors.New("no decision log configured")
 	}
 	redactRecord(&r)
 	_, err := g.log.Enqueue(r)
-	if err != nil && g.cfg.failOpen("audit") {
+	if err != nil && g.failsOpen(t, "audit") {
 		g.logger.Error("decision not recorded", "err", err)
 		return nil
 	}
@@ -591,9 +603,9 @@ func (g *Gateway) Settled(queued time.Time, err error) {
 }
 
 // logFailing is the error of the decision log's last commit, when it
-// failed and no commit has succeeded since.
-func (g *Gateway) logFailing() error {
-	if e := g.logErr.Load(); e != nil && !g.cfg.failOpen("audit") {
+// failed and no commit has succeeded since, unless audit fails open for t.
+func (g *Gateway) logFailing(t *tool) error {
+	if e := g.logErr.Load(); e != nil && !g.failsOpen(t, "audit") {
 		return *e
 	}
 	return nil
@@ -613,7 +625,7 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 		return nil, fmt.Errorf("upstream result: %w", err)
 	}
 	if g.inspector == nil {
-		if g.cfg.failOpen("inspection") {
+		if g.failsOpen(t, "inspection") {
 			return res, nil
 		}
 		return nil, errors.New("no response inspector configured (failing closed)")
@@ -623,7 +635,7 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 	check := func(text string) (string, error) {
 		ins, err := g.inspector.Inspect(ctx, text)
 		if err != nil {
-			if g.cfg.failOpen("inspection") {
+			if g.failsOpen(t, "inspection") {
 				return text, nil
 			}
 			return "", fmt.Errorf("response inspection failed (failing closed): %w", err)

@@ -755,6 +755,17 @@ deny contains {"no_msg": true} if input.tool.name == "read_file"
 		r.rt.Gateway.inspector = failingInspector{}
 		mustRefuse(t, r.client(r.agentKey), CodeDenied, "box.read_file", map[string]any{"path": "/src/a.go"}, "response inspection failed")
 	})
+	t.Run("a tool rule lets one tool's inspection fail open, the others' fail closed", func(t *testing.T) {
+		r := newRig(t, func(c *Config) {
+			c.Tools = append(c.Tools, ToolRule{Match: "box.read_notes", FailOpen: []string{"inspection"}})
+		})
+		r.rt.Gateway.inspector = failingInspector{}
+		cs := r.client(r.agentKey)
+		if out := mustAllow(t, cs, "box.read_notes", nil); out != "the notes" {
+			t.Fatalf("got %q", out)
+		}
+		mustRefuse(t, cs, CodeDenied, "box.read_file", map[string]any{"path": "/src/a.go"}, "response inspection failed")
+	})
 	t.Run("a panicking detector denies the call and the gateway keeps serving", func(t *testing.T) {
 		r := newRig(t, nil)
 		r.rt.Gateway.inspector = panickingInspector{}

@@ -206,7 +206,7 @@ func (g *Gateway) visible(ctx context.Context, caller *Caller, name string) bool
 		Arguments: map[string]any{},
 	})
 	if err != nil {
-		return g.cfg.failOpen("policy")
+		return g.failsOpen(t, "policy")
 	}
 	return dec.Verdict != policy.Deny
 }

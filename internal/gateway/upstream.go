@@ -304,7 +304,7 @@ func (g *Gateway) refresh(ctx context.Context, u *upstream) error {
 	fresh := map[string]*tool{}
 	for _, d := range defs {
 		name := u.cfg.Name + "." + d.Name
-		t := &tool{name: name, upstream: u, def: d, hash: definitionHash(d), labels: g.cfg.labelsFor(name)}
+		t := &tool{name: name, upstream: u, def: d, hash: definitionHash(d), labels: g.cfg.labelsFor(name), failOpen: g.cfg.failOpenFor(name)}
 		t.term = toolTerm(u.cfg.Name, t)
 		t.newPin = *u.known && !g.cfg.Approvals.TrustNewTools
 		if b, err := json.Marshal(d.InputSchema); err != nil || bytes.Contains(b, []byte(`"x-mcp-header"`)) {
