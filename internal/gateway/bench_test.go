@@ -127,6 +127,9 @@ func BenchmarkGatewayOpenLoop(b *testing.B) {
 		cpuPerCall.Round(time.Microsecond), srvDirect.Round(time.Microsecond), srvVia.Round(time.Microsecond), perCall(d), perCall(g))
 	fmt.Printf("closed loop, 16 callers: direct %.0f calls/s, gateway %.0f calls/s (ratio %.2f)\n", dt, gt, gt/dt)
 	fmt.Printf("decision-log durability lag over %d records: p50 %s, p99 %s\n", nl, lp50, lp99)
+	if d.errors+h.errors+g.errors > 0 {
+		b.Errorf("calls failed while measured (direct %d, bare proxy %d, gateway %d): the latencies above are not comparable", d.errors, h.errors, g.errors)
+	}
 	b.ReportMetric(float64((g.pd(50) - d.pd(50)).Microseconds()), "added-p50-µs")
 	b.ReportMetric(float64((g.pd(99) - d.pd(99)).Microseconds()), "added-p99-µs")
 	b.ReportMetric(float64(op99.Microseconds()), "own-p99-µs")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,4 +121,69 @@ func TestASyncBeforeATripIsSavedKeepsIt(t *testing.T) {
 	if got, _ := st.TrippedAgents(ctx); len(got) != 1 {
 		t.Fatalf("store holds %v", got)
 	}
+}
+
+func TestBreakerRules(t *testing.T) {
+	cfg := BreakerConfig{Window: Duration(10 * time.Minute), MaxDenials: 3, MaxDestructive: 2, MaxInjections: 2, MaxSpend: 1.0}
+	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, kind string
+		amount     float64
+		trips      int // events to the trip
+		why        string
+	}{
+		{"denials", eventDenial, 0, 3, "too many denied calls"},
+		{"destructive calls", eventDestructive, 0, 2, "too many destructive calls"},
+		{"injection findings", eventInjection, 0, 2, "too many prompt-injection findings"},
+		{"spend", eventSpend, 0.3, 4, "spend limit reached"}, // 1.2 > 1.0
+	} {
+		t.Run(tc.name+" trip at the limit", func(t *testing.T) {
+			b := &breaker{cfg: cfg}
+			for i := 1; i <= tc.trips; i++ {
+				tripped, why, newly := b.add("a", tc.kind, tc.amount, t0.Add(time.Duration(i)*time.Minute))
+				if tripped != (i == tc.trips) || newly != (i == tc.trips) {
+					t.Fatalf("event %d: tripped %v (newly %v), want a trip at event %d", i, tripped, newly, tc.trips)
+				}
+				if tripped && !strings.Contains(why, tc.why) {
+					t.Fatalf("why %q", why)
+				}
+			}
+			if tripped, _ := b.isTripped("a"); !tripped {
+				t.Fatal("not tripped after the limit")
+			}
+			if tripped, _ := b.isTripped("b"); tripped {
+				t.Fatal("another agent is tripped")
+			}
+		})
+		t.Run(tc.name+" older than the window do not count", func(t *testing.T) {
+			b := &breaker{cfg: cfg}
+			at := t0
+			for i := 1; i < tc.trips; i++ {
+				b.add("a", tc.kind, tc.amount, at)
+			}
+			at = at.Add(time.Duration(cfg.Window) + time.Second)
+			if tripped, why, _ := b.add("a", tc.kind, tc.amount, at); tripped {
+				t.Fatalf("tripped by events outside the window: %s", why)
+			}
+		})
+	}
+	t.Run("kinds are counted apart", func(t *testing.T) {
+		b := &breaker{cfg: cfg}
+		for i, k := range []string{eventDenial, eventDestructive, eventInjection, eventDenial} {
+			if tripped, why, _ := b.add("a", k, 0, t0.Add(time.Duration(i)*time.Second)); tripped {
+				t.Fatalf("tripped after %d mixed events: %s", i+1, why)
+			}
+		}
+	})
+}
+
+func TestInjectionFindingsTripTheBreaker(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.Breaker = BreakerConfig{MaxInjections: 2} })
+	cs := r.client(r.agentKey)
+	for i := 0; i < 2; i++ {
+		if out := mustAllow(t, cs, "box.read_inbox", map[string]any{"message": 2}); !strings.Contains(out, "withheld") {
+			t.Fatalf("an injected message reached the agent: %q", out)
+		}
+	}
+	mustRefuse(t, cs, CodeDenied, "box.read_notes", nil, "prompt-injection findings")
 }
