@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -55,13 +57,159 @@ func FuzzGatewayJSONRPC(f *testing.F) {
 		if err != nil {
 			t.Fatalf("gateway failed on %q: %v", body, err)
 		}
-		io.Copy(io.Discard, resp.Body)
+		out, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode >= 500 {
 			t.Fatalf("server error %d on %q", resp.StatusCode, body)
 		}
+		// A tools/call request the gateway took (200) is answered with a
+		// JSON-RPC response: a tool result or an error, never nothing.
+		var in struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &in) != nil || in.Method != "tools/call" || len(in.ID) == 0 || string(in.ID) == "null" {
+			return
+		}
+		if !answersCall(resp.Header.Get("Content-Type"), out) {
+			t.Fatalf("tools/call %q was answered 200 with no tool result or error: %q", body, out)
+		}
 	})
 }
+
+// answersCall reports whether a response body (JSON, or an event stream)
+// carries a JSON-RPC response with a tool result or an error.
+func answersCall(contentType string, body []byte) bool {
+	var msgs [][]byte
+	if strings.HasPrefix(contentType, "text/event-stream") {
+		for _, l := range strings.Split(string(body), "\n") {
+			if d, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "data:"); ok {
+				msgs = append(msgs, []byte(strings.TrimPrefix(d, " ")))
+			}
+		}
+	} else {
+		msgs = append(msgs, body)
+	}
+	for _, b := range msgs {
+		var m struct {
+			ID     json.RawMessage `json:"id"`
+			Result *struct {
+				Content []json.RawMessage `json:"content"`
+			} `json:"result"`
+			Error *struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(b, &m) != nil || len(m.ID) == 0 {
+			continue
+		}
+		if (m.Result != nil && m.Result.Content != nil) || (m.Error != nil && m.Error.Message != "") {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzDecodeMessage holds the decoder of upstream messages to
+// encoding/json: what it accepts, encoding/json reads alike.
+func FuzzDecodeMessage(f *testing.F) {
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"result":{"content":[]}}`,
+		`{"jsonrpc":"2.0","id":"a","error":{"code":-32601,"message":"m","data":{"x":1}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/progress","params":{"p":1}}`,
+		`{"id":null,"result":null}`, `{"id":1,"id":2}`, `{"error":"x"}`, `[]`, `{"jsonrpc":"2.\u0030"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	norm := func(r json.RawMessage) string {
+		if string(r) == "null" {
+			return ""
+		}
+		return string(r)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := decodeMessage(b)
+		if err != nil {
+			return
+		}
+		if foldedKey(b) {
+			// JSON-RPC's member names are case-sensitive; encoding/json
+			// also takes "ID" or "Result" for them. Such a message is read
+			// by the spec here, and differs on purpose.
+			return
+		}
+		var want rpcMessage
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("decodeMessage took %q, encoding/json refuses it: %v", b, err)
+		}
+		if m.JSONRPC != want.JSONRPC || m.Method != want.Method || norm(m.ID) != norm(want.ID) ||
+			norm(m.Result) != norm(want.Result) || norm(m.Params) != norm(want.Params) || !reflect.DeepEqual(m.Error, want.Error) {
+			t.Fatalf("%q: decoded %+v, encoding/json %+v", b, m, want)
+		}
+	})
+}
+
+// foldedKey reports whether a JSON object has a top-level key that equals
+// a JSON-RPC member name only when case is ignored.
+func foldedKey(b []byte) bool {
+	d := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		k, _ := tok.(string)
+		for _, name := range []string{"jsonrpc", "id", "method", "params", "result", "error"} {
+			if k != name && strings.EqualFold(k, name) {
+				return true
+			}
+		}
+		var skip json.RawMessage
+		if d.Decode(&skip) != nil {
+			return false
+		}
+	}
+	return false
+}
+
+// FuzzReadStream feeds arbitrary event streams to the reader of an HTTP
+// upstream's response: it ends with an error or with the result of the
+// response to its request, valid JSON, and answers the server's own
+// requests without failing.
+func FuzzReadStream(f *testing.F) {
+	for _, s := range []string{
+		"data: {\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"content\":[]}}\n\n",
+		"event: message\r\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\r\n\r\ndata: {\"id\":7,\r\ndata: \"result\":{}}\n\n",
+		"data: {\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n\ndata: {\"id\":7,\"error\":{\"code\":1,\"message\":\"no\"}}\n\n",
+		": comment\n\ndata: {\"id\":8,\"result\":{}}\n\n", "data: {", "",
+	} {
+		f.Add([]byte(s))
+	}
+	var answered atomic.Int64
+	c := &rpcClient{endpoint: "http://upstream.test/mcp", version: "2025-11-25", session: "s",
+		hc: &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+			answered.Add(1)
+			return &http.Response{StatusCode: http.StatusAccepted, Body: http.NoBody, Request: r}, nil
+		})}}
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		res, err := c.readStream(context.Background(), "tools/call", "7", bytes.NewReader(stream))
+		if err != nil {
+			return
+		}
+		if !json.Valid(res) || len(res) == 0 {
+			t.Fatalf("result %q from %q", res, stream)
+		}
+	})
+}
+
+// roundTrip is an http.RoundTripper made of a function.
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // FuzzCommandsInArguments feeds arbitrary JSON arguments to the command
 // extraction that precedes classification: no panic, and every command it

@@ -1,6 +1,9 @@
 package guard
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestClassifyCommandLine(t *testing.T) {
 	cases := []struct {
@@ -115,6 +118,8 @@ func FuzzClassifyCommandLine(f *testing.F) {
 		"aws s3 rm s3://b --recursive", "kubectl delete pod x", `sh -c 'terraform destroy'`,
 		`a "b \" c" 'd' \e; f | g && h`, "helm uninstall x # comment", "env A=1 B=2 az group delete -n x",
 		"bash -c \"bash -c 'bash -c \\\"kubectl delete ns a\\\"'\"", "",
+		"gcloud compute instances delete vm-1 --zone us-central1-a --quiet", "gcloud projects delete acme-prod",
+		"gcloud sql instances list", "gcloud --project p container clusters delete c", "az vm list; helm list",
 	} {
 		f.Add(s)
 	}
@@ -123,6 +128,7 @@ func FuzzClassifyCommandLine(f *testing.F) {
 		if err != nil {
 			return
 		}
+		destructive := false
 		for _, c := range cmds {
 			if c.Tool == "" {
 				t.Fatalf("command with no tool from %q", line)
@@ -130,7 +136,24 @@ func FuzzClassifyCommandLine(f *testing.F) {
 			if c.Effect < EffectUnknown || c.Effect > EffectDestructive {
 				t.Fatalf("effect out of range: %d", c.Effect)
 			}
+			destructive = destructive || c.Effect == EffectDestructive
 		}
+		if !destructive {
+			return
+		}
+		// Handing the same line to a shell changes nothing the shell
+		// would run: it stays destructive, or is refused.
+		wrapped := "sh -c '" + strings.ReplaceAll(line, "'", `'\''`) + "'"
+		wcmds, err := ClassifyCommandLine(wrapped)
+		if err != nil {
+			return
+		}
+		for _, c := range wcmds {
+			if c.Effect == EffectDestructive {
+				return
+			}
+		}
+		t.Fatalf("%q is destructive, %q is not: %+v", line, wrapped, wcmds)
 	})
 }
 
