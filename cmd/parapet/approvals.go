@@ -86,12 +86,16 @@ An agent's credentials are refused: an agent can never approve a call.`,
 		Short: "List approval requests (pending by default)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch status {
+			case "all":
+				status = ""
+			case "pending", "approved", "denied", "used":
+			default:
+				return withCode(exitUsage, fmt.Errorf("--status %q: want pending, approved, denied, used or all", status))
+			}
 			c, err := client()
 			if err != nil {
 				return err
-			}
-			if status == "all" {
-				status = ""
 			}
 			var out struct {
 				Approvals []gateway.ApprovalView `json:"approvals"`

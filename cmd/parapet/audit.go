@@ -387,6 +387,9 @@ checkpoint's root, which anyone can check with the verifier key alone.`,
 				return err
 			}
 			if idx >= c.Size {
+				if idx >= l.Size() {
+					return withCode(exitUsage, fmt.Errorf("entry %d does not exist: the log holds entries 0 to %d", idx, int64(l.Size())-1))
+				}
 				return withCode(exitUsage, fmt.Errorf("entry %d is not in the newest checkpoint (size %d): run `parapet audit checkpoint`", idx, c.Size))
 			}
 			entry, err := l.Entry(ctx, idx)
@@ -638,7 +641,7 @@ signature or a changed file is an error. The Parapet log is verified first.`,
 	cmd.Flags().StringSliceVar(&k8sAudit, "k8s-audit", nil, "Kubernetes audit log files (JSON lines)")
 	cmd.Flags().BoolVar(&noStore, "no-store", false, "leave the Parapet log out")
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
-	cmd.Flags().StringVar(&output, "output", "", "write to this file instead of standard output")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
 	return cmd
 }
 

@@ -142,7 +142,7 @@ suppression), 2 usage or input error.`,
 	f.StringSliceVar(&sel, "select", nil, "run only checks matching these ids, globs or prefixes (comma-separated)")
 	f.StringSliceVar(&skip, "skip", nil, "skip checks matching these ids, globs or prefixes (comma-separated)")
 	f.BoolVar(&noBuiltin, "no-builtin", false, "run only the policies given with --policy")
-	f.StringVar(&pss, "pss", "", "Pod Security level and version: baseline|restricted[:v1.NN] (default restricted:latest)")
+	f.StringVar(&pss, "pss", "", "Pod Security level and version: privileged|baseline|restricted[:v1.NN] (default restricted:latest)")
 	f.StringVar(&configPath, "config", check.ConfigFile, "settings and suppressions file")
 	f.StringVar(&format, "format", "table", "output format: table, json or sarif")
 	f.StringVar(&baseline.Snapshot, "baseline", "", "report only findings a Terraform change adds to this snapshot (parapet scan --snapshot)")

@@ -35,7 +35,7 @@ parapet scan on them yourself.`,
 				if err := demo.Extract(extract); err != nil {
 					return withCode(exitUsage, err)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote the demo environment to %s\n  parapet scan --aws %s/aws --k8s %s=%s/k8s/%s\n", extract, extract, demo.Cluster, extract, demo.Cluster)
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote the demo environment to %s\n  parapet scan --aws %s/aws --k8s %s/k8s/%s\n", extract, extract, extract, demo.Cluster)
 				return nil
 			}
 			if top < 0 {

@@ -209,7 +209,7 @@ account outside the input for "any principal of that account".`,
 	cmd.Flags().StringArrayVar(&context, "context", nil, "known request context KEY=VALUE (repeatable; a key given twice is multi-valued)")
 	cmd.Flags().StringVar(&session, "session-policy", "", "policy document passed when the role session was created (AssumeRole Policy), which limits it")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
-	cmd.Flags().StringVar(&output, "output", "", "write the result to this file instead of stdout")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the result to this file instead of stdout")
 	return cmd
 }
 
@@ -347,7 +347,7 @@ func newIAMWhoCanCmd() *cobra.Command {
 	addIAMInputFlags(cmd, &in)
 	cmd.Flags().StringArrayVar(&context, "context", nil, "known request context KEY=VALUE (repeatable)")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
-	cmd.Flags().StringVar(&output, "output", "", "write the result to this file instead of stdout")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the result to this file instead of stdout")
 	return cmd
 }
 

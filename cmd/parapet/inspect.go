@@ -299,8 +299,8 @@ false-positive rate at the threshold, and the throughput in MB/s on one core.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&positives, "positives", "", "JSON Lines file of texts that carry an injection")
-	f.StringVar(&negatives, "negatives", "", "JSON Lines file of texts that do not")
+	f.StringVar(&positives, "positives", "", "JSON Lines `FILE` of texts that carry an injection")
+	f.StringVar(&negatives, "negatives", "", "JSON Lines `FILE` of texts without one")
 	f.StringVar(&preset, "preset", "balanced", "detection threshold: strict, balanced or permissive")
 	f.StringVar(&format, "format", "table", "output format: table or json")
 	f.StringVarP(&output, "output", "o", "", "write the result to this file instead of stdout")

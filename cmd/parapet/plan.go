@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,6 +66,11 @@ func newPlanApproveCmd() *cobra.Command {
 			if approver == "" {
 				approver = os.Getenv("USER")
 			}
+			if approver == "" { // $USER is often unset in containers and CI
+				if u, err := user.Current(); err == nil {
+					approver = u.Username
+				}
+			}
 			env, err := plan.Approve(plan.Approval{PlanJSON: planJSON, PlanFile: file, Approver: approver, Validity: expires}, key)
 			if err != nil {
 				return withCode(exitUsage, fmt.Errorf("%s: %w", args[0], err))
@@ -86,9 +92,9 @@ func newPlanApproveCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&planFile, "planfile", "", "the binary plan `FILE` that terraform apply will run (tfplan), covered by the approval too")
 	cmd.Flags().StringVar(&keyPath, "key", "", "Ed25519 private key, PEM PKCS#8 or OpenSSH format")
-	cmd.Flags().StringVar(&approver, "approver", "", "approver name recorded in the approval (default $USER)")
+	cmd.Flags().StringVar(&approver, "approver", "", "approver name recorded in the approval (default $USER, else the current user's name)")
 	cmd.Flags().DurationVar(&expires, "expires", plan.DefaultValidity, "how long the approval holds")
-	cmd.Flags().StringVar(&output, "output", "", "envelope file (default PLAN.json.approval.json; - for stdout)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "envelope file (default PLAN.json.approval.json; - for stdout)")
 	return cmd
 }
 

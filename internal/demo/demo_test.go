@@ -171,3 +171,51 @@ func TestExtractWritesTheRealFormats(t *testing.T) {
 		t.Error("the extracted demo scans to nothing")
 	}
 }
+
+// TestTheREADMEShowsTheDemosOutput keeps the README's excerpt of the demo
+// true: its lines are the output's, and each fix it quotes (after "...",
+// rewrapped) is in the output's fix line.
+func TestTheREADMEShowsTheDemosOutput(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```text\n")
+	excerpt, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no text block in README.md")
+	}
+	var b bytes.Buffer
+	if err := Summary(&b, runDemo(t), 2); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	space := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	var fix []string
+	check := func() {
+		if len(fix) > 0 {
+			q := space(strings.Join(fix, " "))
+			for _, part := range strings.Split(q, "...") {
+				if p := strings.TrimSpace(part); p != "" && !strings.Contains(space(out), p) {
+					t.Errorf("README quotes a fix the demo does not print: %q", p)
+				}
+			}
+			fix = nil
+		}
+	}
+	for _, line := range strings.Split(excerpt, "\n") {
+		switch trimmed := strings.TrimSpace(line); {
+		case strings.HasPrefix(trimmed, "fix:"):
+			check()
+			fix = append(fix, strings.TrimPrefix(trimmed, "fix:"))
+		case fix != nil && strings.HasPrefix(line, "        "):
+			fix = append(fix, trimmed)
+		default:
+			check()
+			if trimmed != "" && !strings.Contains(out, line) {
+				t.Errorf("README shows a line the demo does not print: %q", line)
+			}
+		}
+	}
+	check()
+}

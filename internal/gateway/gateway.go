@@ -253,7 +253,14 @@ type denial struct {
 func (d *denial) Error() string { return d.reason }
 
 func (d *denial) rpcError() *jsonrpc.Error {
-	data, _ := json.Marshal(map[string]any{"stage": d.stage, "reason": d.reason, "approval_id": d.approvalID, "checks": d.checks})
+	m := map[string]any{"stage": d.stage, "reason": d.reason}
+	if d.approvalID != "" {
+		m["approval_id"] = d.approvalID
+	}
+	if len(d.checks) > 0 {
+		m["checks"] = d.checks
+	}
+	data, _ := json.Marshal(m)
 	prefix := "parapet: denied: "
 	if d.code == CodeApprovalRequired {
 		prefix = "parapet: approval required: "

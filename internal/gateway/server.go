@@ -452,6 +452,12 @@ func (g *Gateway) approvalsAPI(mux *http.ServeMux, a *Authenticator) {
 	}
 	mux.Handle("GET /approvals", withApprover(func(w http.ResponseWriter, r *http.Request, _ string) {
 		status := r.URL.Query().Get("status")
+		switch status {
+		case "", store.ApprovalPending, store.ApprovalApproved, store.ApprovalDenied, store.ApprovalUsed:
+		default:
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("status %q is not pending, approved, denied or used", status)})
+			return
+		}
 		recs, err := g.approvals.State.Approvals(r.Context(), status, 0)
 		if err != nil {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})

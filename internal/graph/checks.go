@@ -88,6 +88,33 @@ func (a *analysis) passesAgent(p Path) bool {
 	return false
 }
 
+// bindingFix says how to take a Kubernetes subject's role away.
+func bindingFix(subject string, binding, role any) string {
+	cluster, b := k8sName(fmt.Sprint(binding))
+	_, sub := k8sName(subject)
+	_, r := k8sName(fmt.Sprint(role))
+	in := ""
+	if cluster != "" {
+		in = " in cluster " + cluster
+	}
+	return fmt.Sprintf(" Least privilege: remove %s%s, which binds %s to %s, or replace it with a Role limited to the namespace and resourceNames it needs.", b, in, sub, r)
+}
+
+// k8sName turns a Kubernetes node ID (k8s://CLUSTER/NAMESPACE/KIND/NAME)
+// into its cluster and "KIND NAMESPACE/NAME" (or "KIND NAME" for a
+// cluster-scoped object); other IDs are returned as they are.
+func k8sName(id string) (cluster, name string) {
+	rest, ok := strings.CutPrefix(id, "k8s://")
+	parts := strings.Split(rest, "/")
+	if !ok || len(parts) != 4 || parts[2] == "" || parts[3] == "" {
+		return "", id
+	}
+	if parts[1] == "" {
+		return parts[0], parts[2] + " " + parts[3]
+	}
+	return parts[0], parts[2] + " " + parts[1] + "/" + parts[3]
+}
+
 // fix says what to change on a path: the grant that reaches the target,
 // named as precisely as its evidence allows.
 func (a *analysis) fix(p Path, lead string) string {
@@ -102,10 +129,10 @@ func (a *analysis) fix(p Path, lead string) string {
 		fmt.Fprintf(&b, " Least privilege: in %s, narrow %s so that it no longer allows %v on %v", last.From, statementNames(last.Props), last.Props["action"], last.Props["resource"])
 		b.WriteString(" (scope Resource to the objects the workload needs, or add a Deny for this resource); then re-run the scan to confirm the path is gone.")
 	case "rbac":
-		fmt.Fprintf(&b, " Least privilege: remove %s's binding %v to %v, or replace it with a Role limited to the namespace and resourceNames it needs.", last.From, last.Props["binding"], last.Props["role"])
+		b.WriteString(bindingFix(last.From, last.Props["binding"], last.Props["role"]))
 	default:
 		if binding, ok := last.Props["binding"]; ok {
-			fmt.Fprintf(&b, " Least privilege: remove %s's binding %v to %v, or replace it with a Role limited to the namespace and resourceNames it needs.", last.From, binding, last.Props["role"])
+			b.WriteString(bindingFix(last.From, binding, last.Props["role"]))
 			break
 		}
 		if ev, ok := last.Props["statements"]; ok {

@@ -450,3 +450,17 @@ func TestAttackPathPrefersCriticalDataAndListsAlternatives(t *testing.T) {
 		t.Errorf("other targets = %v, want %s", f.Evidence["other_targets"], orders)
 	}
 }
+
+func TestK8sName(t *testing.T) {
+	for id, want := range map[string][2]string{
+		"k8s://prod/platform/serviceaccount/agent": {"prod", "serviceaccount platform/agent"},
+		"k8s://prod//clusterrole/cluster-admin":    {"prod", "clusterrole cluster-admin"},
+		"arn:aws:iam::111122223333:role/x":         {"", "arn:aws:iam::111122223333:role/x"},
+		"k8s://prod/ns/kind":                       {"", "k8s://prod/ns/kind"},
+		"k8s://prod/ns/secret/":                    {"", "k8s://prod/ns/secret/"},
+	} {
+		if c, n := k8sName(id); c != want[0] || n != want[1] {
+			t.Errorf("k8sName(%q) = %q, %q; want %q, %q", id, c, n, want[0], want[1])
+		}
+	}
+}

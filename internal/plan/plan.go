@@ -130,7 +130,7 @@ func Approve(a Approval, key ed25519.PrivateKey) ([]byte, error) {
 		return nil, errors.New("approve: not an Ed25519 private key")
 	}
 	if strings.TrimSpace(a.Approver) == "" {
-		return nil, errors.New("approve: an approver name is required")
+		return nil, errors.New("approve: an approver name is required (--approver)")
 	}
 	digest, err := PlanDigest(a.PlanJSON)
 	if err != nil {

@@ -38,17 +38,20 @@ func Git(ctx context.Context, repo string, opts GitOptions) ([]inspect.Unit, err
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
 		if err != nil {
-			return nil, fmt.Errorf("git %s in %s: %v: %s", args[0], repo, err, strings.TrimSpace(stderr.String()))
+			if msg := strings.TrimSpace(stderr.String()); msg != "" {
+				return nil, fmt.Errorf("git %s in %s: %v: %s", args[0], repo, err, msg)
+			}
+			return nil, fmt.Errorf("git %s in %s: %v", args[0], repo, err)
 		}
 		return out, nil
 	}
 	if _, err := run("rev-parse", "--verify", "--quiet", "HEAD^{commit}"); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: no commit at HEAD (not a git repository, or one without commits): %w", repo, err)
 	}
 	rng := "HEAD"
 	if opts.Since != "" {
 		if _, err := run("rev-parse", "--verify", "--quiet", opts.Since+"^{commit}"); err != nil {
-			return nil, fmt.Errorf("--since %q: %w", opts.Since, err)
+			return nil, fmt.Errorf("--since %q: no such commit in %s (%w)", opts.Since, repo, err)
 		}
 		rng = opts.Since + "..HEAD"
 	}
