@@ -616,8 +616,13 @@ signature or a changed file is an error. The Parapet log is verified first.`,
 						Events    []trail.Event       `json:"events"`
 					}{"parapet.audit.timeline/v1", principal, digestRep, append([]trail.Event{}, tl...)})
 				}
+				if len(tl) == 0 {
+					fmt.Fprintf(w, "No events of %s in these sources.\n", principal)
+				}
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "TIME\tSOURCE\tPRINCIPAL\tACTION\tTARGET\tOUTCOME\tVALIDATED")
+				if len(tl) > 0 {
+					fmt.Fprintln(tw, "TIME\tSOURCE\tPRINCIPAL\tACTION\tTARGET\tOUTCOME\tVALIDATED")
+				}
 				for _, e := range tl {
 					v := "no"
 					if e.Validated {

@@ -60,8 +60,12 @@ func Findings(w io.Writer, fs []inventory.Finding) error {
 }
 
 // Table writes findings as an aligned table, one line each, with the path
-// (for attack paths) on the lines below.
+// (for attack paths) on the lines below; with none, it says so.
 func Table(w io.Writer, fs []inventory.Finding) error {
+	if len(fs) == 0 {
+		_, err := fmt.Fprintln(w, "No findings.")
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SEVERITY\tCHECK\tRESOURCE\tTITLE")
 	for _, f := range fs {
