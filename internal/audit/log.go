@@ -66,8 +66,9 @@ type Config struct {
 	Now func() time.Time
 	// Settled, when set, is called by the committer once for every record
 	// queued with Enqueue or EnqueueJSON, when it has become durable (err
-	// nil) or has failed to, with the time it was queued. It runs on the
-	// committer's path: keep it short.
+	// nil) or has failed to, with the time it was queued, before anyone
+	// waiting on the record's batch hears. It runs on the committer's
+	// path: keep it short.
 	Settled func(queued time.Time, err error)
 }
 
@@ -429,11 +430,11 @@ func (l *Log) run() {
 
 func (l *Log) commit(batch []*pending) {
 	finish := func(err error) {
+		l.settle(batch, err)
 		for _, p := range batch {
 			p.err = err
 			close(p.done)
 		}
-		l.settle(batch, err)
 	}
 	if e := l.failed.Load(); e != nil {
 		finish(fmt.Errorf("%w: %w", ErrUnavailable, *e))
@@ -467,11 +468,11 @@ func (l *Log) commit(batch []*pending) {
 			l.tmu.Unlock()
 			l.batches.Add(1)
 			l.entries.Add(uint64(len(batch)))
+			l.settle(batch, nil)
 			for i, p := range batch {
 				p.index = start + uint64(i)
 				close(p.done)
 			}
-			l.settle(batch, nil)
 			return
 		}
 		// Whatever happened, the tree in memory may now be stale: reload
@@ -494,11 +495,11 @@ func (l *Log) commit(batch []*pending) {
 		if l.landed(start, batch) {
 			l.batches.Add(1)
 			l.entries.Add(uint64(len(batch)))
+			l.settle(batch, nil)
 			for i, p := range batch {
 				p.index = start + uint64(i)
 				close(p.done)
 			}
-			l.settle(batch, nil)
 			return
 		}
 		// A store that answers but failed this commit (a lock held too

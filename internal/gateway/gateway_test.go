@@ -654,6 +654,11 @@ func TestALostRecordDeniesUntilTheLogCommitsAgain(t *testing.T) {
 	r := newRig(t, nil)
 	cs := r.client(r.agentKey)
 	mustAllow(t, cs, "box.read_file", map[string]any{"path": "/src/a.go"})
+	// Once a record appended after it is durable, the call's record has
+	// settled too: no commit of it can clear what comes next.
+	if _, err := r.rt.Log.Append(context.Background(), audit.Record{Actor: "test", Action: "test/marker", Verdict: "allow"}); err != nil {
+		t.Fatal(err)
+	}
 	// The log tells the gateway that a queued record could not be
 	// committed (internal/audit's TestQueuedRecordsSettleOnceEach shows it
 	// does, after its retries).
