@@ -246,6 +246,9 @@ type Budget struct {
 	Calls    int      `json:"calls"`
 	Per      Duration `json:"per"`
 	MaxSpend float64  `json:"max_spend"`
+	// SpendPer starts the spend afresh every period (24h: each UTC day);
+	// without it spend accumulates until the state store is cleared.
+	SpendPer Duration `json:"spend_per"`
 	// Cost is charged per call of a matching tool.
 	Cost float64 `json:"cost"`
 }
@@ -450,6 +453,9 @@ func (c *Config) validate() error {
 		}
 		if b.Calls > 0 && b.Per == 0 {
 			return fmt.Errorf("budgets[%d].per: required with calls", i)
+		}
+		if b.SpendPer < 0 || (b.SpendPer > 0 && b.MaxSpend <= 0) {
+			return fmt.Errorf("budgets[%d].spend_per: a positive period, with max_spend", i)
 		}
 	}
 	return nil

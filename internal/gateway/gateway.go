@@ -213,6 +213,7 @@ func New(o Options) (*Gateway, error) {
 	g.breaker.logger = g.logger
 	if o.Approvals != nil && o.Approvals.State != nil {
 		g.breaker.state = o.Approvals.State
+		g.budgets.state = o.Approvals.State
 	}
 	return g, nil
 }
@@ -426,7 +427,10 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 	}
 
 	// Budgets and rate limits.
-	cost, refused := g.budgets.charge(agent.ID, name, now)
+	cost, refused, err := g.budgets.charge(ctx, agent.ID, name, now)
+	if err != nil {
+		return refuse(&denial{code: CodeDenied, stage: "budget", reason: "budget state unavailable (failing closed): " + err.Error()})
+	}
 	if refused != "" {
 		return refuse(&denial{code: CodeDenied, stage: "budget", reason: refused})
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/parapet-sec/parapet/internal/policy"
+	"github.com/parapet-sec/parapet/internal/store"
 )
 
 // maxHistory bounds the calls a session remembers for policies.
@@ -340,19 +341,39 @@ func (b *breaker) trippedAgents() map[string]string {
 	return out
 }
 
-// budgets enforce call-rate and spend limits per agent and tool.
+// budgets enforce call-rate and spend limits per agent and tool. Spend is
+// kept in the state store where there is one (so it holds across restarts
+// and is shared by every replica using the store), else in this process;
+// call rates are counted per process.
 type budgets struct {
 	mu    sync.Mutex
 	rules []Budget
+	state spendStore             // nil: spend in this process
 	calls map[string][]time.Time // rule index|agent -> call times
-	spend map[string]float64     // rule index|agent -> spend (for the life of the gateway)
+	spend map[string]float64     // rule index|agent -> spend, without a state store
+}
+
+// spendStore is where spend is kept (store.GatewayState).
+type spendStore interface {
+	ChargeSpend(ctx context.Context, charges []store.SpendCharge) (int, error)
+}
+
+// budgetKey names a spend budget in the state store: its agent and tool
+// pattern (not its place in the configuration, which edits move) and,
+// for a budget per period, the period's start.
+func budgetKey(r Budget, now time.Time) string {
+	k := r.Agent + "|" + r.Tool
+	if r.SpendPer > 0 {
+		k += "|" + now.UTC().Truncate(time.Duration(r.SpendPer)).Format(time.RFC3339)
+	}
+	return k
 }
 
 // charge checks and records one call; it returns a reason when a budget
-// would be exceeded (and records nothing then).
-func (b *budgets) charge(agent, tool string, now time.Time) (cost float64, refused string) {
+// would be exceeded (and records nothing then), and an error when the
+// state store could not tell.
+func (b *budgets) charge(ctx context.Context, agent, tool string, now time.Time) (cost float64, refused string, err error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.calls == nil {
 		b.calls, b.spend = map[string][]time.Time{}, map[string]float64{}
 	}
@@ -361,6 +382,7 @@ func (b *budgets) charge(agent, tool string, now time.Time) (cost float64, refus
 		r   Budget
 	}
 	var hits []hit
+	var charges []store.SpendCharge
 	for i, r := range b.rules {
 		if r.Agent != "*" && r.Agent != agent {
 			continue
@@ -380,20 +402,59 @@ func (b *budgets) charge(agent, tool string, now time.Time) (cost float64, refus
 			}
 			b.calls[key] = keep
 			if len(keep) >= r.Calls {
-				return 0, "rate limit: " + strconv.Itoa(r.Calls) + " calls of " + r.Tool + " per " + per.String()
+				b.mu.Unlock()
+				return 0, "rate limit: " + strconv.Itoa(r.Calls) + " calls of " + r.Tool + " per " + per.String(), nil
 			}
 		}
-		if r.MaxSpend > 0 && b.spend[key]+r.Cost > r.MaxSpend {
-			return 0, "budget exhausted for " + r.Tool
+		if r.MaxSpend > 0 {
+			if b.state != nil {
+				charges = append(charges, store.SpendCharge{Budget: budgetKey(r, now), Agent: agent, Cost: r.Cost, Max: r.MaxSpend})
+			} else if b.spend[key]+r.Cost > r.MaxSpend {
+				b.mu.Unlock()
+				return 0, "budget exhausted for " + r.Tool, nil
+			}
 		}
 		hits = append(hits, hit{key, r})
 	}
+	// Record the call: the store's answer, when it refuses, takes it back.
 	for _, h := range hits {
 		if h.r.Calls > 0 {
 			b.calls[h.key] = append(b.calls[h.key], now)
 		}
-		b.spend[h.key] += h.r.Cost
+		if b.state == nil {
+			b.spend[h.key] += h.r.Cost
+		}
 		cost += h.r.Cost
 	}
-	return cost, ""
+	b.mu.Unlock()
+	if len(charges) == 0 {
+		return cost, "", nil
+	}
+	i, err := b.state.ChargeSpend(ctx, charges)
+	if err == nil && i < 0 {
+		return cost, "", nil
+	}
+	b.mu.Lock()
+	for _, h := range hits {
+		if ts := b.calls[h.key]; h.r.Calls > 0 && len(ts) > 0 {
+			for j := len(ts) - 1; j >= 0; j-- {
+				if ts[j].Equal(now) {
+					b.calls[h.key] = append(ts[:j], ts[j+1:]...)
+					break
+				}
+			}
+		}
+	}
+	b.mu.Unlock()
+	if err != nil {
+		return 0, "", err
+	}
+	r := b.rules[0]
+	for _, rr := range b.rules {
+		if budgetKey(rr, now) == charges[i].Budget {
+			r = rr
+			break
+		}
+	}
+	return 0, "budget exhausted for " + r.Tool, nil
 }

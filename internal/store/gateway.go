@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -78,7 +79,19 @@ type GatewayState interface {
 	ResetAgent(ctx context.Context, agent string) (bool, error)
 	// TrippedAgents returns the blocked agents and why.
 	TrippedAgents(ctx context.Context) (map[string]string, error)
+	// ChargeSpend adds each charge's cost to what its budget has spent,
+	// all of them or, when one would pass its maximum, none; it returns
+	// the index of that one, or -1 when all were charged.
+	ChargeSpend(ctx context.Context, charges []SpendCharge) (int, error)
 	Close() error
+}
+
+// SpendCharge is a call's cost charged to one budget of one agent.
+type SpendCharge struct {
+	Budget string // the budget's identity, with its period where it has one
+	Agent  string
+	Cost   float64
+	Max    float64
 }
 
 // OpenGatewayState opens gateway state at a store location (as Open takes).
@@ -131,6 +144,12 @@ CREATE TABLE IF NOT EXISTS gateway_breaker (
 	why TEXT NOT NULL,
 	tripped_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS gateway_spend (
+	budget TEXT NOT NULL,
+	agent TEXT NOT NULL,
+	spent REAL NOT NULL,
+	PRIMARY KEY (budget, agent)
+);
 `
 
 const gatewaySchemaPostgres = `
@@ -158,6 +177,12 @@ CREATE TABLE IF NOT EXISTS gateway_breaker (
 	agent TEXT PRIMARY KEY,
 	why TEXT NOT NULL,
 	tripped_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gateway_spend (
+	budget TEXT NOT NULL,
+	agent TEXT NOT NULL,
+	spent DOUBLE PRECISION NOT NULL,
+	PRIMARY KEY (budget, agent)
 );
 `
 
@@ -320,7 +345,70 @@ func (s *sqliteGateway) TrippedAgents(ctx context.Context) (map[string]string, e
 	return out, rows.Err()
 }
 
+func (s *sqliteGateway) ChargeSpend(ctx context.Context, charges []SpendCharge) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: charges from several processes queue here
+	if err != nil {
+		return -1, s.errf("charge spend: %w", err)
+	}
+	defer tx.Rollback()
+	for i, c := range charges {
+		var spent float64
+		err := tx.QueryRowContext(ctx, `INSERT INTO gateway_spend (budget, agent, spent) VALUES (?, ?, 0)
+			ON CONFLICT (budget, agent) DO UPDATE SET spent = spent RETURNING spent`, c.Budget, c.Agent).Scan(&spent)
+		if err != nil {
+			return -1, s.errf("charge spend: %w", err)
+		}
+		if spent+c.Cost > c.Max {
+			return i, nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE gateway_spend SET spent = spent + ? WHERE budget = ? AND agent = ?`, c.Cost, c.Budget, c.Agent); err != nil {
+			return -1, s.errf("charge spend: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return -1, s.errf("charge spend: %w", err)
+	}
+	return -1, nil
+}
+
 type postgresGateway struct{ *Postgres }
+
+func (p *postgresGateway) ChargeSpend(ctx context.Context, charges []SpendCharge) (int, error) {
+	// Rows are locked in one order, so that two calls charging the same
+	// budgets cannot deadlock.
+	order := make([]int, len(charges))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool {
+		ca, cb := charges[order[a]], charges[order[b]]
+		return ca.Budget < cb.Budget || (ca.Budget == cb.Budget && ca.Agent < cb.Agent)
+	})
+	tx, err := p.pool.Begin(ctx)
+	if err != nil {
+		return -1, p.errf("charge spend: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	for _, i := range order {
+		c := charges[i]
+		var spent float64
+		err := tx.QueryRow(ctx, `INSERT INTO gateway_spend (budget, agent, spent) VALUES ($1, $2, 0)
+			ON CONFLICT (budget, agent) DO UPDATE SET spent = gateway_spend.spent RETURNING spent`, c.Budget, c.Agent).Scan(&spent)
+		if err != nil {
+			return -1, p.errf("charge spend: %w", err)
+		}
+		if spent+c.Cost > c.Max {
+			return i, nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE gateway_spend SET spent = spent + $1 WHERE budget = $2 AND agent = $3`, c.Cost, c.Budget, c.Agent); err != nil {
+			return -1, p.errf("charge spend: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return -1, p.errf("charge spend: %w", err)
+	}
+	return -1, nil
+}
 
 func (p *postgresGateway) CreateApproval(ctx context.Context, r ApprovalRecord) error {
 	_, err := p.pool.Exec(ctx, `INSERT INTO gateway_approvals (`+approvalColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,5 +142,61 @@ func TestBreakerTripsAreShared(t *testing.T) {
 		if got, _ := a.TrippedAgents(ctx); len(got) != 0 {
 			t.Fatalf("still tripped after reset: %v", got)
 		}
+	})
+}
+
+func TestSpendIsChargedOnceAcrossReplicas(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, k storetest.Kind) {
+		ctx := context.Background()
+		loc := k.New(t)
+		replicas := make([]store.GatewayState, 2)
+		for i := range replicas {
+			gs, err := store.OpenGatewayState(ctx, loc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer gs.Close()
+			replicas[i] = gs
+		}
+		t.Run("all charges or none", func(t *testing.T) {
+			both := []store.SpendCharge{{Budget: "coder|*", Agent: "coder", Cost: 1, Max: 10}, {Budget: "*|web.*", Agent: "coder", Cost: 1, Max: 1}}
+			if i, err := replicas[0].ChargeSpend(ctx, both); i != -1 || err != nil {
+				t.Fatalf("first charge: %d, %v", i, err)
+			}
+			if i, err := replicas[1].ChargeSpend(ctx, both); i != 1 || err != nil {
+				t.Fatalf("second charge: %d, %v; want the second budget refused", i, err)
+			}
+			// The refusal charged nothing: the first budget holds 1 of 10.
+			if i, _ := replicas[1].ChargeSpend(ctx, []store.SpendCharge{{Budget: "coder|*", Agent: "coder", Cost: 9, Max: 10}}); i != -1 {
+				t.Fatal("a refused charge was kept in part")
+			}
+		})
+		t.Run("concurrent charges from two replicas never pass the maximum", func(t *testing.T) {
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			charged := 0
+			for w := 0; w < 8; w++ {
+				wg.Add(1)
+				go func(gs store.GatewayState) {
+					defer wg.Done()
+					for j := 0; j < 10; j++ {
+						i, err := gs.ChargeSpend(ctx, []store.SpendCharge{{Budget: "b", Agent: "a", Cost: 1, Max: 25}})
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						if i == -1 {
+							mu.Lock()
+							charged++
+							mu.Unlock()
+						}
+					}
+				}(replicas[w%2])
+			}
+			wg.Wait()
+			if charged != 25 {
+				t.Fatalf("%d charges of 1 passed a maximum of 25", charged)
+			}
+		})
 	})
 }
