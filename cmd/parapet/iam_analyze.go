@@ -162,6 +162,9 @@ func writeAnalyzeTable(w io.Writer, res *iam.Escalation) error {
 					admin = "if conditions hold"
 				}
 			}
+			if len(p.Incomplete) > 0 {
+				why = strings.TrimSpace(why + " (incomplete input: " + strings.Join(p.Incomplete, "; ") + ")")
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.ARN, p.Kind, admin, why)
 		}
 	}

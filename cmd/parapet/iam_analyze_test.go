@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/parapet-sec/parapet/internal/iam"
@@ -115,5 +116,30 @@ func TestIAMAnalyzeKnowsWhichWorkloadsTheAccountDataLists(t *testing.T) {
 	}
 	if len(known) != 0 {
 		t.Errorf("an account folder without listings knows %v, want nothing", known)
+	}
+}
+
+func TestIAMAnalyzeMarksPrincipalsWhoseInputIsIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	authz := filepath.Join(dir, "authz.json")
+	os.WriteFile(authz, []byte(`{"UserDetailList":[{"UserName":"bob","UserId":"AIDAEXAMPLEBOB","Path":"/","Arn":"arn:aws:iam::111122223333:user/bob",
+		"AttachedManagedPolicies":[{"PolicyName":"Ops","PolicyArn":"arn:aws:iam::111122223333:policy/Ops"}]}],
+		"GroupDetailList":[],"RoleDetailList":[],"Policies":[]}`), 0o600)
+	out := filepath.Join(dir, "out.json")
+	if code := run([]string{"iam", "analyze", "--authz", authz, "--format", "json", "--output", out}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	b, _ := os.ReadFile(out)
+	var doc struct {
+		Principals []struct {
+			ARN        string   `json:"arn"`
+			Incomplete []string `json:"incomplete"`
+		} `json:"principals"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Principals) != 1 || len(doc.Principals[0].Incomplete) != 1 || !strings.Contains(doc.Principals[0].Incomplete[0], "arn:aws:iam::111122223333:policy/Ops") {
+		t.Fatalf("principals %+v: want bob marked incomplete for the missing policy", doc.Principals)
 	}
 }

@@ -27,6 +27,9 @@ type PrincipalStatus struct {
 	ARN    string
 	Kind   string
 	Status AdminStatus
+	// Incomplete lists what the input lacks for this principal: its paths
+	// may be missing some (as Principal.Incomplete).
+	Incomplete []string
 }
 
 // EscalationPath is a chain of escalation edges from a principal to the
@@ -93,7 +96,7 @@ func AnalyzeEscalation(m *Model, opt AnalyzeOptions) *Escalation {
 				}
 			}
 		}
-		res.Principals[i] = PrincipalStatus{ARN: p.ARN, Kind: p.Kind, Status: st}
+		res.Principals[i] = PrincipalStatus{ARN: p.ARN, Kind: p.Kind, Status: st, Incomplete: p.Incomplete}
 		res.Edges = append(res.Edges, edges[i]...)
 	}
 
@@ -467,6 +470,8 @@ type PrincipalJSON struct {
 	Admin      bool     `json:"admin"`
 	Reason     string   `json:"reason,omitempty"`
 	Conditions []string `json:"conditions,omitempty"`
+	// Incomplete lists what the input lacks for this principal.
+	Incomplete []string `json:"incomplete,omitempty"`
 }
 
 // PathJSON is one path in the JSON output.
@@ -481,7 +486,7 @@ type PathJSON struct {
 }
 
 func principalJSON(p PrincipalStatus) PrincipalJSON {
-	pj := PrincipalJSON{ARN: p.ARN, Kind: p.Kind, Admin: p.Status.Admin}
+	pj := PrincipalJSON{ARN: p.ARN, Kind: p.Kind, Admin: p.Status.Admin, Incomplete: p.Incomplete}
 	if p.Status.Admin {
 		pj.Reason = p.Status.Reason
 		if len(p.Status.Conditions) > 0 {
