@@ -52,6 +52,9 @@ built-in and your own Rego checks. See docs/scan.md.`,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
+			for _, w := range res.Warnings {
+				fmt.Fprintln(os.Stderr, "parapet: warning:", w)
+			}
 			if snapshot != "" {
 				if err := writeOutput(snapshot, res.Snapshot.Encode); err != nil {
 					return withCode(exitUsage, err)

@@ -18,6 +18,7 @@ import (
 type iamResult struct {
 	access   graph.AccessEvaluator
 	findings []inventory.Finding
+	warnings []string
 }
 
 // hasAuthz reports whether any input holds authorization details.
@@ -104,7 +105,7 @@ func buildIAM(snap *inventory.Snapshot, in Inputs) (*iamResult, error) {
 		snap.Add(&inventory.Node{ID: acct, Kind: inventory.KindAWSAccount, Provider: "aws", Account: p.Account, Name: "account " + p.Account})
 		snap.Connect(ps.ARN, acct, inventory.EdgeAdminOf, map[string]any{"source": "iam", "reason": ps.Status.Reason, "statements": ps.Status.Evidence})
 	}
-	return &iamResult{access: graph.IAMAccess{Model: data.Model}, findings: esc.Findings()}, nil
+	return &iamResult{access: graph.IAMAccess{Model: data.Model}, findings: esc.Findings(), warnings: data.Warnings}, nil
 }
 
 // outsider is an account ID no real estate uses, standing for "any AWS

@@ -70,6 +70,9 @@ type Result struct {
 	Checks []*policy.Check
 	// Timings holds each stage's duration.
 	Timings map[string]time.Duration
+	// Warnings say what the input lacks (a managed policy's document, a
+	// group): findings that depend on it may be missing.
+	Warnings []string
 }
 
 // Run scans the inputs. Errors name the file (and line, where the source
@@ -118,6 +121,7 @@ func Run(ctx context.Context, in Inputs) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	res.Warnings = append(res.Warnings, ir.warnings...)
 	done()
 
 	done = stage(StageAIBOM)

@@ -108,3 +108,16 @@ func TestRunRejectsEmptyInputsAndNamesBadFiles(t *testing.T) {
 		t.Errorf("error %v does not name the malformed file", err)
 	}
 }
+
+func TestScanWarnsOfIncompleteIAMInput(t *testing.T) {
+	authz := t.TempDir() + "/authz.json"
+	os.WriteFile(authz, []byte(`{"UserDetailList":[{"UserName":"bob","UserId":"AIDAEXAMPLEBOB","Path":"/","Arn":"arn:aws:iam::111122223333:user/bob",
+		"AttachedManagedPolicies":[{"PolicyName":"Ops","PolicyArn":"arn:aws:iam::111122223333:policy/Ops"}]}],"GroupDetailList":[],"RoleDetailList":[],"Policies":[]}`), 0o600)
+	res, err := Run(context.Background(), Inputs{Authz: []string{authz}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "arn:aws:iam::111122223333:policy/Ops") {
+		t.Fatalf("warnings %q", res.Warnings)
+	}
+}
