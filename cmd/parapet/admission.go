@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -65,16 +64,10 @@ change. deploy/ holds manifests ready to apply.`,
 				}
 				rules = append(rules, r)
 			}
-			var handler slog.Handler
-			switch logFormat {
-			case "json":
-				handler = slog.NewJSONHandler(os.Stderr, nil)
-			case "text":
-				handler = slog.NewTextHandler(os.Stderr, nil)
-			default:
-				return withCode(exitUsage, fmt.Errorf("--log-format %q: want json or text", logFormat))
+			log, err := newLogger(logFormat)
+			if err != nil {
+				return err
 			}
-			log := slog.New(handler)
 			check.TuneWebhookGC()
 			popts, err := check.Options{
 				NoBuiltin: noBuiltin, PolicyDirs: policies, Select: splitList(sel), Skip: splitList(skip),

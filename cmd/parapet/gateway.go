@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -20,7 +19,7 @@ import (
 )
 
 func newGatewayCmd() *cobra.Command {
-	var configFile string
+	var configFile, logFormat string
 	cmd := &cobra.Command{
 		Use:   "gateway --config FILE",
 		Short: "Run the MCP guardrail gateway between agents and their tool servers",
@@ -41,7 +40,10 @@ docs/gateway.md for the configuration file.`,
 			gateway.TuneGC()
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+			logger, err := newLogger(logFormat)
+			if err != nil {
+				return err
+			}
 			rt, err := gateway.Start(ctx, cfg, gateway.Hooks{Logger: logger, Plans: planVerifier(cfg)})
 			if err != nil {
 				return err
@@ -66,12 +68,13 @@ docs/gateway.md for the configuration file.`,
 		},
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "the gateway's YAML configuration file")
+	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
 	cmd.AddCommand(newGatewayStdioCmd())
 	return cmd
 }
 
 func newGatewayStdioCmd() *cobra.Command {
-	var configFile, agent, network string
+	var configFile, agent, network, logFormat string
 	cmd := &cobra.Command{
 		Use:   "stdio [--config FILE] [--agent ID] [--network proxy|none|host] -- CMD [ARGS...]",
 		Short: "Wrap one stdio MCP server: put this command in an MCP client's configuration",
@@ -118,7 +121,10 @@ parapet approvals can decide requests.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			// Logs go to stderr: stdout carries the protocol.
-			logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+			logger, err := newLogger(logFormat)
+			if err != nil {
+				return err
+			}
 			rt, err := gateway.Start(ctx, cfg, gateway.Hooks{Logger: logger, Plans: planVerifier(cfg)})
 			if err != nil {
 				return err
@@ -141,6 +147,7 @@ parapet approvals can decide requests.`,
 	}
 	cmd.Flags().StringVar(&configFile, "config", "", "a gateway configuration for policies, tools, agents and store (its upstreams are replaced by CMD)")
 	cmd.Flags().StringVar(&agent, "agent", "", "the agent identity every call runs as")
+	cmd.Flags().StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
 	cmd.Flags().StringVar(&network, "network", "", "the network CMD reaches: proxy (only through the egress proxy), none, or host (default: the configuration's first upstream's, else proxy)")
 	return cmd
 }
