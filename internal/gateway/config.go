@@ -9,12 +9,16 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/user"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/parapet-sec/parapet/internal/sandbox"
 )
 
 // Config is the gateway's YAML configuration file (docs/gateway.md).
@@ -112,6 +116,12 @@ type Upstream struct {
 	// Network is what network a stdio upstream reaches (see NetworkProxy,
 	// NetworkNone and NetworkHost; default proxy).
 	Network string `json:"network"`
+	// RunAs is the user a stdio upstream runs as ("UID:GID", or a user
+	// name), without supplementary groups; only a gateway run as root can
+	// set it. A gateway run as root runs sandboxed servers as nobody
+	// (65534:65534) unless this says otherwise: a server running as root
+	// owns root's files, a way out of any namespace.
+	RunAs string `json:"run_as"`
 	// Timeout bounds one tool call to this upstream (default 10m): a
 	// server that never answers does not hold the call, and what the
 	// gateway keeps for it, for ever.
@@ -385,6 +395,14 @@ func (c *Config) validate() error {
 				return fmt.Errorf("%s.egress: %w", field, err)
 			}
 		}
+		if u.RunAs != "" {
+			if u.Command == "" {
+				return fmt.Errorf("%s.run_as: only a stdio upstream (command) runs as a user of the gateway's choosing", field)
+			}
+			if _, err := parseRunAs(u.RunAs); err != nil {
+				return fmt.Errorf("%s.run_as: %w", field, err)
+			}
+		}
 		switch u.Network {
 		case "":
 			if u.Command != "" {
@@ -491,6 +509,31 @@ func (c *Config) failOpen(stage string) bool {
 		}
 	}
 	return false
+}
+
+// parseRunAs reads "UID:GID", "UID" (its group the same number) or a user
+// name.
+func parseRunAs(s string) (sandbox.Identity, error) {
+	us, gs, hasGID := strings.Cut(s, ":")
+	if uid, err := strconv.ParseUint(us, 10, 32); err == nil {
+		gid := uid
+		if hasGID {
+			if gid, err = strconv.ParseUint(gs, 10, 32); err != nil {
+				return sandbox.Identity{}, fmt.Errorf("%q: group %q is not a number", s, gs)
+			}
+		}
+		return sandbox.Identity{UID: uint32(uid), GID: uint32(gid)}, nil
+	}
+	u, err := user.Lookup(s)
+	if err != nil {
+		return sandbox.Identity{}, fmt.Errorf("%q: %w", s, err)
+	}
+	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+	if err1 != nil || err2 != nil {
+		return sandbox.Identity{}, fmt.Errorf("%q: IDs %s:%s are not numbers", s, u.Uid, u.Gid)
+	}
+	return sandbox.Identity{UID: uint32(uid), GID: uint32(gid)}, nil
 }
 
 // checkStages checks a fail_open list.

@@ -50,6 +50,8 @@ approvals: {ttl: 5m}
 		"a bad CIDR is an error naming the field":   {"guards: {allow_cidrs: [10.0.0.0/33]}\n", "allow_cidrs"},
 		"network is proxy, none or host":            {"upstreams: [{name: a, command: x, network: bridge}]\n", "upstreams[0].network"},
 		"an HTTP upstream's network is its own":     {"upstreams: [{name: a, url: 'http://x', network: none}]\n", "upstreams[0].network"},
+		"run_as names a user that exists":           {"upstreams: [{name: a, command: x, run_as: no-such-user-here}]\n", "upstreams[0].run_as"},
+		"run_as takes numeric IDs":                  {"upstreams: [{name: a, command: x, run_as: '1000:staff'}]\n", "upstreams[0].run_as"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := LoadConfig(write(t, tc.body))

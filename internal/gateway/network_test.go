@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 // withNetwork sets the stdio upstream's network.
@@ -77,5 +78,36 @@ func TestUpstreamStderrIsLoggedByLine(t *testing.T) {
 	}
 	if len(lines) != 3 || lines[0] != "first line" || lines[1] != "second" || len(lines[2]) != maxStderrLine || !strings.HasPrefix(lines[2], "third xx") {
 		t.Fatalf("lines %q", lines)
+	}
+
+	buf.Reset()
+	w = &stderrLog{logger: slog.New(slog.NewJSONHandler(&buf, nil)), upstream: "box"}
+	w.Write([]byte("proxy http://box:3f1e9a2b7c@127.0.0.1:4321 ready\n"))
+	if strings.Contains(buf.String(), "3f1e9a2b7c") || !strings.Contains(buf.String(), "http://…@127.0.0.1:4321") {
+		t.Fatalf("a URL's password reached the log: %s", buf.String())
+	}
+	buf.Reset()
+	for i := 0; i < 10*stderrLinesPerSecond; i++ {
+		w.Write([]byte("flood\n"))
+	}
+	if n := strings.Count(buf.String(), "\n"); n > stderrLinesPerSecond*2 {
+		t.Fatalf("%d lines logged from a flood of %d", n, 10*stderrLinesPerSecond)
+	}
+}
+
+func TestRecordLimiter(t *testing.T) {
+	l := &recordLimiter{perSecond: 2}
+	t0 := time.Unix(1000, 0)
+	for i, want := range []bool{true, true, false, false} {
+		if _, ok := l.admit("box", t0); ok != want {
+			t.Fatalf("event %d: admitted %v", i, ok)
+		}
+	}
+	if _, ok := l.admit("web", t0); !ok {
+		t.Fatal("another key was limited")
+	}
+	note, ok := l.admit("box", t0.Add(time.Second))
+	if !ok || !strings.Contains(note, "2 more") {
+		t.Fatalf("next second: %v, %q", ok, note)
 	}
 }

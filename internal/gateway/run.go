@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/net/netutil"
 
 	"github.com/parapet-sec/parapet/internal/approval"
 	"github.com/parapet-sec/parapet/internal/audit"
@@ -186,6 +187,7 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 
 	// The egress proxy for stdio upstreams, on loopback only.
 	cidrs, _ := cfg.Guards.rules()
+	egressDenials := &recordLimiter{perSecond: 20}
 	rt.Egress = &guard.EgressProxy{
 		Rules: guard.HostRules{AllowPrivate: cfg.Guards.AllowPrivate, AllowCIDRs: cidrs, AllowHosts: cfg.Guards.AllowHosts,
 			DenyHosts: cfg.Guards.DenyHosts, Resolver: h.Resolver},
@@ -193,8 +195,12 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 			if err == nil {
 				return
 			}
+			reason, ok := egressDenials.admit(up, g.now())
+			if !ok {
+				return
+			}
 			g.enqueue(audit.Record{Time: g.now().UTC(), Actor: "upstream:" + up, Action: "egress/connect", Tool: target,
-				Verdict: "deny", Reason: err.Error()})
+				Verdict: "deny", Reason: err.Error() + reason})
 		},
 	}
 	// Upstreams with their own egress rules get them, in place of the
@@ -221,15 +227,68 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("egress proxy: %w", err)
 	}
-	psrv := &http.Server{Handler: rt.Egress, ReadHeaderTimeout: 10 * time.Second}
-	go psrv.Serve(ln)
+	// A server that opens connections without end holds at most
+	// maxEgressConns of them (per upstream's socket), idle ones for a
+	// minute.
+	psrv := &http.Server{Handler: rt.Egress, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	go psrv.Serve(netutil.LimitListener(ln, maxEgressConns))
 	rt.closers = append(rt.closers, psrv.Close)
 	rt.EgressURL = "http://" + ln.Addr().String()
 
-	if err := g.Connect(ctx, Egress{URL: rt.EgressURL, Serve: func(ln net.Listener) { go psrv.Serve(ln) }}); err != nil {
+	serve := func(ln net.Listener) { go psrv.Serve(netutil.LimitListener(ln, maxEgressConns)) }
+	if err := g.Connect(ctx, Egress{URL: rt.EgressURL, Serve: serve}); err != nil {
 		return nil, err
 	}
 	return rt, nil
+}
+
+// maxEgressConns bounds the connections one listener of the egress proxy
+// serves at once.
+const maxEgressConns = 256
+
+// recordLimiter keeps a flood of like events (a server's refused
+// connections) from filling the decision log: per key, at most perSecond
+// records a second; the first record after a second with drops says how
+// many.
+type recordLimiter struct {
+	perSecond int
+	mu        sync.Mutex
+	state     map[string]*limitState
+}
+
+type limitState struct {
+	second  int64
+	n       int
+	dropped int
+}
+
+// admit reports whether an event of key at now is recorded, and what to
+// add to its reason about events dropped before it.
+func (l *recordLimiter) admit(key string, now time.Time) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.state == nil {
+		l.state = map[string]*limitState{}
+	}
+	st := l.state[key]
+	if st == nil {
+		st = &limitState{}
+		l.state[key] = st
+	}
+	if sec := now.Unix(); sec != st.second {
+		st.second, st.n = sec, 0
+	}
+	if st.n >= l.perSecond {
+		st.dropped++
+		return "", false
+	}
+	st.n++
+	if st.dropped == 0 {
+		return "", true
+	}
+	note := fmt.Sprintf(" (and %d more like it before, not recorded one by one)", st.dropped)
+	st.dropped = 0
+	return note, true
 }
 
 // Handler is the gateway's HTTP handler.

@@ -3,12 +3,14 @@ package gateway
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +25,7 @@ import (
 // With PARAPET_TEST_LOADGEN set it is a benchmark's load generator
 // (runLoad).
 func TestMain(m *testing.M) {
+	runFromASharedCopy()
 	if spec := os.Getenv("PARAPET_TEST_LOADGEN"); spec != "" {
 		if err := runLoad(spec); err != nil {
 			fmt.Fprintln(os.Stderr, "load generator:", err)
@@ -50,6 +53,46 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+// runFromASharedCopy runs the tests again from a copy of this binary that
+// any user can run, when they run as root from one that is not (go test's
+// private build folder): a gateway run as root starts sandboxed servers as
+// nobody, through a launcher that is this binary.
+func runFromASharedCopy() {
+	if os.Geteuid() != 0 || os.Getenv("PARAPET_TEST_SHARED_COPY") != "" {
+		return
+	}
+	dir, err := os.MkdirTemp("", "parapet-gateway-test")
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	var b []byte
+	if err == nil {
+		b, err = os.ReadFile(os.Args[0])
+	}
+	bin := filepath.Join(dir, "gateway.test")
+	if err == nil {
+		err = os.WriteFile(bin, b, 0o755)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "copying the test binary:", err)
+		os.Exit(1)
+	}
+	cmd := exec.Command(bin, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), "PARAPET_TEST_SHARED_COPY=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err = cmd.Run()
+	os.RemoveAll(dir)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		os.Exit(ee.ExitCode())
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "running the test binary's copy:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
 
 // serverProcess starts the test MCP server over HTTP in a process of its

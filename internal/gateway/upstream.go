@@ -13,7 +13,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -143,17 +146,21 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egress Egres
 		sb.Started()
 		rerr := <-ready
 		sb.Close()
-		if errors.Is(err, syscall.EPERM) {
-			return fmt.Errorf("starting it in a network namespace of its own: %w (where user namespaces are not available, set network: host for this upstream)", err)
-		}
-		if rerr != nil { // the launcher's reason says more than a closed pipe
+		var le *sandbox.LaunchError
+		switch {
+		case errors.As(rerr, &le): // the launcher's reason says more than a closed pipe
 			if s != nil {
 				s.Close()
 			}
 			return rerr
+		case errors.Is(err, syscall.EPERM):
+			return fmt.Errorf("starting it in a network namespace of its own: %w (where user namespaces are not available, set network: host for this upstream)", err)
+		case err == nil && rerr != nil:
+			s.Close()
+			return rerr
 		}
-		if err == nil && !sb.Confined {
-			g.logger.Warn("no Landlock on this system: the sandboxed server can signal the gateway's user's processes", "upstream", uc.Name)
+		if err == nil && !sb.Signals {
+			g.logger.Warn("Landlock cannot scope signals on this system (it needs Linux 6.12): the sandboxed server can signal the processes of the user it runs as", "upstream", uc.Name)
 		}
 	}
 	if err != nil {
@@ -189,22 +196,32 @@ func (g *Gateway) stdioCommand(uc Upstream, egress Egress) (*exec.Cmd, *sandbox.
 }
 
 func (g *Gateway) stdioStart(uc Upstream, egress Egress) (*exec.Cmd, *sandbox.Sandbox, error) {
+	var runAs *sandbox.Identity
+	if uc.RunAs != "" {
+		id, err := parseRunAs(uc.RunAs)
+		if err != nil {
+			return nil, nil, fmt.Errorf("run_as: %w", err)
+		}
+		runAs = &id
+	} else if os.Geteuid() == 0 && uc.Network != NetworkHost {
+		runAs = &sandbox.Nobody
+	}
 	if uc.Network == NetworkHost {
 		cmd := exec.Command(uc.Command, uc.Args...)
 		cmd.Dir = uc.Dir
 		// An empty environment plus what the configuration gives: never the
 		// gateway's own credentials.
 		cmd.Env = stdioEnv(uc, egress.URL, g.egressPassword)
+		if runAs != nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: runAs.UID, Gid: runAs.GID, Groups: []uint32{}}}
+		}
 		return cmd, nil, nil
 	}
-	path := uc.Command
-	if !strings.Contains(path, "/") {
-		var err error
-		if path, err = exec.LookPath(uc.Command); err != nil {
-			return nil, nil, err
-		}
+	path, err := programPath(uc.Command, uc.Dir)
+	if err != nil {
+		return nil, nil, err
 	}
-	spec := sandbox.Spec{Path: path, Name: uc.Command, Args: uc.Args, Dir: uc.Dir, Env: stdioEnv(uc, "", nil)}
+	spec := sandbox.Spec{Path: path, Name: uc.Command, Args: uc.Args, Dir: uc.Dir, Env: stdioEnv(uc, "", nil), RunAs: runAs}
 	if uc.Network == NetworkProxy {
 		if egress.Serve == nil {
 			return nil, nil, errors.New("network proxy: the gateway runs no egress proxy")
@@ -224,16 +241,59 @@ func (g *Gateway) stdioStart(uc Upstream, egress Egress) (*exec.Cmd, *sandbox.Sa
 	return sb.Cmd, sb, nil
 }
 
+// programPath resolves a stdio upstream's command as exec.Command would
+// (a name through the gateway's PATH, a path relative to dir), to an
+// absolute path.
+func programPath(command, dir string) (string, error) {
+	path := command
+	if !strings.Contains(path, "/") {
+		var err error
+		if path, err = exec.LookPath(command); err != nil {
+			return "", err
+		}
+	}
+	if !filepath.IsAbs(path) {
+		if dir != "" {
+			path = filepath.Join(dir, path)
+		}
+		var err error
+		if path, err = filepath.Abs(path); err != nil {
+			return "", err
+		}
+	}
+	return path, nil
+}
+
 // stderrLog logs a stdio upstream's stderr, one record per line (at most
-// maxStderrLine bytes of it).
+// maxStderrLine bytes of it, at most stderrLinesPerSecond lines a second,
+// credentials in URLs masked).
 type stderrLog struct {
 	logger   *slog.Logger
 	upstream string
 	mu       sync.Mutex
 	partial  []byte
+	limit    recordLimiter
 }
 
-const maxStderrLine = 2048
+const (
+	maxStderrLine        = 2048
+	stderrLinesPerSecond = 100
+)
+
+// urlCredentials matches the user:password@ of a URL.
+var urlCredentials = regexp.MustCompile(`://[^/\s:@]+:[^/\s@]*@`)
+
+func (w *stderrLog) log(line []byte) {
+	if w.limit.perSecond == 0 {
+		w.limit.perSecond = stderrLinesPerSecond
+	}
+	note, ok := w.limit.admit(w.upstream, time.Now())
+	if !ok {
+		return
+	}
+	text := urlCredentials.ReplaceAllString(strings.TrimRight(string(line), "\r"), "://…@")
+	w.logger.Info("upstream stderr", "upstream", w.upstream, "line", text+note)
+}
 
 func (w *stderrLog) Write(p []byte) (int, error) {
 	w.mu.Lock()
@@ -246,7 +306,7 @@ func (w *stderrLog) Write(p []byte) (int, error) {
 			break
 		}
 		line := append(w.partial, p[:min(i, max(maxStderrLine-len(w.partial), 0))]...)
-		w.logger.Info("upstream stderr", "upstream", w.upstream, "line", strings.TrimRight(string(line), "\r"))
+		w.log(line)
 		w.partial = w.partial[:0]
 		p = p[i+1:]
 	}

@@ -20,15 +20,16 @@
 // enters a Landlock domain of its own where the kernel has Landlock, and
 // executes the server in its place.
 //
-// The server runs as the gateway's user, with no capabilities. Being in
-// another user namespace, it cannot trace the gateway or any other process
-// of its user, or read their memory or environment (which could carry it
-// out of its network namespace); Landlock (ABI 6, Linux 6.12) also keeps
-// it from signalling them. It shares the gateway's file system: the
-// sandbox confines the network and other processes, not files. A UNIX
-// socket on the file system is reachable as a file is; run a server that
-// must not reach one (or read the gateway's files) as another user or in
-// a container.
+// The server runs as the gateway's user (or, for a gateway run as root,
+// as Spec.RunAs), with no capabilities and none of the descriptors the
+// gateway inherited. Being in another user namespace, it cannot trace the
+// gateway or any other process of its user, or read their memory or
+// environment (which could carry it out of its network namespace);
+// Landlock (ABI 6, Linux 6.12) also keeps it from signalling them. It
+// shares the gateway's file system: the sandbox confines the network and
+// other processes, not files. A UNIX socket on the file system is
+// reachable as a file is; run a server that must not reach one (or the
+// gateway's own files) as another user (RunAs) or in a container.
 package sandbox
 
 import "errors"
@@ -50,7 +51,26 @@ type Spec struct {
 	// its credentials. Without it the server has no network.
 	ProxyUser     string
 	ProxyPassword string
+	// RunAs, when set, is the user the server runs as, with no
+	// supplementary groups. Only a gateway run as root can give it (and
+	// one should: a server running as root owns root's files, a way out of
+	// any namespace). Unset, the server runs as the gateway's user.
+	RunAs *Identity
 }
+
+// Identity is a user and group ID.
+type Identity struct {
+	UID, GID uint32
+}
+
+// Nobody is the user servers of a gateway run as root run as by default.
+var Nobody = Identity{UID: 65534, GID: 65534}
+
+// LaunchError is a failure the launcher reported: it ran, and could not
+// set the sandbox up or start the server.
+type LaunchError struct{ Reason string }
+
+func (e *LaunchError) Error() string { return "sandbox: " + e.Reason }
 
 // ErrUnsupported is returned where the system cannot create the namespaces.
 var ErrUnsupported = errors.New("network sandbox needs Linux network and user namespaces")
@@ -70,5 +90,6 @@ type credentials struct {
 type ready struct {
 	Port     int    `json:"port,omitempty"`
 	Confined bool   `json:"confined,omitempty"`
+	Signals  bool   `json:"signals,omitempty"`
 	Error    string `json:"error,omitempty"`
 }

@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,8 +28,10 @@ type Sandbox struct {
 	ctl   *net.UnixConn // the gateway's end of the control socket
 	child *os.File      // the launcher's end, held until it has started
 	// Confined reports, once Ready has returned, whether the server runs
-	// in a Landlock domain of its own (see the package documentation).
-	Confined bool
+	// in a Landlock domain of its own (see the package documentation), and
+	// Signals whether that domain keeps it from signalling processes
+	// outside it (Landlock ABI 6).
+	Confined, Signals bool
 }
 
 // New prepares spec's server to start in a sandbox: a user and a network
@@ -64,7 +68,33 @@ func New(spec Spec) (*Sandbox, error) {
 	if name == "" {
 		name = spec.Path
 	}
+	if !filepath.IsAbs(spec.Path) {
+		return nil, fmt.Errorf("sandbox: program %q: want an absolute path", spec.Path)
+	}
 	uid, gid := os.Geteuid(), os.Getegid()
+	attr := &syscall.SysProcAttr{
+		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET,
+		// The launcher alone needs to bring the namespace's loopback up;
+		// it drops this before the server starts.
+		AmbientCaps: []uintptr{unix.CAP_NET_ADMIN},
+	}
+	switch {
+	case spec.RunAs != nil && uid != 0:
+		s.Close()
+		return nil, errors.New("sandbox: only a gateway run as root can run a server as another user")
+	case spec.RunAs != nil:
+		// The same IDs inside as outside; supplementary groups dropped
+		// (allowed, since root writes the mappings).
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: int(spec.RunAs.UID), HostID: int(spec.RunAs.UID), Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: int(spec.RunAs.GID), HostID: int(spec.RunAs.GID), Size: 1}}
+		attr.GidMappingsEnableSetgroups = true
+		attr.Credential = &syscall.Credential{Uid: spec.RunAs.UID, Gid: spec.RunAs.GID, Groups: []uint32{}}
+	default:
+		// The same user and group inside as outside, so the server sees
+		// its files as the gateway's user does.
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
+	}
 	env := make([]string, 0, len(spec.Env)+1)
 	for _, kv := range spec.Env {
 		if !strings.HasPrefix(kv, launchEnv+"=") {
@@ -72,21 +102,12 @@ func New(spec Spec) (*Sandbox, error) {
 		}
 	}
 	s.Cmd = &exec.Cmd{
-		Path:       exe,
-		Args:       append([]string{"parapet-sandbox", spec.Path, name}, spec.Args...),
-		Dir:        spec.Dir,
-		Env:        append(env, launchEnv+"=1"),
-		ExtraFiles: []*os.File{child}, // fd 3
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET,
-			// The same user and group inside as outside, so the server
-			// sees its files as the gateway's user does.
-			UidMappings: []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}},
-			GidMappings: []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}},
-			// The launcher alone needs to bring the namespace's loopback
-			// up; it drops this before the server starts.
-			AmbientCaps: []uintptr{unix.CAP_NET_ADMIN},
-		},
+		Path:        exe,
+		Args:        append([]string{"parapet-sandbox", spec.Path, name}, spec.Args...),
+		Dir:         spec.Dir,
+		Env:         append(env, launchEnv+"=1"),
+		ExtraFiles:  []*os.File{child}, // fd 3
+		SysProcAttr: attr,
 	}
 	return s, nil
 }
@@ -147,9 +168,9 @@ func (s *Sandbox) Ready(ctx context.Context) (net.Listener, error) {
 		return nil, fmt.Errorf("sandbox: launcher's answer: %w", err)
 	}
 	if r.Error != "" {
-		return nil, fmt.Errorf("sandbox: %s", r.Error)
+		return nil, &LaunchError{Reason: r.Error}
 	}
-	s.Confined = r.Confined
+	s.Confined, s.Signals = r.Confined, r.Signals
 	if r.Port == 0 {
 		if len(files) != 0 {
 			return nil, errors.New("sandbox: launcher sent a socket it was not asked for")
@@ -178,12 +199,56 @@ func init() {
 	}
 }
 
+// isLaunch checks that this process was started as New starts the
+// launcher, not merely with its environment variable set: its argv[0],
+// an absolute program path, and a control socket of the right kind on
+// fd 3.
+func isLaunch() error {
+	if len(os.Args) < 3 || os.Args[0] != "parapet-sandbox" || !filepath.IsAbs(os.Args[1]) {
+		return errors.New("not started as a sandbox launcher")
+	}
+	domain, err := unix.GetsockoptInt(3, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	if err != nil || domain != unix.AF_UNIX {
+		return errors.New("fd 3 is not the control socket")
+	}
+	if typ, err := unix.GetsockoptInt(3, unix.SOL_SOCKET, unix.SO_TYPE); err != nil || typ != unix.SOCK_SEQPACKET {
+		return errors.New("fd 3 is not the control socket")
+	}
+	return nil
+}
+
+// closeInherited marks every descriptor above the control socket
+// close-on-exec: whatever the gateway inherited and did not mark (a socket
+// on the host's network, above all) must not reach the server.
+func closeInherited() error {
+	if err := unix.CloseRange(4, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil {
+		return nil
+	}
+	// Kernels before 5.11: walk the descriptors.
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 3 {
+			unix.CloseOnExec(fd)
+		}
+	}
+	return nil
+}
+
 // launch is the launcher: it runs in the new namespaces, as the gateway's
 // user with CAP_NET_ADMIN there, with the control socket on fd 3 and
 // os.Args = [name, path, argv...]. It does not return.
 func launch(version string) {
+	os.Unsetenv(launchEnv)
+	if err := isLaunch(); err != nil {
+		fmt.Fprintf(os.Stderr, "parapet: %s is set, but %v: unset it\n", launchEnv, err)
+		os.Exit(126)
+	}
 	runtime.LockOSThread() // capability and no-new-privileges settings are per thread
 	const ctl = 3
+	unix.CloseOnExec(ctl)
 	fail := func(err error) {
 		b, _ := json.Marshal(ready{Error: err.Error()})
 		unix.Write(ctl, b)
@@ -192,6 +257,9 @@ func launch(version string) {
 	}
 	if version != "1" {
 		fail(fmt.Errorf("launcher protocol %q, want 1", version))
+	}
+	if err := closeInherited(); err != nil {
+		fail(fmt.Errorf("closing inherited descriptors: %w", err))
 	}
 	if len(os.Args) < 3 {
 		fail(errors.New("no program to run"))
@@ -236,7 +304,7 @@ func launch(version string) {
 	if err := dropPrivileges(); err != nil {
 		fail(fmt.Errorf("dropping capabilities: %w", err))
 	}
-	if answer.Confined, err = confineProcesses(); err != nil {
+	if answer.Confined, answer.Signals, err = confineProcesses(); err != nil {
 		fail(fmt.Errorf("Landlock: %w", err))
 	}
 	b, _ := json.Marshal(answer)
@@ -303,13 +371,13 @@ func listenLoopback() (int, int, error) {
 // server does not have. It reports whether the domain is in place. The
 // one file-system right the domain handles, creating block devices, is one
 // a server never needs.
-func confineProcesses() (bool, error) {
+func confineProcesses() (confined, signals bool, err error) {
 	abi, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
 	if e == unix.ENOSYS || e == unix.EOPNOTSUPP {
-		return false, nil // not built in, or not enabled
+		return false, false, nil // not built in, or not enabled
 	}
 	if e != 0 {
-		return false, e
+		return false, false, e
 	}
 	attr := unix.LandlockRulesetAttr{Handled_access_fs: unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK}
 	size := unsafe.Offsetof(attr.Scoped) // the fields ABI 1 knows
@@ -319,13 +387,13 @@ func confineProcesses() (bool, error) {
 	}
 	fd, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), size, 0)
 	if e != 0 {
-		return false, fmt.Errorf("create ruleset: %w", e)
+		return false, false, fmt.Errorf("create ruleset: %w", e)
 	}
 	defer unix.Close(int(fd))
 	if _, _, e := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, fd, 0, 0); e != 0 {
-		return false, fmt.Errorf("restrict: %w", e)
+		return false, false, fmt.Errorf("restrict: %w", e)
 	}
-	return true, nil
+	return true, abi >= 6, nil
 }
 
 // dropPrivileges leaves the server no capability: it clears the ambient

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,14 +51,32 @@ type probeReport struct {
 	Signal string `json:"signal"`
 	// Confined is what the sandbox reported.
 	Confined bool `json:"-"`
+	// InheritedFD is what using the descriptor PROBE_FD gave.
+	InheritedFD string `json:"inherited_fd"`
+	// Secret is what reading PROBE_SECRET gave.
+	Secret string `json:"secret"`
 }
 
 func probe() probeReport {
 	r := probeReport{UID: os.Getuid(), Env: os.Environ(), Args: os.Args}
+	if n, err := strconv.Atoi(os.Getenv("PROBE_FD")); err == nil {
+		if _, err := unix.GetsockoptInt(n, unix.SOL_SOCKET, unix.SO_TYPE); err != nil {
+			r.InheritedFD = "error: " + err.Error()
+		} else {
+			r.InheritedFD = "a socket"
+		}
+	}
+	if f := os.Getenv("PROBE_SECRET"); f != "" {
+		if _, err := os.ReadFile(f); err != nil {
+			r.Secret = "error: " + err.Error()
+		} else {
+			r.Secret = "read"
+		}
+	}
 	r.WorkingDir, _ = os.Getwd()
 	if b, err := os.ReadFile("/proc/self/status"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "Cap") || strings.HasPrefix(l, "NoNewPrivs") {
+			if strings.HasPrefix(l, "Cap") || strings.HasPrefix(l, "NoNewPrivs") || strings.HasPrefix(l, "Groups") {
 				r.Status = append(r.Status, strings.Join(strings.Fields(l), " "))
 			}
 		}
@@ -334,5 +353,99 @@ func TestUnprivileged(t *testing.T) {
 	}
 	if n := strings.Count(string(out), "--- PASS"); n != 3 {
 		t.Fatalf("as user 65534, %d tests passed, want 3:\n%s", n, out)
+	}
+}
+
+func TestDescriptorsTheGatewayInheritedStayOut(t *testing.T) {
+	b := backend(t)
+	c, err := net.Dial("tcp", strings.TrimPrefix(b.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	f, err := c.(*net.TCPConn).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// As a shell or a socket-activating service would hand it down: a
+	// connection on the host's network, not close-on-exec.
+	const fd = 200
+	if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	r := run(t, Spec{Path: os.Args[0], Env: []string{"SANDBOX_TEST_PROBE=1", "PROBE_FD=200"}}, nil)
+	if !strings.Contains(r.InheritedFD, "bad file descriptor") {
+		t.Fatalf("descriptor %d in the server: %s", fd, r.InheritedFD)
+	}
+}
+
+func TestARootGatewaysServerRunsAsAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if _, err := New(Spec{Path: os.Args[0], RunAs: &Nobody}); err == nil {
+			t.Fatal("a gateway not run as root ran a server as another user")
+		}
+		t.Skip("the rest needs root")
+	}
+	if os.Getenv("SANDBOX_TEST_IN_COPY") == "" {
+		// The launcher is this binary, which must be one the other user
+		// can run: run the test again from a copy that is.
+		cmd := exec.Command(copyTo(t, os.Args[0]), "-test.count=1", "-test.v", "-test.run=^TestARootGatewaysServerRunsAsAnotherUser$")
+		cmd.Env = append(os.Environ(), "SANDBOX_TEST_IN_COPY=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS") {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return
+	}
+	secret, err := os.CreateTemp("", "gateway-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(secret.Name())
+	secret.Close()
+	os.Chmod(secret.Name(), 0o600)
+	r := run(t, Spec{Path: os.Args[0], Env: []string{"SANDBOX_TEST_PROBE=1", "PROBE_SECRET=" + secret.Name()}, RunAs: &Nobody}, nil)
+	if r.UID != int(Nobody.UID) || !slices.Contains(r.Status, "Groups:") {
+		t.Fatalf("uid %d, %q; want %d and no groups", r.UID, r.Status, Nobody.UID)
+	}
+	if !strings.Contains(r.Secret, "permission denied") {
+		t.Fatalf("the server read the gateway's 0600 file: %s", r.Secret)
+	}
+	for _, want := range []string{"CapEff: 0000000000000000", "CapPrm: 0000000000000000", "NoNewPrivs: 1"} {
+		if !slices.Contains(r.Status, want) {
+			t.Errorf("want %q in %q", want, r.Status)
+		}
+	}
+}
+
+// copyTo copies the test binary where any user can run it.
+func copyTo(t *testing.T, bin string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "sandbox.test")
+	if err := os.WriteFile(out, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestTheMarkerAloneMakesNoLauncher(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), launchEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 126 || !strings.Contains(string(out), "not started as a sandbox launcher") {
+		t.Fatalf("exit %v, output %q", err, out)
 	}
 }
