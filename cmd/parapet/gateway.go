@@ -99,10 +99,12 @@ parapet approvals can decide requests.`,
 				}
 				cfg = c
 			}
-			up := gateway.Upstream{Name: "tool", Command: args[0], Args: args[1:]}
-			if len(cfg.Upstreams) > 0 { // the configuration's first upstream sets the wrapped server's environment and network
-				up.Env, up.Network, up.Egress = cfg.Upstreams[0].Env, cfg.Upstreams[0].Network, cfg.Upstreams[0].Egress
+			var up gateway.Upstream
+			if len(cfg.Upstreams) > 0 { // the configuration's first upstream sets the wrapped server's environment, network, user, ...
+				up = cfg.Upstreams[0]
+				up.URL, up.Headers = "", nil
 			}
+			up.Name, up.Command, up.Args = "tool", args[0], args[1:]
 			if network != "" {
 				up.Network = network
 			}
