@@ -492,7 +492,14 @@ func (l *Log) commit(batch []*pending) {
 		// A commit can succeed even though its acknowledgement was lost
 		// (a connection dropped after COMMIT): then the entries are
 		// durable and the callers must hear so.
-		if l.landed(start, batch) {
+		landed, lerr := l.landed(start, batch)
+		if lerr != nil {
+			// Whether the commit landed cannot be told: committing again
+			// could put the entries in twice. They are reported lost.
+			finish(fmt.Errorf("audit log: commit %d entries at %d: %w; whether it landed is unknown: %w", len(batch), start, err, lerr))
+			return
+		}
+		if landed {
 			l.batches.Add(1)
 			l.entries.Add(uint64(len(batch)))
 			l.settle(batch, nil)
@@ -531,10 +538,11 @@ func (l *Log) settle(batch []*pending, err error) {
 }
 
 // landed reports whether a batch whose commit returned an error is in the
-// store all the same, at the place it was meant for.
-func (l *Log) landed(start uint64, batch []*pending) bool {
+// store all the same, at the place it was meant for; an error means the
+// store could not be read to tell.
+func (l *Log) landed(start uint64, batch []*pending) (bool, error) {
 	if l.Size() < start+uint64(len(batch)) {
-		return false
+		return false, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.CommitTimeout)
 	defer cancel()
@@ -546,7 +554,13 @@ func (l *Log) landed(start uint64, batch []*pending) bool {
 		i++
 		return nil
 	})
-	return err == nil && i == len(batch)
+	if errors.Is(err, errNotLanded) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return i == len(batch), nil
 }
 
 var errNotLanded = errors.New("batch not in the store")

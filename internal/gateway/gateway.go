@@ -303,7 +303,11 @@ func (g *Gateway) CallTool(ctx context.Context, caller *Caller, sessionID, name 
 
 	res, verdict, d := g.decideAndCall(ctx, caller, sess, name, args, argsErr, rawArgs, &rec)
 	latency := g.now().Sub(start)
-	g.metrics.observe(name, verdict, latency)
+	label := name
+	if g.tool(name) == nil {
+		label = "unknown" // names a caller makes up must not each make a series
+	}
+	g.metrics.observe(label, verdict, latency)
 	sess.record(policy.PastCall{Server: upstreamOf(name), Tool: name, Verdict: verdict, Time: start.UTC().Format(time.RFC3339)})
 	if d != nil {
 		if d.code == CodeDenied {
@@ -319,7 +323,11 @@ func (g *Gateway) CallTool(ctx context.Context, caller *Caller, sessionID, name 
 func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *session, name string, args map[string]any, argsErr error, rawArgs json.RawMessage, rec *audit.Record) (*result, string, *denial) {
 	agent := caller.Agent
 	now := g.now()
+	// refund gives back what the budgets charged, when a later stage
+	// refuses the call: a call that does not run costs nothing.
+	refund := func(context.Context) {}
 	refuse := func(d *denial) (*result, string, *denial) {
+		refund(ctx)
 		rec.Verdict = "deny"
 		if d.code == CodeApprovalRequired {
 			rec.Verdict = "approve"
@@ -344,7 +352,9 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 		return refuse(&denial{code: CodeDenied, stage: "breaker", reason: fmt.Sprintf("agent %s is blocked by the circuit breaker (%s) until a person resets it: parapet approvals reset-agent %s", agent.ID, why, agent.ID)})
 	}
 	t := g.tool(name)
-	if t == nil {
+	if unknown, _ := ctx.Value(unknownToolKey{}).(bool); t == nil || unknown {
+		// (A tool that appeared since the SDK turned this call away as
+		// unknown is refused too: the call missed the SDK's checks.)
 		return refuse(&denial{code: CodeDenied, stage: "tool", reason: fmt.Sprintf("unknown tool %q", name)})
 	}
 	if t.blockedReason() != "" {
@@ -427,13 +437,14 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 	}
 
 	// Budgets and rate limits.
-	cost, refused, err := g.budgets.charge(ctx, agent.ID, name, now)
+	cost, giveBack, refused, err := g.budgets.charge(ctx, agent.ID, name, now)
 	if err != nil {
 		return refuse(&denial{code: CodeDenied, stage: "budget", reason: "budget state unavailable (failing closed): " + err.Error()})
 	}
 	if refused != "" {
 		return refuse(&denial{code: CodeDenied, stage: "budget", reason: refused})
 	}
+	refund = giveBack
 	if cost > 0 {
 		if tripped, why := g.breakerEvent(agent.ID, eventSpend, cost, now); tripped {
 			return refuse(&denial{code: CodeDenied, stage: "breaker", reason: "circuit breaker tripped: " + why})
@@ -495,8 +506,10 @@ func (g *Gateway) decideAndCall(ctx context.Context, caller *Caller, sess *sessi
 		rec.Extra["checks"] = b
 	}
 	if err := g.enqueueFor(t, *rec); err != nil {
+		refund(ctx)
 		return nil, "deny", &denial{code: CodeDenied, stage: "audit", reason: "decision log unavailable (failing closed): " + err.Error()}
 	}
+	refund = func(context.Context) {} // the call runs: it is paid for
 
 	// The upstream call.
 	upstreamStart := time.Now()
@@ -589,6 +602,9 @@ func (g *Gateway) enqueueFor(t *tool, r audit.Record) error {
 	}
 	return err
 }
+
+// unknownToolKey marks a call the SDK did not route to a tool.
+type unknownToolKey struct{}
 
 // Settled hears from the decision log how each queued record ended (it is
 // audit.Config.Settled). A record that could not be committed was a
@@ -686,7 +702,7 @@ func (g *Gateway) inspectResult(ctx context.Context, agent string, sess *session
 		g.breakerEvent(agent, eventInjection, 0, g.now())
 		rec := audit.Record{Time: g.now().UTC(), Actor: agent, Action: "tools/result", Tool: t.name, Verdict: "deny",
 			Reason: "response withheld: " + strings.Join(details, "; ")}
-		if err := g.enqueue(rec); err != nil {
+		if err := g.enqueueFor(t, rec); err != nil {
 			return nil, fmt.Errorf("decision log unavailable (failing closed): %w", err)
 		}
 		return &result{dec: &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{

@@ -804,3 +804,15 @@ func (failingInspector) Inspect(context.Context, string) (Inspection, error) {
 	return Inspection{}, errors.New("detector crashed")
 }
 func (failingInspector) Redact(s string) string { return s }
+
+func TestCallsToUnknownToolsShareOneMetricsSeries(t *testing.T) {
+	r := newRig(t, nil)
+	cs := r.client(r.agentKey)
+	for i := 0; i < 5; i++ {
+		mustRefuse(t, cs, CodeDenied, fmt.Sprintf("made.up_%d", i), nil, "unknown tool")
+	}
+	if n := testutil.CollectAndCount(r.rt.Gateway.metrics.calls); n != 1 {
+		t.Fatalf("%d series of calls for five made-up tools, want one", n)
+	}
+	r.checkLog(t, 0)
+}

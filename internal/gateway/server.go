@@ -114,7 +114,7 @@ func (g *Gateway) MCPServer(stdio *Caller) *mcp.Server {
 	s.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 			if ctr, ok := req.(*mcp.CallToolRequest); ok && method == "tools/call" && ctr.Params != nil && g.tool(ctr.Params.Name) == nil {
-				return callTool(ctx, ctr.Params.Name, ctr)
+				return callTool(context.WithValue(ctx, unknownToolKey{}, true), ctr.Params.Name, ctr)
 			}
 			return next(ctx, method, req)
 		}

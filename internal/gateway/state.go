@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"path"
 	"strconv"
@@ -362,17 +363,75 @@ type spendStore interface {
 // pattern (not its place in the configuration, which edits move) and,
 // for a budget per period, the period's start.
 func budgetKey(r Budget, now time.Time) string {
-	k := r.Agent + "|" + r.Tool
+	var period, start string
 	if r.SpendPer > 0 {
-		k += "|" + now.UTC().Truncate(time.Duration(r.SpendPer)).Format(time.RFC3339)
+		period = time.Duration(r.SpendPer).String()
+		start = now.UTC().Truncate(time.Duration(r.SpendPer)).Format(time.RFC3339)
 	}
-	return k
+	// JSON: no pattern can make two budgets' keys one.
+	b, _ := json.Marshal([]string{r.Agent, r.Tool, period, start})
+	return string(b)
+}
+
+// overBudget absorbs float64 rounding in sums of costs: ten calls of
+// 0.1 fit a budget of 1.
+func overBudget(spent, cost, max float64) bool {
+	return spent+cost > max*(1+1e-9)
 }
 
 // charge checks and records one call; it returns a reason when a budget
 // would be exceeded (and records nothing then), and an error when the
-// state store could not tell.
-func (b *budgets) charge(ctx context.Context, agent, tool string, now time.Time) (cost float64, refused string, err error) {
+// state store could not tell. refund, when the call is refused at a later
+// stage, gives back what was charged (its spend and its place in the rate
+// limits).
+func (b *budgets) charge(ctx context.Context, agent, tool string, now time.Time) (cost float64, refund func(context.Context), refused string, err error) {
+	cost, charges, keys, refused, err := b.take(ctx, agent, tool, now)
+	if refused != "" || err != nil || (len(charges) == 0 && len(keys) == 0) {
+		return cost, func(context.Context) {}, refused, err
+	}
+	return cost, func(ctx context.Context) {
+		b.mu.Lock()
+		b.untake(keys, now)
+		if b.state == nil {
+			for _, k := range keys {
+				b.spend[k.key] -= k.cost
+			}
+		}
+		b.mu.Unlock()
+		if len(charges) > 0 {
+			back := make([]store.SpendCharge, len(charges))
+			for i, c := range charges {
+				back[i] = store.SpendCharge{Budget: c.Budget, Agent: c.Agent, Cost: -c.Cost, Max: c.Max}
+			}
+			b.state.ChargeSpend(context.WithoutCancel(ctx), back) // giving back cannot pass a maximum
+		}
+	}, "", nil
+}
+
+// taken is one rule's share of a call: its key, whether it counts the call
+// against a rate, and the spend it charged in this process.
+type taken struct {
+	key  string
+	rate bool
+	cost float64
+}
+
+// untake removes a call at now from the rate limits of keys.
+func (b *budgets) untake(keys []taken, now time.Time) {
+	for _, k := range keys {
+		if ts := b.calls[k.key]; k.rate && len(ts) > 0 {
+			for j := len(ts) - 1; j >= 0; j-- {
+				if ts[j].Equal(now) {
+					b.calls[k.key] = append(ts[:j], ts[j+1:]...)
+					break
+				}
+			}
+		}
+	}
+}
+
+// take is charge without the refund.
+func (b *budgets) take(ctx context.Context, agent, tool string, now time.Time) (cost float64, charges []store.SpendCharge, keys []taken, refused string, err error) {
 	b.mu.Lock()
 	if b.calls == nil {
 		b.calls, b.spend = map[string][]time.Time{}, map[string]float64{}
@@ -382,7 +441,6 @@ func (b *budgets) charge(ctx context.Context, agent, tool string, now time.Time)
 		r   Budget
 	}
 	var hits []hit
-	var charges []store.SpendCharge
 	for i, r := range b.rules {
 		if r.Agent != "*" && r.Agent != agent {
 			continue
@@ -403,58 +461,47 @@ func (b *budgets) charge(ctx context.Context, agent, tool string, now time.Time)
 			b.calls[key] = keep
 			if len(keep) >= r.Calls {
 				b.mu.Unlock()
-				return 0, "rate limit: " + strconv.Itoa(r.Calls) + " calls of " + r.Tool + " per " + per.String(), nil
+				return 0, nil, nil, "rate limit: " + strconv.Itoa(r.Calls) + " calls of " + r.Tool + " per " + per.String(), nil
 			}
 		}
-		if r.MaxSpend > 0 {
-			if b.state != nil {
-				charges = append(charges, store.SpendCharge{Budget: budgetKey(r, now), Agent: agent, Cost: r.Cost, Max: r.MaxSpend})
-			} else if b.spend[key]+r.Cost > r.MaxSpend {
+		if r.MaxSpend > 0 && b.state == nil {
+			if overBudget(b.spend[key], r.Cost, r.MaxSpend) {
 				b.mu.Unlock()
-				return 0, "budget exhausted for " + r.Tool, nil
+				return 0, nil, nil, "budget exhausted for " + r.Tool, nil
 			}
 		}
 		hits = append(hits, hit{key, r})
 	}
 	// Record the call: the store's answer, when it refuses, takes it back.
+	var refusedBy []Budget // the rule behind each charge
 	for _, h := range hits {
-		if h.r.Calls > 0 {
+		k := taken{key: h.key, rate: h.r.Calls > 0}
+		if k.rate {
 			b.calls[h.key] = append(b.calls[h.key], now)
 		}
 		if b.state == nil {
 			b.spend[h.key] += h.r.Cost
+			k.cost = h.r.Cost
+		} else if h.r.MaxSpend > 0 {
+			charges = append(charges, store.SpendCharge{Budget: budgetKey(h.r, now), Agent: agent, Cost: h.r.Cost, Max: h.r.MaxSpend * (1 + 1e-9)})
+			refusedBy = append(refusedBy, h.r)
 		}
+		keys = append(keys, k)
 		cost += h.r.Cost
 	}
 	b.mu.Unlock()
 	if len(charges) == 0 {
-		return cost, "", nil
+		return cost, nil, keys, "", nil
 	}
 	i, err := b.state.ChargeSpend(ctx, charges)
 	if err == nil && i < 0 {
-		return cost, "", nil
+		return cost, charges, keys, "", nil
 	}
 	b.mu.Lock()
-	for _, h := range hits {
-		if ts := b.calls[h.key]; h.r.Calls > 0 && len(ts) > 0 {
-			for j := len(ts) - 1; j >= 0; j-- {
-				if ts[j].Equal(now) {
-					b.calls[h.key] = append(ts[:j], ts[j+1:]...)
-					break
-				}
-			}
-		}
-	}
+	b.untake(keys, now)
 	b.mu.Unlock()
 	if err != nil {
-		return 0, "", err
+		return 0, nil, nil, "", err
 	}
-	r := b.rules[0]
-	for _, rr := range b.rules {
-		if budgetKey(rr, now) == charges[i].Budget {
-			r = rr
-			break
-		}
-	}
-	return 0, "budget exhausted for " + r.Tool, nil
+	return 0, nil, nil, "budget exhausted for " + refusedBy[i].Tool, nil
 }
