@@ -597,6 +597,10 @@ func (r *rig) checkLog(t *testing.T, other int64) map[string]int {
 	}
 	if rep.Checkpoints == 0 {
 		t.Error("the gateway signed no checkpoint when it stopped")
+	} else if signed, err := log.LatestCheckpoint(ctx); err != nil {
+		t.Error(err)
+	} else if c, _, err := audit.OpenCheckpoint(signed, log.Verifier()); err != nil || c.Size != rep.Size {
+		t.Errorf("the checkpoint signed at stop covers %d of %d entries (%v)", c.Size, rep.Size, err)
 	}
 	seen := map[string]int{}
 	var calls int64

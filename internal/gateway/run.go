@@ -124,9 +124,11 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 		done := make(chan struct{})
 		go rt.checkpoints(signer, time.Duration(cfg.Audit.CheckpointInterval), stop, done)
 		rt.closers = append(rt.closers, func() error {
+			// Commit everything queued first, so that the checkpoint
+			// signed at stop covers every decision.
+			err := rt.Log.Close()
 			close(stop)
 			<-done
-			err := rt.Log.Close()
 			st.Close()
 			return err
 		})
