@@ -112,6 +112,13 @@ parapet approvals can decide requests.`,
 			if cfg.Store == "" {
 				cfg.Store = defaultAuditStore()
 			}
+			if cfg.Audit.Key == "" {
+				if _, err := os.Stat(defaultAuditKey()); err == nil {
+					// parapet audit init's key: sign checkpoints with it (and
+					// keep it from the wrapped server).
+					cfg.Audit.Key = defaultAuditKey()
+				}
+			}
 			if err := cfg.Validate(); err != nil {
 				return withCode(exitUsage, err)
 			}

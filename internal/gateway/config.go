@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/user"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +24,10 @@ import (
 
 // Config is the gateway's YAML configuration file (docs/gateway.md).
 type Config struct {
+	// Path is the file the configuration was read from ("" when built in
+	// code): stdio servers do not see it.
+	Path string `json:"-"`
+
 	// Listen is the address of the streamable HTTP endpoint (default
 	// 127.0.0.1:8088). The MCP endpoint is /mcp; approvals are under
 	// /approvals; Prometheus metrics at /metrics.
@@ -308,7 +313,43 @@ func LoadConfig(file string) (*Config, error) {
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	c.Path = file
 	return &c, nil
+}
+
+// ownFiles are the files and folders of the gateway that its stdio
+// servers must not read or change: its state store and decision log (with
+// SQLite's journals), signing and plan keys, JWKS and configuration.
+func (c *Config) ownFiles() []string {
+	var out []string
+	add := func(p string) {
+		if p == "" {
+			return
+		}
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	for _, loc := range []string{c.Store, c.Audit.Store} {
+		if db, ok := strings.CutPrefix(loc, "sqlite:"); ok && db != "" {
+			for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+				add(db + suffix)
+			}
+		}
+	}
+	add(c.Audit.Key)
+	add(c.Approvals.PlanKeys)
+	if c.Auth != nil {
+		add(c.Auth.JWKSFile)
+	}
+	add(c.Path)
+	return out
 }
 
 // Validate fills in defaults and checks the configuration; LoadConfig

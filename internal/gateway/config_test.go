@@ -3,6 +3,7 @@ package gateway
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,4 +61,32 @@ approvals: {ttl: 5m}
 			}
 		})
 	}
+}
+
+func TestStdioServersDoNotSeeTheGatewaysFiles(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "gateway.yaml")
+	os.WriteFile(file, []byte("store: sqlite:"+dir+"/state.db\naudit: {store: 'sqlite:"+dir+"/audit.db', key: "+dir+"/audit.key}\napprovals: {plan_keys: "+dir+"/plan-keys}\n"), 0o600)
+	c, err := LoadConfig(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.ownFiles()
+	for _, want := range []string{"/state.db", "/state.db-wal", "/state.db-shm", "/audit.db", "/audit.db-wal", "/audit.key", "/plan-keys"} {
+		if !slices.Contains(got, mustReal(t, dir)+want) {
+			t.Errorf("%s not hidden: %q", want, got)
+		}
+	}
+	if !slices.Contains(got, mustReal(t, file)) {
+		t.Errorf("the configuration file is not hidden: %q", got)
+	}
+}
+
+func mustReal(t *testing.T, p string) string {
+	t.Helper()
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

@@ -224,7 +224,8 @@ func (g *Gateway) stdioStart(uc Upstream, egress Egress) (*exec.Cmd, *sandbox.Sa
 	if err != nil {
 		return nil, nil, err
 	}
-	spec := sandbox.Spec{Path: path, Name: uc.Command, Args: uc.Args, Dir: uc.Dir, Env: stdioEnv(uc, "", nil), RunAs: runAs}
+	spec := sandbox.Spec{Path: path, Name: uc.Command, Args: uc.Args, Dir: uc.Dir, Env: stdioEnv(uc, "", nil), RunAs: runAs,
+		Hide: g.cfg.ownFiles()}
 	if uc.Network == NetworkProxy {
 		if egress.Serve == nil {
 			return nil, nil, errors.New("network proxy: the gateway runs no egress proxy")

@@ -22,7 +22,8 @@
 //
 // The server runs as the gateway's user (or, for a gateway run as root,
 // as Spec.RunAs), with no capabilities and none of the descriptors the
-// gateway inherited. Being in another user namespace, it cannot trace the
+// gateway inherited, in a mount namespace of its own where the gateway's
+// own files (Spec.Hide) are covered. Being in another user namespace, it cannot trace the
 // gateway or any other process of its user, or read their memory or
 // environment (which could carry it out of its network namespace);
 // Landlock (ABI 6, Linux 6.12) also keeps it from signalling them. It
@@ -51,6 +52,11 @@ type Spec struct {
 	// its credentials. Without it the server has no network.
 	ProxyUser     string
 	ProxyPassword string
+	// Hide lists files and folders the server must not read or change
+	// (the gateway's own state, keys and configuration): in the server's
+	// mount namespace each is covered, a file by an empty one, a folder
+	// by an empty read-only one. Paths that do not exist are skipped.
+	Hide []string
 	// RunAs, when set, is the user the server runs as, with no
 	// supplementary groups. Only a gateway run as root can give it (and
 	// one should: a server running as root owns root's files, a way out of
@@ -81,8 +87,9 @@ const launchEnv = "PARAPET_SANDBOX_LAUNCH"
 
 // credentials is what the gateway sends the launcher.
 type credentials struct {
-	User     string `json:"user,omitempty"`
-	Password string `json:"password,omitempty"`
+	User     string   `json:"user,omitempty"`
+	Password string   `json:"password,omitempty"`
+	Hide     []string `json:"hide,omitempty"`
 }
 
 // ready is what the launcher answers, with the proxy's socket attached

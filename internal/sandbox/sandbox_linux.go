@@ -59,7 +59,13 @@ func New(spec Spec) (*Sandbox, error) {
 	s := &Sandbox{ctl: c.(*net.UnixConn), child: child}
 	// The launcher reads its credentials when it starts; a message this
 	// small waits in the socket until then.
-	msg, _ := json.Marshal(credentials{User: spec.ProxyUser, Password: spec.ProxyPassword})
+	for _, h := range spec.Hide {
+		if !filepath.IsAbs(h) {
+			s.Close()
+			return nil, fmt.Errorf("sandbox: hide %q: want an absolute path", h)
+		}
+	}
+	msg, _ := json.Marshal(credentials{User: spec.ProxyUser, Password: spec.ProxyPassword, Hide: spec.Hide})
 	if _, err := s.ctl.Write(msg); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sandbox: control socket: %w", err)
@@ -73,10 +79,11 @@ func New(spec Spec) (*Sandbox, error) {
 	}
 	uid, gid := os.Geteuid(), os.Getegid()
 	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET,
-		// The launcher alone needs to bring the namespace's loopback up;
-		// it drops this before the server starts.
-		AmbientCaps: []uintptr{unix.CAP_NET_ADMIN},
+		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET | syscall.CLONE_NEWNS,
+		// The launcher alone needs these, to bring the namespace's
+		// loopback up and to cover the gateway's files; it drops them
+		// before the server starts.
+		AmbientCaps: []uintptr{unix.CAP_NET_ADMIN, unix.CAP_SYS_ADMIN},
 	}
 	switch {
 	case spec.RunAs != nil && uid != 0:
@@ -276,6 +283,9 @@ func launch(version string) {
 	if err := loopbackUp(); err != nil {
 		fail(fmt.Errorf("bringing the loopback interface up: %w", err))
 	}
+	if err := hide(cred.Hide); err != nil {
+		fail(err)
+	}
 	env := make([]string, 0, len(os.Environ())+8)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, launchEnv+"=") {
@@ -318,6 +328,36 @@ func launch(version string) {
 	err = unix.Exec(path, argv, env)
 	fmt.Fprintf(os.Stderr, "parapet sandbox: %s: %v\n", path, err)
 	os.Exit(127)
+}
+
+// hide covers paths in the launcher's mount namespace: a file by
+// /dev/null, a folder by an empty read-only tmpfs. Mounts made here do not
+// reach the gateway's namespace.
+func hide(paths []string) error {
+	if len(paths) == 0 {
+		return nil
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("making the mounts private: %w", err)
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+			continue // nothing to hide, or hidden from this user already
+		}
+		if err != nil {
+			return fmt.Errorf("hiding %s: %w", p, err)
+		}
+		if st.IsDir() {
+			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=4k,mode=0555")
+		} else {
+			err = unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
+		}
+		if err != nil {
+			return fmt.Errorf("hiding %s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // loopbackUp brings up the namespace's loopback interface, which a new

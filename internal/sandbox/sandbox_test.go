@@ -53,8 +53,10 @@ type probeReport struct {
 	Confined bool `json:"-"`
 	// InheritedFD is what using the descriptor PROBE_FD gave.
 	InheritedFD string `json:"inherited_fd"`
-	// Secret is what reading PROBE_SECRET gave.
+	// Secret is what reading PROBE_SECRET gave (the probe then tries to
+	// overwrite it), and Dir what listing PROBE_DIR and writing in it gave.
 	Secret string `json:"secret"`
+	Dir    string `json:"hidden_dir"`
 }
 
 func probe() probeReport {
@@ -67,10 +69,18 @@ func probe() probeReport {
 		}
 	}
 	if f := os.Getenv("PROBE_SECRET"); f != "" {
-		if _, err := os.ReadFile(f); err != nil {
+		if b, err := os.ReadFile(f); err != nil {
 			r.Secret = "error: " + err.Error()
 		} else {
-			r.Secret = "read"
+			r.Secret = fmt.Sprintf("read %q", b)
+		}
+		os.WriteFile(f, []byte("overwritten"), 0o600)
+	}
+	if d := os.Getenv("PROBE_DIR"); d != "" {
+		ents, err := os.ReadDir(d)
+		r.Dir = fmt.Sprintf("%d entries, %v", len(ents), err)
+		if err := os.WriteFile(filepath.Join(d, "new"), nil, 0o600); err != nil {
+			r.Dir += "; write: " + err.Error()
 		}
 	}
 	r.WorkingDir, _ = os.Getwd()
@@ -344,15 +354,15 @@ func TestUnprivileged(t *testing.T) {
 	if err := os.WriteFile(bin, b, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-test.count=1", "-test.v", "-test.run=^Test(ProxyIsTheOnlyWayOut|NoProxyNoNetwork|LauncherFailureIsReported)$")
+	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-test.count=1", "-test.v", "-test.run=^Test(ProxyIsTheOnlyWayOut|NoProxyNoNetwork|LauncherFailureIsReported|TheGatewaysFilesAreHidden)$")
 	cmd.Dir = dir
 	cmd.Env = []string{"SANDBOX_TEST_UNPRIVILEGED=1", "PATH=/usr/bin:/bin"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("as user 65534: %v\n%s", err, out)
 	}
-	if n := strings.Count(string(out), "--- PASS"); n != 3 {
-		t.Fatalf("as user 65534, %d tests passed, want 3:\n%s", n, out)
+	if n := strings.Count(string(out), "--- PASS"); n != 4 {
+		t.Fatalf("as user 65534, %d tests passed, want 4:\n%s", n, out)
 	}
 }
 
@@ -447,5 +457,32 @@ func TestTheMarkerAloneMakesNoLauncher(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 126 || !strings.Contains(string(out), "not started as a sandbox launcher") {
 		t.Fatalf("exit %v, output %q", err, out)
+	}
+}
+
+func TestTheGatewaysFilesAreHidden(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "audit.key")
+	state := filepath.Join(dir, "state")
+	if err := os.WriteFile(key, []byte("PRIVATE KEY"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(state, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(state, "gateway.db"), []byte("approvals"), 0o600)
+	r := run(t, Spec{Path: os.Args[0], Env: []string{"SANDBOX_TEST_PROBE=1", "PROBE_SECRET=" + key, "PROBE_DIR=" + state},
+		Hide: []string{key, state, filepath.Join(dir, "absent")}}, nil)
+	if r.Secret != `read ""` {
+		t.Errorf("the server read the hidden key: %s", r.Secret)
+	}
+	if !strings.HasPrefix(r.Dir, "0 entries, <nil>; write: ") {
+		t.Errorf("the hidden folder: %s", r.Dir)
+	}
+	if b, _ := os.ReadFile(key); string(b) != "PRIVATE KEY" {
+		t.Errorf("the server changed the hidden key: %q", b)
+	}
+	if ents, _ := os.ReadDir(state); len(ents) != 1 {
+		t.Errorf("the hidden folder holds %d entries after the server ran", len(ents))
 	}
 }
