@@ -94,9 +94,13 @@ func Start(ctx context.Context, cfg *Config, h Hooks) (_ *Runtime, err error) {
 			return nil, fmt.Errorf("audit store: %w", err)
 		}
 		meta, err := st.Meta(ctx)
+		if errors.Is(err, store.ErrNotInitialized) {
+			st.Close()
+			return nil, fmt.Errorf("audit log: %s holds none: create it with `parapet audit init --store %s`", store.Redact(loc), store.Redact(loc))
+		}
 		if err != nil {
 			st.Close()
-			return nil, fmt.Errorf("audit log: %w (create it with `parapet audit init --store %s`)", err, loc)
+			return nil, fmt.Errorf("audit log: %w", err)
 		}
 		v, err := note.NewVerifier(meta.VerifierKey)
 		if err != nil {

@@ -112,6 +112,10 @@ func Open(ctx context.Context, location string) (Store, error) {
 	}
 }
 
+// Redact returns a store location fit to show: a password in a connection
+// string hidden.
+func Redact(location string) string { return redactDSN(location) }
+
 // redactDSN hides a password in a connection string before it is shown.
 func redactDSN(dsn string) string {
 	at := strings.LastIndex(dsn, "@")
