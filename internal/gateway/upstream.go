@@ -159,9 +159,7 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egress Egres
 			s.Close()
 			return rerr
 		}
-		if err == nil && !sb.Signals {
-			g.logger.Warn("Landlock cannot scope signals on this system (it needs Linux 6.12): the sandboxed server can signal the processes of the user it runs as", "upstream", uc.Name)
-		}
+
 	}
 	if err != nil && uc.Command != "" {
 		return fmt.Errorf("%w (what the server wrote on stderr is in the gateway's log)", err)

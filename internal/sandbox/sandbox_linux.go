@@ -79,7 +79,7 @@ func New(spec Spec) (*Sandbox, error) {
 	}
 	uid, gid := os.Geteuid(), os.Getegid()
 	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET | syscall.CLONE_NEWNS,
+		Cloneflags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID,
 		// The launcher alone needs these, to bring the namespace's
 		// loopback up and to cover the gateway's files; it drops them
 		// before the server starts.
