@@ -301,17 +301,9 @@ func TestLauncherFailureIsReported(t *testing.T) {
 	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sb, err := New(Spec{Path: notExec, ProxyUser: "box"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	if err := sb.Cmd.Start(); err != nil {
-		t.Skipf("user namespaces are not available here: %v", err)
-	}
-	sb.Started()
+	sb := start(t, Spec{Path: notExec, ProxyUser: "box"})
 	defer sb.Cmd.Wait()
-	_, err = sb.Ready(context.Background())
+	_, err := sb.Ready(context.Background())
 	if err == nil || !strings.Contains(err.Error(), notExec) || !strings.Contains(err.Error(), "permission denied") {
 		t.Fatalf("got %v, want an error naming %s", err, notExec)
 	}
@@ -494,15 +486,7 @@ func TestTheGatewaysFilesAreHidden(t *testing.T) {
 
 func TestTheServersChildrenEndWithIt(t *testing.T) {
 	marker := fmt.Sprintf("sleep 300.%d", os.Getpid()) // a command line no other process has
-	sb, err := New(Spec{Path: "/bin/sh", Args: []string{"-c", "setsid " + marker + " </dev/null >/dev/null 2>&1 & sleep 0.2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	if err := sb.Cmd.Start(); err != nil {
-		t.Skipf("user namespaces are not available here: %v", err)
-	}
-	sb.Started()
+	sb := start(t, Spec{Path: "/bin/sh", Args: []string{"-c", "setsid " + marker + " </dev/null >/dev/null 2>&1 & sleep 0.2"}})
 	if _, err := sb.Ready(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -513,4 +497,20 @@ func TestTheServersChildrenEndWithIt(t *testing.T) {
 		exec.Command("pkill", "-f", marker).Run()
 		t.Fatalf("a process the server left behind outlived it: %s", out)
 	}
+}
+
+// start starts spec's sandbox (closed when the test ends), or skips the
+// test where namespaces cannot be made.
+func start(t *testing.T, spec Spec) *Sandbox {
+	t.Helper()
+	sb, err := New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	if err := sb.Cmd.Start(); err != nil {
+		t.Skipf("user namespaces are not available here: %v", err)
+	}
+	sb.Started()
+	return sb
 }
