@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/parapet-sec/parapet/internal/sandbox"
+	"github.com/parapet-sec/parapet/internal/store"
 )
 
 // Config is the gateway's YAML configuration file (docs/gateway.md).
@@ -337,7 +338,7 @@ func (c *Config) ownFiles() []string {
 		}
 	}
 	for _, loc := range []string{c.Store, c.Audit.Store} {
-		if db, ok := strings.CutPrefix(loc, "sqlite:"); ok && db != "" {
+		if db := store.SQLitePath(loc); db != "" {
 			for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 				add(db + suffix)
 			}
@@ -345,6 +346,9 @@ func (c *Config) ownFiles() []string {
 	}
 	add(c.Audit.Key)
 	add(c.Approvals.PlanKeys)
+	for _, p := range c.Policies {
+		add(p)
+	}
 	if c.Auth != nil {
 		add(c.Auth.JWKSFile)
 	}

@@ -66,13 +66,13 @@ approvals: {ttl: 5m}
 func TestStdioServersDoNotSeeTheGatewaysFiles(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "gateway.yaml")
-	os.WriteFile(file, []byte("store: sqlite:"+dir+"/state.db\naudit: {store: 'sqlite:"+dir+"/audit.db', key: "+dir+"/audit.key}\napprovals: {plan_keys: "+dir+"/plan-keys}\n"), 0o600)
+	os.WriteFile(file, []byte("store: sqlite:"+dir+"/state.db\naudit: {store: "+dir+"/audit.db, key: "+dir+"/audit.key}\napprovals: {plan_keys: "+dir+"/plan-keys}\npolicies: ["+dir+"/policies]\n"), 0o600)
 	c, err := LoadConfig(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := c.ownFiles()
-	for _, want := range []string{"/state.db", "/state.db-wal", "/state.db-shm", "/audit.db", "/audit.db-wal", "/audit.key", "/plan-keys"} {
+	for _, want := range []string{"/state.db", "/state.db-wal", "/state.db-shm", "/audit.db", "/audit.db-wal", "/audit.key", "/plan-keys", "/policies"} {
 		if !slices.Contains(got, mustReal(t, dir)+want) {
 			t.Errorf("%s not hidden: %q", want, got)
 		}

@@ -23,9 +23,12 @@
 // The server runs as the gateway's user (or, for a gateway run as root,
 // as Spec.RunAs), with no capabilities and none of the descriptors the
 // gateway inherited, in a mount namespace of its own where the gateway's
-// own files (Spec.Hide) are covered, and in a process ID namespace of its
-// own, as its first process: it cannot name processes outside it, and
-// whatever it starts ends with it. Being in another user namespace, it cannot trace the
+// own files (Spec.Hide) are covered and /proc is its own, and in a process
+// ID namespace of its own, as its first process: it cannot name processes
+// outside it, and whatever it starts ends with it. Covering a file keeps
+// it from a server of another user twice over; from a server of the
+// gateway's own user it is a cover only, since that user can move the
+// folders above it. Being in another user namespace, it cannot trace the
 // gateway or any other process of its user, or read their memory or
 // environment (which could carry it out of its network namespace);
 // Landlock (ABI 6, Linux 6.12) also keeps it from signalling them. It
@@ -92,6 +95,7 @@ type credentials struct {
 	User     string   `json:"user,omitempty"`
 	Password string   `json:"password,omitempty"`
 	Hide     []string `json:"hide,omitempty"`
+	Dir      string   `json:"dir,omitempty"`
 }
 
 // ready is what the launcher answers, with the proxy's socket attached

@@ -40,6 +40,14 @@ func New(spec Spec) (*Sandbox, error) {
 	if spec.Path == "" {
 		return nil, errors.New("sandbox: no program")
 	}
+	if !filepath.IsAbs(spec.Path) {
+		return nil, fmt.Errorf("sandbox: program %q: want an absolute path", spec.Path)
+	}
+	for _, h := range spec.Hide {
+		if !filepath.IsAbs(h) {
+			return nil, fmt.Errorf("sandbox: hide %q: want an absolute path", h)
+		}
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: the launcher: %w", err)
@@ -59,13 +67,7 @@ func New(spec Spec) (*Sandbox, error) {
 	s := &Sandbox{ctl: c.(*net.UnixConn), child: child}
 	// The launcher reads its credentials when it starts; a message this
 	// small waits in the socket until then.
-	for _, h := range spec.Hide {
-		if !filepath.IsAbs(h) {
-			s.Close()
-			return nil, fmt.Errorf("sandbox: hide %q: want an absolute path", h)
-		}
-	}
-	msg, _ := json.Marshal(credentials{User: spec.ProxyUser, Password: spec.ProxyPassword, Hide: spec.Hide})
+	msg, _ := json.Marshal(credentials{User: spec.ProxyUser, Password: spec.ProxyPassword, Hide: spec.Hide, Dir: spec.Dir})
 	if _, err := s.ctl.Write(msg); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sandbox: control socket: %w", err)
@@ -73,9 +75,6 @@ func New(spec Spec) (*Sandbox, error) {
 	name := spec.Name
 	if name == "" {
 		name = spec.Path
-	}
-	if !filepath.IsAbs(spec.Path) {
-		return nil, fmt.Errorf("sandbox: program %q: want an absolute path", spec.Path)
 	}
 	uid, gid := os.Geteuid(), os.Getegid()
 	attr := &syscall.SysProcAttr{
@@ -111,7 +110,6 @@ func New(spec Spec) (*Sandbox, error) {
 	s.Cmd = &exec.Cmd{
 		Path:        exe,
 		Args:        append([]string{"parapet-sandbox", spec.Path, name}, spec.Args...),
-		Dir:         spec.Dir,
 		Env:         append(env, launchEnv+"=1"),
 		ExtraFiles:  []*os.File{child}, // fd 3
 		SysProcAttr: attr,
@@ -286,6 +284,14 @@ func launch(version string) {
 	if err := hide(cred.Hide); err != nil {
 		fail(err)
 	}
+	if err := ownProc(); err != nil {
+		fail(err)
+	}
+	if cred.Dir != "" { // after the covers: a folder inside a covered one is covered too
+		if err := os.Chdir(cred.Dir); err != nil {
+			fail(fmt.Errorf("working directory: %w", err))
+		}
+	}
 	env := make([]string, 0, len(os.Environ())+8)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, launchEnv+"=") {
@@ -348,14 +354,32 @@ func hide(paths []string) error {
 		if err != nil {
 			return fmt.Errorf("hiding %s: %w", p, err)
 		}
-		if st.IsDir() {
+		switch {
+		case st.IsDir():
 			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=4k,mode=0555")
-		} else {
+		case st.Mode().IsRegular():
 			err = unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
+		default:
+			continue // a pipe or a device (a configuration read from <(...)): nothing kept there
 		}
 		if err != nil {
 			return fmt.Errorf("hiding %s: %w", p, err)
 		}
+	}
+	return nil
+}
+
+// ownProc mounts a /proc of the server's own process ID namespace, so
+// that it sees its own processes only, under the IDs it knows them by.
+// Where the mount is refused (a container that forbids it), the host's
+// /proc stays: the server still cannot signal or trace what it lists.
+func ownProc() error {
+	err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("mounting /proc: %w", err)
 	}
 	return nil
 }

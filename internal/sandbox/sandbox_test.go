@@ -232,9 +232,11 @@ func TestProxyIsTheOnlyWayOut(t *testing.T) {
 	if os.Geteuid() == 0 && !slices.Contains(r.Status, "CapBnd: 0000000000000000") {
 		t.Errorf("run as root, the bounding set is not empty: %q", r.Status)
 	}
-	// Another user namespace: tracing the gateway, or reading its memory
-	// or environment, needs CAP_SYS_PTRACE in the gateway's.
-	if !strings.Contains(r.Parent, "permission denied") {
+	// Its own /proc does not list the gateway; and under the host's (where
+	// that mount is refused), another user namespace makes tracing it, or
+	// reading its memory or environment, need CAP_SYS_PTRACE in the
+	// gateway's.
+	if !strings.Contains(r.Parent, "no such file or directory") && !strings.Contains(r.Parent, "permission denied") {
 		t.Errorf("reading the gateway's environment through /proc gave %q", r.Parent)
 	}
 	if abi := landlockABI(); abi >= 1 && !r.Confined {
@@ -501,16 +503,51 @@ func TestTheServersChildrenEndWithIt(t *testing.T) {
 
 // start starts spec's sandbox (closed when the test ends), or skips the
 // test where namespaces cannot be made.
-func start(t *testing.T, spec Spec) *Sandbox {
+func start(t *testing.T, spec Spec) *Sandbox { return start2(t, spec, nil) }
+
+// start2 is start with the server's standard output and error to out.
+func start2(t *testing.T, spec Spec, out *os.File) *Sandbox {
 	t.Helper()
 	sb, err := New(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sb.Close() })
+	if out != nil {
+		sb.Cmd.Stdout, sb.Cmd.Stderr = out, out
+	}
 	if err := sb.Cmd.Start(); err != nil {
 		t.Skipf("user namespaces are not available here: %v", err)
 	}
 	sb.Started()
 	return sb
+}
+
+func TestTheServerSeesItsOwnProcessesInItsWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	hidden := filepath.Join(dir, "keys")
+	os.Mkdir(hidden, 0o700)
+	os.WriteFile(filepath.Join(hidden, "k"), []byte("TOPSECRET"), 0o600)
+	out := filepath.Join(t.TempDir(), "out")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sb := start2(t, Spec{Path: "/bin/sh", Args: []string{"-c", "ls /proc | grep -c '^[0-9]'; cat k 2>&1; pwd"}, Dir: hidden, Hide: []string{hidden}}, f)
+	if _, err := sb.Ready(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sb.Cmd.Wait()
+	b, _ := os.ReadFile(out)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("output %q", b)
+	}
+	if n, _ := strconv.Atoi(lines[0]); n < 1 || n > 3 {
+		t.Errorf("the server's /proc lists %s processes, want its own (1-3)", lines[0])
+	}
+	if strings.Contains(lines[1], "TOPSECRET") {
+		t.Errorf("a working directory inside a hidden folder showed its contents: %q", lines[1])
+	}
 }

@@ -101,15 +101,25 @@ func Open(ctx context.Context, location string) (Store, error) {
 	switch {
 	case strings.HasPrefix(location, "postgres://"), strings.HasPrefix(location, "postgresql://"):
 		return OpenPostgres(ctx, location)
-	case strings.HasPrefix(location, "sqlite:"):
-		return OpenSQLite(ctx, strings.TrimPrefix(location, "sqlite:"))
 	case location == "":
 		return nil, errors.New("store: empty location (want sqlite:PATH or postgres://...)")
-	case strings.Contains(location, "://"):
-		return nil, fmt.Errorf("store %q: unknown scheme (want sqlite:PATH or postgres://...)", redactDSN(location))
+	case SQLitePath(location) != "":
+		return OpenSQLite(ctx, SQLitePath(location))
 	default:
-		return OpenSQLite(ctx, location)
+		return nil, fmt.Errorf("store %q: unknown scheme (want sqlite:PATH or postgres://...)", redactDSN(location))
 	}
+}
+
+// SQLitePath is the file a store location names when it is a SQLite
+// store (as Open reads it), or "".
+func SQLitePath(location string) string {
+	if p, ok := strings.CutPrefix(location, "sqlite:"); ok {
+		return p
+	}
+	if strings.Contains(location, "://") {
+		return "" // PostgreSQL, or a scheme Open does not know
+	}
+	return location
 }
 
 // Redact returns a store location fit to show: a password in a connection
