@@ -124,9 +124,10 @@ type Upstream struct {
 	Network string `json:"network"`
 	// RunAs is the user a stdio upstream runs as ("UID:GID", or a user
 	// name), without supplementary groups; only a gateway run as root can
-	// set it. A gateway run as root runs sandboxed servers as nobody
-	// (65534:65534) unless this says otherwise: a server running as root
-	// owns root's files, a way out of any namespace.
+	// set it. A gateway run as root runs each sandboxed server as a user of
+	// its own (sandbox.OwnIdentity) unless this says otherwise: a server
+	// running as root owns root's files, a way out of any namespace, and
+	// servers sharing a user can change each other's files.
 	RunAs string `json:"run_as"`
 	// Timeout bounds one tool call to this upstream (default 10m): a
 	// server that never answers does not hold the call, and what the

@@ -205,7 +205,8 @@ func (g *Gateway) stdioStart(uc Upstream, egress Egress) (*exec.Cmd, *sandbox.Sa
 		}
 		runAs = &id
 	} else if os.Geteuid() == 0 && uc.Network != NetworkHost {
-		runAs = &sandbox.Nobody
+		own := sandbox.OwnIdentity(uc.Name)
+		runAs = &own
 	}
 	if uc.Network == NetworkHost {
 		cmd := exec.Command(uc.Command, uc.Args...)

@@ -38,7 +38,10 @@
 // gateway's own files) as another user (RunAs) or in a container.
 package sandbox
 
-import "errors"
+import (
+	"errors"
+	"hash/fnv"
+)
 
 // Spec is the server to start.
 type Spec struct {
@@ -74,8 +77,22 @@ type Identity struct {
 	UID, GID uint32
 }
 
-// Nobody is the user servers of a gateway run as root run as by default.
+// Nobody is the conventional unprivileged user.
 var Nobody = Identity{UID: 65534, GID: 65534}
+
+// OwnIdentity is the user and group a server named name runs as by
+// default under a gateway run as root: one of its own, so that servers
+// cannot change each other's files, above 2^31 (where no account or
+// subordinate ID range of the usual kind lies), from a hash of the name.
+func OwnIdentity(name string) Identity {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	id := 1<<31 | h.Sum32()&(1<<31-1)
+	if id == 1<<32-1 { // (uid_t)-1 means "no change"
+		id--
+	}
+	return Identity{UID: id, GID: id}
+}
 
 // LaunchError is a failure the launcher reported: it ran, and could not
 // set the sandbox up or start the server.

@@ -551,3 +551,13 @@ func TestTheServerSeesItsOwnProcessesInItsWorkingDirectory(t *testing.T) {
 		t.Errorf("a working directory inside a hidden folder showed its contents: %q", lines[1])
 	}
 }
+
+func TestOwnIdentity(t *testing.T) {
+	a, b := OwnIdentity("fs"), OwnIdentity("web")
+	if a == b || a.UID < 1<<31 || b.UID < 1<<31 || a.UID == 1<<32-1 || a.GID != a.UID {
+		t.Fatalf("OwnIdentity: fs %+v, web %+v", a, b)
+	}
+	if OwnIdentity("fs") != a {
+		t.Fatal("OwnIdentity is not stable")
+	}
+}
