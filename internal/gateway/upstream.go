@@ -159,7 +159,6 @@ func (g *Gateway) connectUpstream(ctx context.Context, uc Upstream, egress Egres
 			s.Close()
 			return rerr
 		}
-
 	}
 	if err != nil && uc.Command != "" {
 		return fmt.Errorf("%w (what the server wrote on stderr is in the gateway's log)", err)
