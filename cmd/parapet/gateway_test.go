@@ -12,6 +12,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/parapet-sec/parapet/internal/sandbox"
 )
 
 // TestMain lets the test binary be parapet itself (PARAPET_TEST_AS=parapet,
@@ -61,6 +63,10 @@ func TestGatewayStdioWrapsAServer(t *testing.T) {
 	runAs := ""
 	if os.Geteuid() == 0 {
 		runAs = `, run_as: "0:0"` // this test binary is the launcher, in go test's private folder
+	}
+	if err := sandbox.Available(); err != nil {
+		t.Logf("the server runs in the gateway's network: %v", err)
+		runAs = ", network: host"
 	}
 	cfg := filepath.Join(dir, "gateway.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("store: %s\naudit: {key: %s}\nupstreams: [{name: x, command: x, env: {PARAPET_TEST_AS: mcp-server}%s}]\n", store, key, runAs)), 0o600)

@@ -29,6 +29,7 @@ import (
 
 	"github.com/parapet-sec/parapet/internal/audit"
 	"github.com/parapet-sec/parapet/internal/guard/dnstest"
+	"github.com/parapet-sec/parapet/internal/sandbox"
 	"github.com/parapet-sec/parapet/internal/store"
 )
 
@@ -67,6 +68,16 @@ type rig struct {
 	// calls counts the tools/call requests the gateway's HTTP endpoint
 	// received, to hold the log to.
 	calls atomic.Int64
+}
+
+// boxNetwork is the stdio upstream's network in tests: its own, where this
+// system can make sandboxes, else the gateway's.
+func boxNetwork(t testing.TB) string {
+	if err := sandbox.Available(); err != nil {
+		t.Logf("the stdio upstream runs in the gateway's network: %v", err)
+		return NetworkHost
+	}
+	return NetworkProxy
 }
 
 // countToolCalls counts the tools/call requests reaching h in n.
@@ -152,7 +163,7 @@ func newRigWith(t testing.TB, tweak func(*Config), realClock bool, observe func(
 		Store:     r.storeLoc,
 		Audit:     AuditConfig{Key: keyFile},
 		Upstreams: []Upstream{
-			{Name: "box", Command: os.Args[0], Env: map[string]string{"PARAPET_TEST_MCP_SERVER": "1"}},
+			{Name: "box", Command: os.Args[0], Env: map[string]string{"PARAPET_TEST_MCP_SERVER": "1"}, Network: boxNetwork(t)},
 			{Name: "web", URL: web.URL},
 		},
 		Tools: []ToolRule{

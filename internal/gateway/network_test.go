@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parapet-sec/parapet/internal/sandbox"
 )
 
 // withNetwork sets the stdio upstream's network.
@@ -21,6 +23,9 @@ func withNetwork(n string) func(*Config) {
 }
 
 func TestStdioUpstreamNetworks(t *testing.T) {
+	if err := sandbox.Available(); err != nil {
+		t.Skipf("this system cannot make sandboxes: %v", err)
+	}
 	t.Run("by default a server that ignores the egress proxy reaches nothing", func(t *testing.T) {
 		r := newRig(t, nil)
 		cs := r.client(r.agentKey)

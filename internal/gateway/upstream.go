@@ -218,6 +218,9 @@ func (g *Gateway) stdioStart(uc Upstream, egress Egress) (*exec.Cmd, *sandbox.Sa
 		}
 		return cmd, nil, nil
 	}
+	if err := sandbox.Available(); err != nil {
+		return nil, nil, fmt.Errorf("network %s: this system cannot start a server in namespaces of its own (%v); set network: host for this upstream to run it in the gateway's network", uc.Network, err)
+	}
 	path, err := programPath(uc.Command, uc.Dir)
 	if err != nil {
 		return nil, nil, err

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -492,4 +493,43 @@ func dropPrivileges() error {
 		data[i].Inheritable = 0
 	}
 	return unix.Capset(&hdr, &data[0])
+}
+
+var (
+	availableOnce sync.Once
+	availableErr  error
+)
+
+// Available reports whether this system can start sandboxed servers: it
+// starts one (the `true` program) once, and keeps the answer. Where user
+// namespaces are disabled, or allowed without capabilities in them (as
+// some AppArmor policies do), it says why.
+func Available() error {
+	availableOnce.Do(func() {
+		path, err := exec.LookPath("true")
+		if err == nil {
+			path, err = filepath.Abs(path)
+		}
+		if err != nil {
+			availableErr = fmt.Errorf("no program to try a sandbox with: %w", err)
+			return
+		}
+		sb, err := New(Spec{Path: path})
+		if err != nil {
+			availableErr = err
+			return
+		}
+		defer sb.Close()
+		err = sb.Cmd.Start()
+		sb.Started()
+		if err != nil {
+			availableErr = err
+			return
+		}
+		defer sb.Cmd.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, availableErr = sb.Ready(ctx)
+	})
+	return availableErr
 }

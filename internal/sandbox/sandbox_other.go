@@ -25,3 +25,6 @@ func (s *Sandbox) Ready(context.Context) (net.Listener, error) { return nil, Err
 
 // Close does nothing here.
 func (s *Sandbox) Close() error { return nil }
+
+// Available returns ErrUnsupported.
+func Available() error { return ErrUnsupported }
