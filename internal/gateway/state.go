@@ -373,11 +373,9 @@ func budgetKey(r Budget, now time.Time) string {
 	return string(b)
 }
 
-// overBudget absorbs float64 rounding in sums of costs: ten calls of
-// 0.1 fit a budget of 1.
-func overBudget(spent, cost, max float64) bool {
-	return spent+cost > max*(1+1e-9)
-}
+// spendCap is a budget's maximum with room for float64 rounding in sums
+// of costs: ten calls of 0.1 fit a budget of 1.
+func spendCap(max float64) float64 { return max * (1 + 1e-9) }
 
 // charge checks and records one call; it returns a reason when a budget
 // would be exceeded (and records nothing then), and an error when the
@@ -465,7 +463,7 @@ func (b *budgets) take(ctx context.Context, agent, tool string, now time.Time) (
 			}
 		}
 		if r.MaxSpend > 0 && b.state == nil {
-			if overBudget(b.spend[key], r.Cost, r.MaxSpend) {
+			if b.spend[key]+r.Cost > spendCap(r.MaxSpend) {
 				b.mu.Unlock()
 				return 0, nil, nil, "budget exhausted for " + r.Tool, nil
 			}
@@ -483,7 +481,7 @@ func (b *budgets) take(ctx context.Context, agent, tool string, now time.Time) (
 			b.spend[h.key] += h.r.Cost
 			k.cost = h.r.Cost
 		} else if h.r.MaxSpend > 0 {
-			charges = append(charges, store.SpendCharge{Budget: budgetKey(h.r, now), Agent: agent, Cost: h.r.Cost, Max: h.r.MaxSpend * (1 + 1e-9)})
+			charges = append(charges, store.SpendCharge{Budget: budgetKey(h.r, now), Agent: agent, Cost: h.r.Cost, Max: spendCap(h.r.MaxSpend)})
 			refusedBy = append(refusedBy, h.r)
 		}
 		keys = append(keys, k)

@@ -77,9 +77,6 @@ type Identity struct {
 	UID, GID uint32
 }
 
-// Nobody is the conventional unprivileged user.
-var Nobody = Identity{UID: 65534, GID: 65534}
-
 // OwnIdentity is the user and group a server named name runs as by
 // default under a gateway run as root: one of its own, so that servers
 // cannot change each other's files, above 2^31 (where no account or
@@ -120,6 +117,5 @@ type credentials struct {
 type ready struct {
 	Port     int    `json:"port,omitempty"`
 	Confined bool   `json:"confined,omitempty"`
-	Signals  bool   `json:"signals,omitempty"`
 	Error    string `json:"error,omitempty"`
 }

@@ -29,10 +29,8 @@ type Sandbox struct {
 	ctl   *net.UnixConn // the gateway's end of the control socket
 	child *os.File      // the launcher's end, held until it has started
 	// Confined reports, once Ready has returned, whether the server runs
-	// in a Landlock domain of its own (see the package documentation), and
-	// Signals whether that domain keeps it from signalling processes
-	// outside it (Landlock ABI 6).
-	Confined, Signals bool
+	// in a Landlock domain of its own (see the package documentation).
+	Confined bool
 }
 
 // New prepares spec's server to start in a sandbox: a user and a network
@@ -176,7 +174,7 @@ func (s *Sandbox) Ready(ctx context.Context) (net.Listener, error) {
 	if r.Error != "" {
 		return nil, &LaunchError{Reason: r.Error}
 	}
-	s.Confined, s.Signals = r.Confined, r.Signals
+	s.Confined = r.Confined
 	if r.Port == 0 {
 		if len(files) != 0 {
 			return nil, errors.New("sandbox: launcher sent a socket it was not asked for")
@@ -321,7 +319,7 @@ func launch(version string) {
 	if err := dropPrivileges(); err != nil {
 		fail(fmt.Errorf("dropping capabilities: %w", err))
 	}
-	if answer.Confined, answer.Signals, err = confineProcesses(); err != nil {
+	if answer.Confined, err = confineProcesses(); err != nil {
 		fail(fmt.Errorf("Landlock: %w", err))
 	}
 	b, _ := json.Marshal(answer)
@@ -436,13 +434,13 @@ func listenLoopback() (int, int, error) {
 // server does not have. It reports whether the domain is in place. The
 // one file-system right the domain handles, creating block devices, is one
 // a server never needs.
-func confineProcesses() (confined, signals bool, err error) {
+func confineProcesses() (bool, error) {
 	abi, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
 	if e == unix.ENOSYS || e == unix.EOPNOTSUPP {
-		return false, false, nil // not built in, or not enabled
+		return false, nil // not built in, or not enabled
 	}
 	if e != 0 {
-		return false, false, e
+		return false, e
 	}
 	attr := unix.LandlockRulesetAttr{Handled_access_fs: unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK}
 	size := unsafe.Offsetof(attr.Scoped) // the fields ABI 1 knows
@@ -452,13 +450,13 @@ func confineProcesses() (confined, signals bool, err error) {
 	}
 	fd, _, e := unix.Syscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), size, 0)
 	if e != 0 {
-		return false, false, fmt.Errorf("create ruleset: %w", e)
+		return false, fmt.Errorf("create ruleset: %w", e)
 	}
 	defer unix.Close(int(fd))
 	if _, _, e := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, fd, 0, 0); e != 0 {
-		return false, false, fmt.Errorf("restrict: %w", e)
+		return false, fmt.Errorf("restrict: %w", e)
 	}
-	return true, abi >= 6, nil
+	return true, nil
 }
 
 // dropPrivileges leaves the server no capability: it clears the ambient

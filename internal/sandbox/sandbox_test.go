@@ -582,3 +582,6 @@ func TestAvailable(t *testing.T) {
 		t.Fatal("Available changed its answer")
 	}
 }
+
+// Nobody is the conventional unprivileged user.
+var Nobody = Identity{UID: 65534, GID: 65534}
